@@ -1,0 +1,5 @@
+import sys
+
+from ganimation.cli.main import main
+
+sys.exit(main())

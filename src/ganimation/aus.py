@@ -1,0 +1,208 @@
+"""The 17 Facial Action Units, their names, emotion presets and AU strings.
+
+This module is the single definition of the AU set used everywhere in the
+project: the OpenFace intensity set, in OpenFace's order. OpenFace reports
+intensities on a 0-5 scale; the models work on 0-1 (divide by 5).
+
+AU strings look like ``"AU12=0.8,AU06=0.5"`` (``AU`` prefix and leading zero
+optional, ``=`` or ``:``, commas or spaces between items).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from ganimation.errors import AUParseError
+
+AU_CODES: tuple[str, ...] = (
+    "AU01", "AU02", "AU04", "AU05", "AU06", "AU07", "AU09", "AU10", "AU12",
+    "AU14", "AU15", "AU17", "AU20", "AU23", "AU25", "AU26", "AU45",
+)
+NUM_AUS = len(AU_CODES)
+OPENFACE_SCALE = 5.0
+
+AU_NAMES: dict[str, str] = {
+    "AU01": "inner brow raiser",
+    "AU02": "outer brow raiser",
+    "AU04": "brow lowerer",
+    "AU05": "upper lid raiser",
+    "AU06": "cheek raiser",
+    "AU07": "lid tightener",
+    "AU09": "nose wrinkler",
+    "AU10": "upper lip raiser",
+    "AU12": "lip corner puller",
+    "AU14": "dimpler",
+    "AU15": "lip corner depressor",
+    "AU17": "chin raiser",
+    "AU20": "lip stretcher",
+    "AU23": "lip tightener",
+    "AU25": "lips part",
+    "AU26": "jaw drop",
+    "AU45": "blink",
+}
+
+#: Face regions, for grouping controls (the web demo's sliders).
+AU_REGIONS: dict[str, tuple[str, ...]] = {
+    "brows": ("AU01", "AU02", "AU04"),
+    "eyes": ("AU05", "AU07", "AU45"),
+    "cheeks and nose": ("AU06", "AU09"),
+    "mouth": ("AU10", "AU12", "AU14", "AU15", "AU17", "AU20", "AU23", "AU25"),
+    "jaw": ("AU26",),
+}
+
+#: Prototypical emotion expressions (FACS/EMFACS), intensities on 0-1.
+#: Disgust's AU16 and contempt's unilateral AU12/AU14 are outside the 17-AU
+#: set; they are approximated with AU10 and bilateral AU12+AU14.
+PRESETS: dict[str, dict[str, float]] = {
+    "neutral": {},
+    "happy": {"AU06": 0.8, "AU12": 1.0, "AU25": 0.4},
+    "sad": {"AU01": 0.9, "AU04": 0.7, "AU15": 0.9, "AU17": 0.3},
+    "surprise": {"AU01": 0.9, "AU02": 0.9, "AU05": 0.8, "AU25": 0.8, "AU26": 0.8},
+    "fear": {"AU01": 0.8, "AU02": 0.6, "AU04": 0.6, "AU05": 0.8, "AU07": 0.4,
+             "AU20": 0.8, "AU25": 0.6, "AU26": 0.4},
+    "anger": {"AU04": 1.0, "AU05": 0.5, "AU07": 0.8, "AU23": 0.8},
+    "disgust": {"AU09": 1.0, "AU10": 0.6, "AU15": 0.6, "AU17": 0.3},
+    "contempt": {"AU12": 0.3, "AU14": 0.8},
+}
+PRESET_ALIASES = {
+    "happiness": "happy", "smile": "happy", "sadness": "sad", "surprised": "surprise",
+    "afraid": "fear", "angry": "anger", "disgusted": "disgust",
+}
+
+_ITEM = re.compile(r"^(?:au)?0*(\d+)\s*[=:]\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?\d+)?)$", re.I)
+
+
+def au_index(code: str) -> int:
+    """Position of ``code`` (``"AU12"``, ``"au12"``, ``"12"``) in :data:`AU_CODES`."""
+    m = re.fullmatch(r"(?:au)?0*(\d+)", code.strip(), re.I)
+    if m:
+        norm = f"AU{int(m.group(1)):02d}"
+        if norm in AU_CODES:
+            return AU_CODES.index(norm)
+    raise AUParseError(
+        f"unknown Action Unit {code!r}; use one of {', '.join(AU_CODES)}"
+    )
+
+
+def parse_aus(text: str, *, relative: bool = False) -> dict[str, float]:
+    """Parse ``"AU12=0.8,AU06=0.5"`` into ``{"AU12": 0.8, "AU06": 0.5}``.
+
+    Values are on the 0-1 scale; with ``relative=True`` they are offsets in
+    [-1, 1]. Raises :class:`AUParseError` with a message naming the bad item.
+    """
+    if text is None or not str(text).strip():
+        raise AUParseError('empty AU string; write e.g. "AU12=0.8,AU06=0.5"')
+    lo, hi = (-1.0, 1.0) if relative else (0.0, 1.0)
+    out: dict[str, float] = {}
+    for item in re.split(r"[,;\s]+", str(text).strip()):
+        if not item:
+            continue
+        m = _ITEM.match(item)
+        if not m:
+            raise AUParseError(
+                f'cannot read {item!r} in the AU string; write items like "AU12=0.8"'
+            )
+        code = AU_CODES[au_index(m.group(1))]
+        value = float(m.group(2))
+        if not math.isfinite(value) or not lo <= value <= hi:
+            raise AUParseError(
+                f"{code}={m.group(2)} is outside [{lo:g}, {hi:g}]; AU intensities "
+                f"use the 0-1 scale (OpenFace's 0-5 divided by 5)"
+            )
+        if code in out:
+            raise AUParseError(f"{code} is given twice in the AU string")
+        out[code] = value
+    return out
+
+
+def to_vector(aus: Mapping[str, float] | Sequence[float] | np.ndarray | None = None,
+              base: np.ndarray | None = None) -> np.ndarray:
+    """A ``(17,)`` float32 vector from a dict of AUs (others from ``base`` or 0).
+
+    A sequence or array must already have 17 finite entries.
+    """
+    if aus is None:
+        aus = {}
+    if isinstance(aus, Mapping):
+        vec = np.zeros(NUM_AUS, np.float32) if base is None else check_vector(base).copy()
+        for code, value in aus.items():
+            vec[au_index(code)] = float(value)
+        return check_vector(vec)
+    return check_vector(np.asarray(aus, dtype=np.float32))
+
+
+def check_vector(vec: np.ndarray, *, name: str = "AU vector") -> np.ndarray:
+    """Check a ``(..., 17)`` array is finite; return it as float32."""
+    vec = np.asarray(vec, dtype=np.float32)
+    if vec.shape[-1:] != (NUM_AUS,):
+        raise AUParseError(f"{name} has shape {vec.shape}; expected (..., {NUM_AUS})")
+    if not np.all(np.isfinite(vec)):
+        raise AUParseError(f"{name} contains NaN or infinite values")
+    return vec
+
+
+def from_dict(aus: Mapping[str, float]) -> dict[str, float]:
+    """Normalise AU keys (``"au6"`` -> ``"AU06"``)."""
+    return {AU_CODES[au_index(k)]: float(v) for k, v in aus.items()}
+
+
+def to_dict(vec: np.ndarray) -> dict[str, float]:
+    """``{"AU01": v0, ...}`` from a ``(17,)`` vector."""
+    vec = check_vector(vec)
+    return {code: float(v) for code, v in zip(AU_CODES, vec)}
+
+
+def preset_name(name: str) -> str:
+    key = name.strip().lower()
+    key = PRESET_ALIASES.get(key, key)
+    if key not in PRESETS:
+        raise AUParseError(
+            f"unknown expression {name!r}; choose one of {', '.join(PRESETS)}"
+        )
+    return key
+
+
+def preset_vector(name: str) -> np.ndarray:
+    """The ``(17,)`` AU vector of an expression preset (other AUs 0)."""
+    return to_vector(PRESETS[preset_name(name)])
+
+
+def interpolate(source: np.ndarray, target: np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
+    """GANimation's interpolation ``alpha * target + (1 - alpha) * source``."""
+    alpha = np.asarray(alpha, dtype=np.float32)
+    return (alpha[..., None] * check_vector(target) + (1 - alpha[..., None]) * check_vector(source)).astype(np.float32)
+
+
+def apply_preset(current: np.ndarray | None, name: str, intensity: float = 1.0) -> np.ndarray:
+    """Move ``current`` AUs toward a preset: intensity 1 gives the preset exactly."""
+    if not (0.0 <= float(intensity) <= 1.0):
+        raise AUParseError(f"intensity {intensity} is outside [0, 1]")
+    current = np.zeros(NUM_AUS, np.float32) if current is None else check_vector(current)
+    return interpolate(current, preset_vector(name), float(intensity))
+
+
+def resolve_target(*, current: np.ndarray | None = None, aus: str | Mapping[str, float] | None = None,
+                   expression: str | None = None, intensity: float = 1.0,
+                   relative: bool = False) -> np.ndarray:
+    """The target ``(17,)`` vector from the user's way of asking for it.
+
+    - ``expression``: preset applied on top of ``current`` with ``intensity``.
+    - ``aus`` absolute: listed AUs set, others kept from ``current`` (or 0).
+    - ``aus`` relative: listed offsets added to ``current``, clipped to [0, 1].
+    Both may be given: the preset first, then the AU items.
+    """
+    if aus is None and expression is None:
+        raise AUParseError("give a target: AUs (e.g. AU12=0.8) or an expression preset")
+    vec = np.zeros(NUM_AUS, np.float32) if current is None else check_vector(current).copy()
+    if expression is not None:
+        vec = apply_preset(vec, expression, intensity)
+    if aus is not None:
+        items = parse_aus(aus, relative=relative) if isinstance(aus, str) else from_dict(aus)
+        for code, value in items.items():
+            i = AU_CODES.index(code)
+            vec[i] = vec[i] + value if relative else value
+    return np.clip(vec, 0.0, 1.0).astype(np.float32)

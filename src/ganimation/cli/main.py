@@ -1,0 +1,69 @@
+"""``ganimation`` entry point: dispatches to one module per subcommand.
+
+Each subcommand module defines ``add_parser(subparsers)`` (which registers the
+parser and sets ``func``) and a ``run(args) -> int``. Mistakes a user can fix
+raise :class:`ganimation.errors.GanimationError`; they are printed here as one
+line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+#: Subcommands, in the order ``--help`` lists them. A module that is missing
+#: (an optional part not installed) is skipped.
+SUBCOMMANDS = (
+    "demo", "edit", "animate", "train", "synth", "annotate", "prepare",
+    "evaluate", "export", "app",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ganimation import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="ganimation",
+        description="Edit facial expressions by Action Unit intensities.",
+    )
+    parser.add_argument("--version", action="version", version=f"ganimation {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"ganimation.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith(f"ganimation.cli.{name}"):
+                continue
+            raise
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ganimation.errors import GanimationError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except GanimationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Datasets: readers for the supported layouts, the prepared format, synthetic faces."""
