@@ -1,0 +1,126 @@
+"""Reading and writing images safely: every odd input becomes RGB uint8 or a clear error.
+
+Handles EXIF orientation, CMYK, palette, 16-bit, alpha (composited on white),
+grayscale; refuses images over :data:`MAX_PIXELS` before decoding their pixels,
+images smaller than :data:`MIN_SIDE`, truncated and non-image files.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ganimation.errors import ImageError
+
+MAX_PIXELS = 80_000_000  # ~ 9000 x 9000
+MIN_SIDE = 8
+
+
+def open_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, min_side: int = MIN_SIDE):
+    """Open ``path`` as a PIL image in RGB, upright (EXIF applied).
+
+    Returns ``(image, info)`` where ``info`` holds the original ``mode``,
+    ``exif`` bytes and ``format`` (to write the output alike).
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.is_file():
+        raise ImageError(f"{path}: no such file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(path)
+            w, h = img.size  # header only; pixels are not decoded yet
+            if w * h > max_pixels:
+                raise ImageError(
+                    f"{path}: {w}x{h} is too large ({w * h / 1e6:.0f} MP > {max_pixels / 1e6:.0f} MP); "
+                    "downscale it first"
+                )
+            if min(w, h) < min_side:
+                raise ImageError(f"{path}: {w}x{h} is too small to hold a face (min side {min_side} px)")
+            info = {"mode": img.mode, "format": img.format, "exif": img.info.get("exif"),
+                    "icc_profile": img.info.get("icc_profile")}
+            img.load()
+    except ImageError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageError(f"{path}: not a readable image ({type(exc).__name__}); use a JPEG or PNG") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"{path}: the image is damaged or truncated ({exc}); re-export it") from None
+    try:
+        img = ImageOps.exif_transpose(img)
+    except Exception:  # noqa: BLE001 - a broken EXIF block must not lose the image
+        pass
+    return to_rgb(img), info
+
+
+def to_rgb(img):
+    """Any PIL image as 8-bit RGB (alpha composited over white)."""
+    from PIL import Image
+
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        hi = 65535.0 if img.mode.startswith("I") and arr.max() > 255 else 255.0
+        arr = np.clip(arr / hi * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        img = Image.fromarray(arr, "L")
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(bg, rgba)
+    return img.convert("RGB")
+
+
+def load_rgb(path: str | os.PathLike, **kwargs) -> np.ndarray:
+    """``(H, W, 3)`` uint8 RGB array of the image at ``path`` (see :func:`open_image`)."""
+    img, _ = open_image(path, **kwargs)
+    return np.asarray(img, dtype=np.uint8).copy()
+
+
+def as_rgb_array(image) -> np.ndarray:
+    """Accept a path, PIL image or ``(H, W, 3|4)``/``(H, W)`` array; return ``(H, W, 3)`` uint8."""
+    from PIL import Image
+
+    if isinstance(image, (str, os.PathLike)):
+        return load_rgb(image)
+    if isinstance(image, Image.Image):
+        return np.asarray(to_rgb(image), dtype=np.uint8).copy()
+    arr = np.asarray(image)
+    if arr.ndim == 2:
+        arr = np.repeat(arr[..., None], 3, axis=2)
+    if arr.ndim != 3 or arr.shape[2] not in (3, 4):
+        raise ImageError(f"image array has shape {arr.shape}; expected (H, W, 3)")
+    if arr.dtype != np.uint8:
+        if np.issubdtype(arr.dtype, np.floating):
+            if not np.all(np.isfinite(arr)):
+                raise ImageError("image array contains NaN or infinite values")
+            arr = np.clip(arr * (255.0 if arr.max() <= 1.0 else 1.0) + 0.5, 0, 255).astype(np.uint8)
+        else:
+            arr = np.clip(arr, 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(arr[..., :3])
+
+
+def save_image(path: str | os.PathLike, image: np.ndarray, *, exif: bytes | None = None, quality: int = 95) -> Path:
+    """Write ``(H, W, 3)`` uint8 to ``path`` atomically (format from the suffix)."""
+    from PIL import Image
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    formats = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP"}
+    if suffix not in formats:
+        raise ImageError(f"{path}: unsupported output type {suffix!r}; use .png or .jpg")
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    img = Image.fromarray(np.asarray(image, dtype=np.uint8))
+    tmp = path.with_name(f".{path.name}.tmp")
+    kwargs = {}
+    if formats[suffix] in ("JPEG", "WEBP"):
+        kwargs["quality"] = quality
+    if exif and formats[suffix] in ("JPEG", "PNG", "WEBP"):
+        kwargs["exif"] = exif
+    img.save(tmp, format=formats[suffix], **kwargs)
+    os.replace(tmp, path)
+    return path
