@@ -1,0 +1,63 @@
+"""Animations: AU trajectories between two expressions, rendered and written as GIF or MP4."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ganimation.aus import check_vector, interpolate
+from ganimation.errors import GanimationError
+
+
+def trajectory(source: np.ndarray, target: np.ndarray, frames: int, *, ease: bool = True,
+               pingpong: bool = False) -> np.ndarray:
+    """``(frames, 17)`` AU vectors ``alpha * target + (1 - alpha) * source``, alpha 0 -> 1.
+
+    ``ease`` uses a smooth (cosine) alpha; ``pingpong`` returns to the source.
+    """
+    if frames < 2:
+        raise GanimationError(f"an animation needs at least 2 frames, got {frames}")
+    alpha = np.linspace(0.0, 1.0, frames, dtype=np.float32)
+    if ease:
+        alpha = (0.5 - 0.5 * np.cos(np.pi * alpha)).astype(np.float32)
+    if pingpong:
+        alpha = np.concatenate([alpha, alpha[-2:0:-1]])
+    return interpolate(check_vector(source), check_vector(target), alpha)
+
+
+def render(editor, crop: np.ndarray, aus_sequence: np.ndarray) -> np.ndarray:
+    """Edit one crop ``(S, S, 3)`` uint8 to each AU vector (batched): ``(F, S, S, 3)`` uint8."""
+    crop = np.asarray(crop)
+    crops = np.repeat(crop[None], len(aus_sequence), axis=0)
+    return editor.edit_crops(crops, aus_sequence).images
+
+
+def write_animation(path: str | os.PathLike, frames: np.ndarray, fps: float = 12.0) -> Path:
+    """Write ``(F, H, W, 3)`` uint8 frames as ``.gif`` (looping) or ``.mp4`` (H.264)."""
+    import imageio.v2 as imageio
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frames = np.asarray(frames, dtype=np.uint8)
+    tmp = path.with_name(f".{path.stem}.tmp{suffix}")
+    if suffix == ".gif":
+        imageio.mimsave(tmp, list(frames), format="GIF", duration=1000.0 / fps, loop=0)
+    elif suffix == ".mp4":
+        h, w = frames.shape[1:3]
+        if h % 2 or w % 2:  # yuv420p needs even sides
+            frames = frames[:, : h - h % 2, : w - w % 2]
+        try:
+            writer = imageio.get_writer(tmp, format="FFMPEG", fps=fps, codec="libx264", quality=8,
+                                        macro_block_size=1, pixelformat="yuv420p")
+        except (ImportError, RuntimeError) as exc:
+            raise GanimationError(f"cannot write MP4 ({exc}); install imageio-ffmpeg or write a .gif") from None
+        with writer:
+            for f in frames:
+                writer.append_data(f)
+    else:
+        raise GanimationError(f"{path}: unsupported animation type {suffix!r}; use .gif or .mp4")
+    os.replace(tmp, path)
+    return path

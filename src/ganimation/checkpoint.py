@@ -1,0 +1,130 @@
+"""Checkpoints: release weights (safetensors + config) and resumable training state.
+
+- Release weights: one ``.safetensors`` file holding the generator's tensors and,
+  in its metadata, the model config (``ganimation.model``), the AU codes
+  (``ganimation.au_codes``) and a format version, so the network can be rebuilt
+  from the file alone.
+- Resumable state: ``torch.save`` of plain tensors, numbers and strings only,
+  loaded with ``torch.load(weights_only=True)``.
+
+Both are written atomically: to a temporary file in the same folder, flushed
+and renamed over the target, so a run killed mid-save leaves the previous file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganimation.aus import AU_CODES
+from ganimation.config import ModelConfig, model_config_from_dict
+from ganimation.errors import CheckpointError, ConfigError
+
+FORMAT_VERSION = "1"
+
+
+def atomic_write(path: str | os.PathLike, write) -> Path:
+    """Call ``write(tmp_path)`` then rename ``tmp_path`` onto ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def save_release(path: str | os.PathLike, generator: torch.nn.Module, model_config: ModelConfig,
+                 *, dtype: torch.dtype | None = None, extra: dict[str, Any] | None = None) -> Path:
+    """Write the generator's weights with the config needed to rebuild it."""
+    from safetensors.torch import save_file
+
+    tensors = {}
+    for key, value in generator.state_dict().items():
+        t = value.detach().to("cpu")
+        if dtype is not None and t.is_floating_point():
+            t = t.to(dtype)
+        tensors[key] = t.contiguous()
+    meta = {
+        "format": "ganimation-release",
+        "format_version": FORMAT_VERSION,
+        "ganimation.model": json.dumps(dataclasses.asdict(model_config)),
+        "ganimation.au_codes": json.dumps(list(AU_CODES)),
+    }
+    for key, value in (extra or {}).items():
+        meta[f"ganimation.{key}"] = value if isinstance(value, str) else json.dumps(value)
+    return atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=meta))
+
+
+def read_release(path: str | os.PathLike) -> tuple[ModelConfig, dict[str, torch.Tensor], dict[str, str]]:
+    """``(model_config, state_dict, metadata)`` of a release file, with clear errors."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"weights file {path} not found")
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            meta = fh.metadata() or {}
+        tensors = load_file(str(path))
+    except Exception as exc:  # safetensors raises its own error types for damaged files
+        raise CheckpointError(
+            f"{path}: not a readable safetensors file ({type(exc).__name__}: {exc}); "
+            "the file may be truncated: download or export it again"
+        ) from None
+    if "ganimation.model" not in meta:
+        raise CheckpointError(f"{path}: no ganimation model config in its metadata; was it saved by ganimation?")
+    try:
+        cfg = model_config_from_dict(json.loads(meta["ganimation.model"]))
+    except (json.JSONDecodeError, ConfigError, TypeError) as exc:
+        raise CheckpointError(f"{path}: invalid model config in metadata ({exc})") from None
+    codes = json.loads(meta.get("ganimation.au_codes", "[]"))
+    if codes and list(codes) != list(AU_CODES)[: cfg.num_aus] and len(codes) == cfg.num_aus and cfg.num_aus == len(AU_CODES):
+        raise CheckpointError(f"{path}: trained on AUs {codes}, which differ from {list(AU_CODES)}")
+    return cfg, tensors, meta
+
+
+def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, ModelConfig, dict]:
+    """Rebuild the generator from a release file, in eval mode, float32."""
+    from ganimation.nn import build_generator
+
+    cfg, tensors, meta = read_release(path)
+    net = build_generator(cfg)
+    tensors = {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}
+    try:
+        net.load_state_dict(tensors, strict=True)
+    except RuntimeError as exc:
+        raise CheckpointError(f"{path}: weights do not match the config in the file ({str(exc).splitlines()[0]})") from None
+    return net.to(device).eval(), cfg, meta
+
+
+def save_state(path: str | os.PathLike, state: dict[str, Any]) -> Path:
+    """Write resumable training state (tensors, numbers, strings, nested dicts/lists)."""
+    return atomic_write(path, lambda tmp: torch.save(state, tmp))
+
+
+def load_state(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no training state at {path}; start without --resume")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # truncated zip, wrong pickle, ...
+        raise CheckpointError(
+            f"{path}: cannot load the training state ({type(exc).__name__}); the file is damaged. "
+            "Restore a backup or start a new run"
+        ) from None

@@ -1,0 +1,62 @@
+"""Argument helpers shared by the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+import numpy as np
+
+log = logging.getLogger("ganimation.cli")
+
+
+def add_weights(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--weights", "-w", default=None,
+                        help="release weights (.safetensors); default: the shipped model")
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
+
+
+def add_target(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    g = parser.add_argument_group("target expression")
+    g.add_argument("--aus", "-a", default=None, help='AU intensities on 0-1, e.g. "AU12=0.8,AU06=0.5"')
+    g.add_argument("--expression", "-e", default=None,
+                   help="preset: neutral, happy, sad, surprise, fear, anger, disgust, contempt")
+    g.add_argument("--intensity", type=float, default=1.0, help="preset strength in [0, 1] (default 1)")
+    g.add_argument("--relative", action="store_true", help="--aus values are offsets added to the face's own AUs")
+
+
+def check_target(parser, args) -> None:
+    if args.aus is None and args.expression is None:
+        parser.error("give --aus or --expression")
+
+
+def load_editor(args):
+    from ganimation.edit import Editor
+
+    return Editor.from_pretrained(args.weights, device=args.device)
+
+
+def crop_current_aus(crop: np.ndarray, given: str | None = None) -> np.ndarray | None:
+    """The crop's own AUs: from ``given`` (an AU string), the faces extra's estimator, or None."""
+    from ganimation.aus import to_vector, parse_aus
+
+    if given:
+        return to_vector(parse_aus(given))
+    try:
+        from ganimation.faces.pipeline import estimate_crop_aus
+    except ImportError:
+        log.info("faces extra not installed: the crop's own AUs are taken as 0")
+        return None
+    try:
+        return estimate_crop_aus(crop)
+    except Exception as exc:  # noqa: BLE001 - estimation is best effort for crops
+        log.warning("could not estimate the crop's AUs (%s); taking them as 0", exc)
+        return None
+
+
+def faces_available() -> bool:
+    try:
+        import ganimation.faces.pipeline  # noqa: F401
+    except ImportError:
+        return False
+    return True

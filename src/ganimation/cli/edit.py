@@ -1,0 +1,87 @@
+"""``ganimation edit``: change the expression of a face crop or of every face in a photo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ganimation.cli import common
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("edit", help="edit the expression in a face crop or photo", description=__doc__)
+    p.add_argument("input", help="image: an aligned face crop, or any photo (needs the faces extra)")
+    p.add_argument("-o", "--output", required=True, help="output image (.png / .jpg)")
+    common.add_weights(p)
+    common.add_target(p)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--crop", action="store_true", help="the input is an aligned face crop")
+    mode.add_argument("--photo", action="store_true", help="the input is a photo: find, align, edit, paste back")
+    p.add_argument("--face", default="all", help="photo mode: all, largest, or a face index (0 = leftmost)")
+    p.add_argument("--from", dest="source", default=None,
+                   help="crop mode: the crop's own AUs (default: estimated, or 0 without the faces extra)")
+    p.add_argument("--save-masks", action="store_true", help="also write OUTPUT_attention.png and OUTPUT_color.png")
+    p.set_defaults(func=run, _parser=p)
+
+
+def _photo_mode(args, image_shape, editor) -> bool:
+    if args.crop:
+        return False
+    if args.photo:
+        return True
+    if not common.faces_available():
+        return False
+    h, w = image_shape[:2]
+    return not (h == w == editor.image_size)
+
+
+def run(args) -> int:
+    from ganimation.images import load_rgb, save_image
+
+    common.check_target(args._parser, args)
+    editor = common.load_editor(args)
+    image = load_rgb(args.input)
+    out = Path(args.output)
+    if _photo_mode(args, image.shape, editor):
+        if not common.faces_available():
+            from ganimation.errors import MissingDependencyError
+
+            raise MissingDependencyError('photo mode needs the faces extra: pip install "ganimation[faces]"')
+        from ganimation.faces.pipeline import edit_photo_file
+
+        result = edit_photo_file(editor, args.input, out, aus=args.aus, expression=args.expression,
+                                 intensity=args.intensity, relative=args.relative, face=_face_arg(args.face))
+        print(f"edited {len(result.faces)} face(s) -> {out}")
+        if args.save_masks:
+            for i, f in enumerate(result.faces):
+                _save_masks(out, f.attention, f.edited_color if hasattr(f, "edited_color") else None, suffix=f"_face{i}")
+        return 0
+    current = common.crop_current_aus(image, args.source) if (args.expression or args.relative) else None
+    res = editor.edit(image, args.aus, expression=args.expression, intensity=args.intensity,
+                      current=current, relative=args.relative)
+    save_image(out, res.images[0])
+    if args.save_masks:
+        _save_masks(out, res.attention[0], res.color[0])
+    print(f"edited crop -> {out}")
+    return 0
+
+
+def _face_arg(value: str):
+    if value in ("all", "largest"):
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        from ganimation.errors import GanimationError
+
+        raise GanimationError(f"--face {value!r}: use all, largest or a face index") from None
+
+
+def _save_masks(out: Path, attention, color, suffix: str = "") -> None:
+    import numpy as np
+
+    from ganimation.images import save_image
+
+    att = (np.clip(attention, 0, 1) * 255 + 0.5).astype(np.uint8)
+    save_image(out.with_name(f"{out.stem}{suffix}_attention.png"), np.repeat(att[..., None], 3, axis=2))
+    if color is not None:
+        save_image(out.with_name(f"{out.stem}{suffix}_color.png"), color)

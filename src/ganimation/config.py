@@ -1,0 +1,281 @@
+"""Configuration: frozen dataclasses for model, loss, data and training.
+
+A :class:`Config` is built from defaults, an optional YAML file and
+``key=value`` overrides (``train.batch_size=8``). The model config travels in
+every checkpoint so a weights file rebuilds its network.
+
+Loss presets (``loss.preset``):
+
+- ``official`` (default): the forms of the authors' released code, which is
+  what trains stably in practice: attention TV as an L1 sum with weight 1e-5,
+  attention magnitude ``mean(A)`` with 0.1, AU regression as the mean squared
+  error with effective weight 160 (their 4000 divided by the batch size 25),
+  cycle L1 with 10, gradient penalty 10 taking its own optimiser step.
+- ``paper``: the equations of the ECCV 2018 paper: TV as a sum of squared
+  differences with lambda_A * lambda_TV = 0.1 * 1e-4, attention magnitude as
+  the L2 norm of A with lambda_A = 0.1, AU regression as the squared L2 norm
+  over the 17 AUs with lambda_y = 4000, cycle L1 (per-pixel mean) with 10,
+  gradient penalty 10 in the same step as the critic loss.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ganimation.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Network architecture; everything needed to rebuild the networks."""
+
+    arch: str = "ganimation"
+    image_size: int = 128
+    num_aus: int = 17
+    g_channels: int = 64      # generator base width
+    g_res_blocks: int = 6     # generator bottleneck residual blocks
+    d_channels: int = 64      # critic base width
+    d_layers: int = 6         # critic stride-2 convolutions
+
+    def validate(self) -> "ModelConfig":
+        if self.arch not in ("ganimation", "defgan"):
+            raise ConfigError(f"model.arch={self.arch!r}; choose ganimation or defgan")
+        if self.image_size % (2 ** self.d_layers) or self.image_size % 4:
+            raise ConfigError(
+                f"model.image_size={self.image_size} must be divisible by 2**model.d_layers={2 ** self.d_layers}"
+            )
+        for name in ("num_aus", "g_channels", "g_res_blocks", "d_channels", "d_layers"):
+            if getattr(self, name) < (0 if name == "g_res_blocks" else 1):
+                raise ConfigError(f"model.{name} must be positive")
+        return self
+
+
+LOSS_PRESETS: dict[str, dict[str, Any]] = {
+    "official": dict(adv=1.0, gp=10.0, au=160.0, au_form="mse_mean", cycle=10.0,
+                     mask=0.1, mask_form="mean", tv=1e-5, tv_form="l1_sum", gp_separate_step=True),
+    "paper": dict(adv=1.0, gp=10.0, au=4000.0, au_form="sq_sum", cycle=10.0,
+                  mask=0.1, mask_form="l2", tv=1e-5, tv_form="l2_sum", gp_separate_step=False),
+}
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """Loss forms and weights. See the module docstring for the presets."""
+
+    preset: str = "official"
+    adv: float = 1.0
+    gp: float = 10.0
+    au: float = 160.0
+    au_form: str = "mse_mean"       # mse_mean | sq_sum
+    cycle: float = 10.0
+    mask: float = 0.1
+    mask_form: str = "mean"         # mean | l2
+    tv: float = 1e-5
+    tv_form: str = "l1_sum"         # l1_sum | l2_sum
+    gp_separate_step: bool = True
+
+    @staticmethod
+    def from_preset(name: str, **overrides) -> "LossConfig":
+        if name not in LOSS_PRESETS:
+            raise ConfigError(f"loss.preset={name!r}; choose one of {', '.join(LOSS_PRESETS)}")
+        return LossConfig(preset=name, **{**LOSS_PRESETS[name], **overrides}).validate()
+
+    def validate(self) -> "LossConfig":
+        choices = {"au_form": ("mse_mean", "sq_sum"), "mask_form": ("mean", "l2"), "tv_form": ("l1_sum", "l2_sum")}
+        for key, allowed in choices.items():
+            if getattr(self, key) not in allowed:
+                raise ConfigError(f"loss.{key}={getattr(self, key)!r}; choose one of {', '.join(allowed)}")
+        return self
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the training faces come from."""
+
+    path: str = ""
+    split: str = "train"
+    cache: str = "auto"             # auto | memory | disk
+    cache_max_gb: float = 12.0      # 'auto' keeps the decoded set in memory below this
+    num_workers: int = 0            # DataLoader workers for the disk path
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation schedule and run-time options."""
+
+    batch_size: int = 25
+    lr_g: float = 1e-4
+    lr_d: float = 1e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    epochs: int = 30
+    decay_epochs: int = 10          # linear decay to zero over the last epochs
+    steps: int = 0                  # total critic steps; 0 = epochs * steps per epoch
+    n_critic: int = 5               # critic steps per generator step
+    target_noise: float = 0.1       # targets = another sample's AUs + U(-noise, noise)
+    clamp_targets: bool = True
+    flip: bool = True
+    seed: int = 0
+    device: str = "auto"            # auto | cpu | cuda | cuda:N
+    amp: str = "none"               # none | bf16 (GPU only)
+    ema: float = 0.0                # generator EMA decay (0 = off), e.g. 0.999
+    channels_last: bool = False
+    compile: bool = False
+    log_every: int = 50
+    sample_every: int = 500
+    save_every: int = 1000
+    progress: bool = True
+
+    def validate(self) -> "TrainConfig":
+        if self.batch_size < 1 or self.n_critic < 1:
+            raise ConfigError("train.batch_size and train.n_critic must be >= 1")
+        if self.amp not in ("none", "bf16"):
+            raise ConfigError(f"train.amp={self.amp!r}; choose none or bf16")
+        if not 0.0 <= self.ema < 1.0:
+            raise ConfigError("train.ema must lie in [0, 1)")
+        if self.decay_epochs > self.epochs:
+            raise ConfigError("train.decay_epochs cannot exceed train.epochs")
+        return self
+
+
+@dataclass(frozen=True)
+class Config:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @staticmethod
+    def from_dict(d: dict | None) -> "Config":
+        d = dict(d or {})
+        unknown = set(d) - {"model", "loss", "data", "train"}
+        if unknown:
+            raise ConfigError(f"unknown config section(s) {sorted(unknown)}; use model, loss, data, train")
+        loss_d = dict(d.get("loss") or {})
+        preset = loss_d.pop("preset", "official")
+        _check_keys(LossConfig, loss_d, "loss")
+        return Config(
+            model=_build(ModelConfig, d.get("model"), "model").validate(),
+            loss=LossConfig.from_preset(preset, **_coerce(LossConfig, loss_d, "loss")),
+            data=_build(DataConfig, d.get("data"), "data"),
+            train=_build(TrainConfig, d.get("train"), "train").validate(),
+        )
+
+    @staticmethod
+    def from_json(text: str) -> "Config":
+        return Config.from_dict(json.loads(text))
+
+
+def _check_keys(cls, d: dict, section: str) -> None:
+    names = {f.name for f in fields(cls)}
+    unknown = set(d) - names
+    if unknown:
+        raise ConfigError(
+            f"unknown key(s) {', '.join(f'{section}.{k}' for k in sorted(unknown))}; "
+            f"valid: {', '.join(sorted(names))}"
+        )
+
+
+def _coerce(cls, d: dict, section: str) -> dict:
+    out = {}
+    types = {f.name: f.type for f in fields(cls)}
+    for key, value in d.items():
+        t = types[key] if isinstance(types[key], str) else types[key].__name__
+        try:
+            if t == "bool":
+                if isinstance(value, str):
+                    if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                        raise ValueError(value)
+                    value = value.lower() in ("true", "1", "yes")
+                out[key] = bool(value)
+            elif t == "int":
+                if isinstance(value, float) and not value.is_integer():
+                    raise ValueError(value)
+                out[key] = int(value)
+            elif t == "float":
+                out[key] = float(value)
+            else:
+                out[key] = str(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{section}.{key}={value!r} is not a valid {t}") from None
+    return out
+
+
+def _build(cls, d: dict | None, section: str):
+    d = dict(d or {})
+    _check_keys(cls, d, section)
+    return cls(**_coerce(cls, d, section))
+
+
+def parse_overrides(items: list[str] | None) -> dict:
+    """``["train.batch_size=8", "loss.preset=paper"]`` -> nested dict (YAML scalars)."""
+    import yaml
+
+    out: dict = {}
+    for item in items or []:
+        if "=" not in item or "." not in item.split("=", 1)[0]:
+            raise ConfigError(f"--set {item!r}: write section.key=value, e.g. train.batch_size=8")
+        key, value = item.split("=", 1)
+        section, name = key.strip().split(".", 1)
+        try:
+            parsed = yaml.safe_load(value) if value.strip() else ""
+        except yaml.YAMLError:
+            parsed = value
+        out.setdefault(section, {})[name] = parsed
+    return out
+
+
+def merge(base: dict, extra: dict) -> dict:
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
+    for section, values in extra.items():
+        if isinstance(values, dict):
+            out.setdefault(section, {})
+            out[section] = {**(out[section] or {}), **values}
+        else:
+            out[section] = values
+    return out
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None,
+                base: dict | None = None) -> Config:
+    """Defaults <- ``base`` <- YAML file <- ``key=value`` overrides."""
+    import yaml
+
+    d = dict(base or {})
+    if path:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"config file {p} not found")
+        try:
+            loaded = yaml.safe_load(p.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{p}: invalid YAML ({exc})") from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{p}: expected a mapping with sections model/loss/data/train")
+        d = merge(d, loaded)
+    d = merge(d, parse_overrides(overrides))
+    return Config.from_dict(d)
+
+
+def save_config(config: Config, path: str | Path) -> None:
+    import yaml
+
+    Path(path).write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
+
+
+def model_config_from_dict(d: dict) -> ModelConfig:
+    return _build(ModelConfig, d, "model").validate()
+
+
+def replace_train(config: Config, **kwargs) -> Config:
+    return replace(config, train=replace(config.train, **kwargs).validate())

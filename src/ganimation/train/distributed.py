@@ -1,0 +1,68 @@
+"""Process-group set-up for ``torchrun`` (DDP): NCCL on GPUs, gloo on CPU."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class DistInfo:
+    rank: int = 0
+    local_rank: int = 0
+    world_size: int = 1
+
+    @property
+    def enabled(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def setup(device_pref: str = "auto") -> DistInfo:
+    """Initialise the default process group when launched by ``torchrun`` with >1 process."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return DistInfo()
+    rank = int(os.environ["RANK"])
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    use_cuda = torch.cuda.is_available() and device_pref != "cpu"
+    if not dist.is_initialized():
+        if use_cuda:
+            torch.cuda.set_device(local)
+        dist.init_process_group(backend="nccl" if use_cuda else "gloo")
+    return DistInfo(rank=rank, local_rank=local, world_size=world)
+
+
+def resolve_device(pref: str, info: DistInfo) -> torch.device:
+    if pref == "auto":
+        pref = "cuda" if torch.cuda.is_available() else "cpu"
+    if pref == "cuda" and info.enabled:
+        return torch.device("cuda", info.local_rank)
+    return torch.device(pref)
+
+
+def mean_across(values: dict[str, torch.Tensor], info: DistInfo) -> dict[str, torch.Tensor]:
+    """Average each scalar over ranks (one collective for all of them)."""
+    if not info.enabled or not values:
+        return values
+    keys = sorted(values)
+    stacked = torch.stack([values[k].float() for k in keys])
+    dist.all_reduce(stacked, op=dist.ReduceOp.SUM)
+    stacked /= info.world_size
+    return dict(zip(keys, stacked))
+
+
+def barrier(info: DistInfo) -> None:
+    if info.enabled:
+        dist.barrier()
+
+
+def cleanup(info: DistInfo) -> None:
+    if info.enabled and dist.is_initialized():
+        dist.destroy_process_group()

@@ -1,0 +1,272 @@
+"""The training loop: data, models, schedule, logging, checkpoints, resume, DDP.
+
+A run folder holds::
+
+    config.yaml             the full configuration of the run
+    state.pt                resumable state (written every train.save_every steps)
+    generator.safetensors   release weights (EMA generator when train.ema > 0)
+    metrics.jsonl           one line per log point
+    tb/                     TensorBoard scalars and sample images
+    samples/step_*.png      input | attention | colour | result | cycle grids
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from ganimation.aus import PRESETS, preset_vector
+from ganimation.checkpoint import load_state, save_release, save_state
+from ganimation.config import Config, save_config
+from ganimation.data.dataset import (FaceDataset, StepBatchSampler, batch_indices, load_into_memory,
+                                     steps_per_epoch)
+from ganimation.data.sources import load_samples
+from ganimation.errors import CheckpointError, ConfigError
+from ganimation.images import save_image
+from ganimation.nn import build_critic, build_generator
+from ganimation.train import distributed as dist_util
+from ganimation.train.batch import make_batch, to_unit_range
+from ganimation.train.monitor import AttentionMonitor
+from ganimation.train.report import Reporter
+from ganimation.train.samples import sample_grid
+from ganimation.train.schedule import is_generator_step, lr_factor, step_generator
+from ganimation.train.steps import _raw, critic_step, generator_step, update_ema
+
+log = logging.getLogger("ganimation.train")
+
+STATE_FILE = "state.pt"
+RELEASE_FILE = "generator.safetensors"
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    step: int
+    total_steps: int
+    weights: Path
+    last_metrics: dict[str, float] = field(default_factory=dict)
+    attention_events: list = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _optimizers(G, D, cfg: Config, fused: bool):
+    t = cfg.train
+    kw = {"betas": (t.beta1, t.beta2)}
+    if fused:
+        kw["fused"] = True
+    return torch.optim.Adam(G.parameters(), lr=t.lr_g, **kw), torch.optim.Adam(D.parameters(), lr=t.lr_d, **kw)
+
+
+def _set_lr(opt: torch.optim.Optimizer, base: float, factor: float) -> None:
+    for group in opt.param_groups:
+        group["lr"] = base * factor
+
+
+def _fixed_preview(images, aus, device, n: int = 6):
+    """A fixed set of faces and preset targets for the sample grids."""
+    n = min(n, images.shape[0])
+    names = [p for p in PRESETS if p != "neutral"]
+    targets = torch.stack([torch.from_numpy(preset_vector(names[i % len(names)])) for i in range(n)])
+    real = to_unit_range(images[:n].to(device))
+    return real, aus[:n].to(device), targets.to(device)
+
+
+def train(config: Config, out_dir: str | Path, *, resume: bool = False, until_step: int | None = None) -> TrainResult:
+    """Train GANimation (or DefGAN) as ``config`` says; write everything to ``out_dir``.
+
+    ``resume`` continues from ``out_dir/state.pt``. ``until_step`` stops early
+    at that step (the schedule still spans the full run).
+    """
+    info = dist_util.setup(config.train.device)
+    try:
+        return _train(config, Path(out_dir), resume, until_step, info)
+    finally:
+        dist_util.cleanup(info)
+
+
+def _train(config: Config, run_dir: Path, resume: bool, until_step: int | None, info) -> TrainResult:
+    t0 = time.time()
+    tc, mc = config.train, config.model
+    if not config.data.path:
+        raise ConfigError("no training data: pass --data DIR (or set data.path)")
+    device = dist_util.resolve_device(tc.device, info)
+    if tc.amp == "bf16" and device.type != "cuda":
+        log.warning("train.amp=bf16 needs a GPU; training in float32 on %s", device)
+    use_amp = tc.amp == "bf16" and device.type == "cuda"
+    autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if use_amp else contextlib.nullcontext
+
+    # ---- data -------------------------------------------------------------
+    samples = load_samples(config.data.path, config.data.split)
+    dataset = FaceDataset(samples, mc.image_size)
+    n = len(dataset)
+    spe = steps_per_epoch(n, tc.batch_size, info.world_size)
+    total = tc.steps or tc.epochs * spe
+    decay = round(total * tc.decay_epochs / tc.epochs) if tc.epochs else 0
+    in_memory = config.data.cache == "memory" or (
+        config.data.cache == "auto" and dataset.nbytes() <= config.data.cache_max_gb * 1e9)
+    if in_memory:
+        images = load_into_memory(dataset, progress=tc.progress and info.is_main)
+        if device.type == "cuda":
+            images = images.to(device)
+        loader_iter = None
+    else:
+        dataset.check_headers()
+        images = None
+    all_aus = dataset.aus.to(device)
+
+    # ---- models -----------------------------------------------------------
+    torch.manual_seed(tc.seed)
+    G = build_generator(mc).to(device)
+    D = build_critic(mc).to(device)
+    if tc.channels_last:
+        G = G.to(memory_format=torch.channels_last)
+        D = D.to(memory_format=torch.channels_last)
+    opt_g, opt_d = _optimizers(G, D, config, fused=device.type == "cuda")
+    ema = copy.deepcopy(G).eval().requires_grad_(False) if tc.ema > 0 else None
+
+    start = 0
+    state_path = run_dir / STATE_FILE
+    if resume:
+        state = load_state(state_path)
+        saved = Config.from_json(state["config"])
+        if saved.model != mc:
+            raise CheckpointError(f"{state_path} was trained with model {saved.model}, not {mc}; "
+                                  "use the same model settings to resume")
+        G.load_state_dict(state["generator"])
+        D.load_state_dict(state["critic"])
+        opt_g.load_state_dict(state["opt_g"])
+        opt_d.load_state_dict(state["opt_d"])
+        if ema is not None and state.get("ema") is not None:
+            ema.load_state_dict(state["ema"])
+        torch.set_rng_state(state["torch_rng"])
+        start = int(state["step"])
+        log.info("resuming %s at step %d of %d", run_dir, start, total)
+    elif state_path.exists():
+        raise ConfigError(f"{run_dir} already holds a run; pass --resume to continue it or choose a new --out")
+
+    if info.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        save_config(config, run_dir / "config.yaml")
+
+    G_train, D_train = G, D
+    if info.enabled:
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        ids = [device.index] if device.type == "cuda" else None
+        G_train = DDP(G, device_ids=ids, broadcast_buffers=False)
+        D_train = DDP(D, device_ids=ids, broadcast_buffers=False)
+    if tc.compile:
+        G_train = torch.compile(G_train)  # the critic stays eager: its gradient penalty needs double backward
+
+    stop = min(total, until_step) if until_step is not None else total
+    if not in_memory:
+        loader = torch.utils.data.DataLoader(
+            dataset, batch_sampler=StepBatchSampler(n, tc.batch_size, tc.seed, start, stop, info.rank, info.world_size),
+            num_workers=config.data.num_workers, pin_memory=device.type == "cuda",
+            persistent_workers=config.data.num_workers > 0)
+        loader_iter = iter(loader)
+
+    reporter = Reporter(run_dir, enabled=info.is_main)
+    monitor = AttentionMonitor()
+    preview = _fixed_preview(images if in_memory else torch.stack([dataset[i][0] for i in range(min(6, n))]),
+                             dataset.aus, device)
+    pbar = None
+    if tc.progress and info.is_main:
+        from tqdm import tqdm
+
+        pbar = tqdm(total=stop, initial=start, desc="train", unit="step", dynamic_ncols=True)
+
+    acc: dict[str, torch.Tensor] = {}
+    counts: dict[str, int] = {}
+    last: dict[str, float] = {}
+    step = start
+
+    def save(step_now: int) -> None:
+        if not info.is_main:
+            return
+        save_state(state_path, {
+            "step": step_now, "config": config.to_json(),
+            "generator": G.state_dict(), "critic": D.state_dict(),
+            "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
+            "ema": ema.state_dict() if ema is not None else None,
+            "torch_rng": torch.get_rng_state(),
+        })
+        save_release(run_dir / RELEASE_FILE, ema if ema is not None else G, mc,
+                     extra={"step": str(step_now), "loss_preset": config.loss.preset})
+
+    try:
+        for step in range(start, stop):
+            if in_memory:
+                idx = batch_indices(step, n, tc.batch_size, tc.seed, info.rank, info.world_size)
+                imgs = images[idx.to(images.device)]
+                aus = all_aus[idx.to(device)]
+            else:
+                imgs, aus = next(loader_iter)
+                imgs, aus = imgs.to(device, non_blocking=True), aus.to(device, non_blocking=True)
+            gen = step_generator(tc.seed, step, info.rank)
+            batch = make_batch(imgs, aus, gen, flip=tc.flip, target_noise=tc.target_noise,
+                               clamp_targets=tc.clamp_targets, channels_last=tc.channels_last)
+            factor = lr_factor(step, total, decay)
+            _set_lr(opt_d, tc.lr_d, factor)
+            logs = critic_step(G_train, D_train, opt_d, batch, config.loss, autocast)
+            if is_generator_step(step, tc.n_critic):
+                _set_lr(opt_g, tc.lr_g, factor)
+                logs.update(generator_step(G_train, D_train, opt_g, batch, config.loss, autocast))
+                if ema is not None:
+                    update_ema(ema, G, tc.ema)
+            for key, value in logs.items():
+                acc[key] = acc.get(key, 0) + value
+                counts[key] = counts.get(key, 0) + 1
+            done = step + 1
+            if done % tc.log_every == 0 or done == stop:
+                means = dist_util.mean_across({k: acc[k] / counts[k] for k in acc}, info)
+                last = {k: float(v) for k, v in means.items()}
+                last["lr_factor"] = factor
+                last["epoch"] = step / spe
+                reporter.scalars(done, last)
+                if "attention/mean" in last:
+                    monitor.update(done, last["attention/mean"])
+                bad = [k for k, v in last.items() if not math.isfinite(v)]
+                if bad:
+                    raise FloatingPointError(f"non-finite training metrics at step {done}: {', '.join(bad)}; "
+                                             "lower the learning rates or check the data")
+                acc.clear()
+                counts.clear()
+                if pbar is not None:
+                    pbar.set_postfix({k.split("/")[-1]: f"{v:.3g}" for k, v in last.items()
+                                      if k in ("d/wasserstein", "g/au", "g/cycle", "attention/mean")})
+            if info.is_main and (done % tc.sample_every == 0 or done == stop):
+                G.eval()
+                grid = sample_grid(ema if ema is not None else G, *preview)
+                G.train()
+                save_image(run_dir / "samples" / f"step_{done:07d}.png", grid)
+                reporter.image(done, "samples", grid)
+            if done % tc.save_every == 0 and done != stop:
+                save(done)
+                dist_util.barrier(info)
+            if pbar is not None:
+                pbar.update(1)
+        step = stop
+        save(stop)
+        dist_util.barrier(info)
+    finally:
+        if pbar is not None:
+            pbar.close()
+        reporter.close()
+
+    if info.is_main:
+        (run_dir / "summary.json").write_text(json.dumps({
+            "step": stop, "total_steps": total, "samples": n, "steps_per_epoch": spe,
+            "seconds": round(time.time() - t0, 2), "device": str(device), "world_size": info.world_size,
+            "attention_events": monitor.events, "last_metrics": last,
+        }, indent=2))
+    return TrainResult(run_dir=run_dir, step=stop, total_steps=total, weights=run_dir / RELEASE_FILE,
+                       last_metrics=last, attention_events=monitor.events, seconds=time.time() - t0)
