@@ -42,7 +42,7 @@ def default_device() -> torch.device:
 
 
 def _to_tensor(crops: np.ndarray, device) -> torch.Tensor:
-    x = torch.from_numpy(np.ascontiguousarray(crops)).to(device)
+    x = torch.from_numpy(np.array(crops, dtype=np.uint8)).to(device)
     return x.permute(0, 3, 1, 2).float().mul_(2.0 / 255.0).sub_(1.0)
 
 

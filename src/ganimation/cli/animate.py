@@ -39,6 +39,7 @@ def run(args) -> int:
     from ganimation.edit import resize
     from ganimation.images import load_rgb
 
+    parse_to(args.to, None, args.intensity)  # validate before loading anything
     editor = common.load_editor(args)
     crop = load_rgb(args.input)
     if crop.shape[:2] != (editor.image_size, editor.image_size):

@@ -26,8 +26,18 @@ def add_target(parser: argparse.ArgumentParser, *, required: bool = True) -> Non
 
 
 def check_target(parser, args) -> None:
+    """Validate the target before any model or detector is loaded."""
+    from ganimation.aus import parse_aus, preset_name
+    from ganimation.errors import AUParseError
+
     if args.aus is None and args.expression is None:
         parser.error("give --aus or --expression")
+    if args.expression is not None:
+        preset_name(args.expression)
+    if args.aus is not None:
+        parse_aus(args.aus, relative=args.relative)
+    if not 0.0 <= args.intensity <= 1.0:
+        raise AUParseError(f"--intensity {args.intensity} is outside [0, 1]")
 
 
 def load_editor(args):

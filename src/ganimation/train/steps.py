@@ -50,10 +50,11 @@ def critic_step(G, D, opt_d: torch.optim.Optimizer, batch: Batch, cfg: LossConfi
         opt_d.step()
         x_hat = (batch.alpha * real + (1 - batch.alpha) * fake).requires_grad_(True)
         with autocast():
-            s_hat, _ = D(x_hat)
+            s_hat, aus_hat = D(x_hat)
         gp, norms = L.gradient_penalty_at(x_hat, s_hat)
         opt_d.zero_grad(set_to_none=True)
-        (cfg.gp * gp).backward()
+        # The zero term keeps the AU head in the graph, so DDP sees every parameter used.
+        (cfg.gp * gp + 0.0 * aus_hat.sum()).backward()
         opt_d.step()
     else:
         x_hat = (batch.alpha * real + (1 - batch.alpha) * fake).requires_grad_(True)
