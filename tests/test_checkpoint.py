@@ -18,7 +18,7 @@ def test_release_round_trip_rebuilds_network(tmp_path):
     G2, cfg, meta = load_generator(path)
     assert cfg == CFG and meta["ganimation.step"] == "7"
     x, y = torch.rand(1, 3, 32, 32) * 2 - 1, torch.rand(1, 17)
-    assert torch.equal(G(x, y)[0], G2(x, y)[0])
+    assert torch.equal(G(x, y)[0], G2(x, y)[0]) and torch.equal(G(x, y)[2], G2(x, y)[2])
 
 
 def test_fp16_release_loads(tmp_path):

@@ -19,7 +19,8 @@ def test_shapes_and_ranges():
     G, D = build_generator(cfg), build_critic(cfg)
     x = torch.rand(3, 3, 32, 32) * 2 - 1
     y = torch.rand(3, 17)
-    color, att = G(x, y)
+    result, color, att = G(x, y)
+    assert result.shape == (3, 3, 32, 32)
     assert color.shape == (3, 3, 32, 32) and att.shape == (3, 1, 32, 32)
     assert color.abs().max() <= 1 and att.min() >= 0 and att.max() <= 1
     score, aus = D(x)
@@ -38,6 +39,6 @@ def test_generator_responds_to_condition():
     cfg = ModelConfig(image_size=32, g_channels=8, g_res_blocks=1, d_channels=8, d_layers=3)
     G = build_generator(cfg)
     x = torch.rand(1, 3, 32, 32) * 2 - 1
-    a, _ = G(x, torch.zeros(1, 17))
-    b, _ = G(x, torch.ones(1, 17))
+    a = G(x, torch.zeros(1, 17))[0]
+    b = G(x, torch.ones(1, 17))[0]
     assert not torch.allclose(a, b)

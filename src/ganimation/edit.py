@@ -110,7 +110,7 @@ class Editor:
 
     def _run(self, x: torch.Tensor, y: torch.Tensor):
         """``(result, color, attention)`` tensors for one batch (architecture-independent)."""
-        return self.generator.edit(x, y)
+        return self.generator(x, y)[:3]
 
     def edit(self, image, aus: str | Mapping[str, float] | np.ndarray | None = None, *, expression: str | None = None,
              intensity: float = 1.0, current: np.ndarray | None = None, relative: bool = False) -> CropEdit:

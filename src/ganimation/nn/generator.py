@@ -24,7 +24,9 @@ class Generator(nn.Module):
     has 8.47 M parameters.
 
     ``forward(x, y)``: ``x`` ``(B, 3, H, W)`` in [-1, 1], ``y`` ``(B, num_aus)`` in
-    [0, 1] -> ``(color (B, 3, H, W) in [-1, 1], attention (B, 1, H, W) in [0, 1])``.
+    [0, 1] -> ``(result, color, attention)``: ``result = A * x + (1 - A) * C`` and
+    ``color`` ``(B, 3, H, W)`` in [-1, 1], ``attention`` ``(B, 1, H, W)`` in [0, 1].
+    Every generator architecture returns these three first (DefGAN adds more).
     """
 
     def __init__(self, image_size: int = 128, num_aus: int = 17, channels: int = 64, res_blocks: int = 6):
@@ -36,15 +38,11 @@ class Generator(nn.Module):
         self.color_head = nn.Sequential(nn.Conv2d(c, 3, 7, 1, 3, bias=False), nn.Tanh())
         self.attention_head = nn.Sequential(nn.Conv2d(c, 1, 7, 1, 3, bias=False), nn.Sigmoid())
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         if x.ndim != 4 or x.shape[1] != 3:
             raise ValueError(f"x must be (B, 3, H, W), got {tuple(x.shape)}")
         if y.shape[-1] != self.num_aus:
             raise ValueError(f"y must have {self.num_aus} AUs, got {tuple(y.shape)}")
         h = self.body(tile_condition(x, y))
-        return self.color_head(h), self.attention_head(h)
-
-    def edit(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``(result, color, attention)`` for input ``x`` and target AUs ``y``."""
-        color, attention = self(x, y)
+        color, attention = self.color_head(h), self.attention_head(h)
         return compose(x, color, attention), color, attention

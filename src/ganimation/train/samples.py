@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ganimation.nn.generator import compose
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
@@ -21,10 +20,8 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
 @torch.no_grad()
 def sample_grid(G, real: torch.Tensor, real_aus: torch.Tensor, target_aus: torch.Tensor) -> np.ndarray:
     """``(B*S, 5*S, 3)`` uint8 grid for ``real`` ``(B, 3, S, S)`` in [-1, 1]."""
-    color, att = G(real, target_aus)
-    fake = compose(real, color, att)
-    color2, att2 = G(fake, real_aus)
-    rec = compose(fake, color2, att2)
+    fake, color, att = G(real, target_aus)[:3]
+    rec = G(fake, real_aus)[0]
     cols = [to_uint8(t) for t in (real, att, color, fake, rec)]
     rows = [np.concatenate([c[i] for c in cols], axis=1) for i in range(real.shape[0])]
     return np.concatenate(rows, axis=0)

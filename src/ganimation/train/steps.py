@@ -12,7 +12,6 @@ import torch
 
 from ganimation import losses as L
 from ganimation.config import LossConfig
-from ganimation.nn.generator import compose
 from ganimation.train.batch import Batch
 
 
@@ -35,8 +34,7 @@ def critic_step(G, D, opt_d: torch.optim.Optimizer, batch: Batch, cfg: LossConfi
     real = batch.real
     b = real.shape[0]
     with torch.no_grad(), autocast():
-        color, attention = G(real, batch.target_aus)
-        fake = compose(real, color, attention).to(real.dtype)
+        fake = G(real, batch.target_aus)[0].to(real.dtype)
     logs: dict[str, torch.Tensor] = {}
 
     if cfg.gp_separate_step:
@@ -89,11 +87,11 @@ def generator_step(G, D, opt_g: torch.optim.Optimizer, batch: Batch, cfg: LossCo
     critic.requires_grad_(False)
     try:
         with autocast():
-            color, att = G(batch.real, batch.target_aus)
-            fake = compose(batch.real, color, att)
+            out = G(batch.real, batch.target_aus)
+            fake, att = out[0], out[2]
             s_fake, aus_fake = critic(fake)
-            color2, att2 = G(fake, batch.real_aus)
-            rec = compose(fake, color2, att2)
+            out2 = G(fake, batch.real_aus)
+            rec, att2 = out2[0], out2[2]
         adv = L.generator_adversarial(s_fake.float())
         au = L.au_regression(aus_fake, batch.target_aus, cfg.au_form)
         cyc = L.cycle_l1(rec.float(), batch.real.float())
