@@ -40,10 +40,27 @@ class ModelConfig:
     g_res_blocks: int = 6     # generator bottleneck residual blocks
     d_channels: int = 64      # critic base width
     d_layers: int = 6         # critic stride-2 convolutions
+    # DefGAN only (ignored by ganimation):
+    max_offset: float = 0.0   # largest offset (pixels at image_size); 0 = 5 px per 128 px of image_size
+    def_channels: int = 0     # deformation network base width; 0 = g_channels
+    def_res_blocks: int = -1  # deformation network residual blocks; -1 = g_res_blocks
+
+    def offset_limit(self) -> float:
+        """DefGAN's largest offset in pixels at ``image_size`` (5 px at 128 px by default)."""
+        return float(self.max_offset) if self.max_offset > 0 else 5.0 * self.image_size / 128.0
+
+    def deform_channels(self) -> int:
+        return self.def_channels if self.def_channels > 0 else self.g_channels
+
+    def deform_res_blocks(self) -> int:
+        return self.def_res_blocks if self.def_res_blocks >= 0 else self.g_res_blocks
 
     def validate(self) -> "ModelConfig":
         if self.arch not in ("ganimation", "defgan"):
             raise ConfigError(f"model.arch={self.arch!r}; choose ganimation or defgan")
+        if self.max_offset < 0 or self.def_channels < 0 or self.def_res_blocks < -1:
+            raise ConfigError("model.max_offset and model.def_channels must be >= 0 (0 = default) "
+                              "and model.def_res_blocks >= -1 (-1 = g_res_blocks)")
         if self.image_size % (2 ** self.d_layers) or self.image_size % 4:
             raise ConfigError(
                 f"model.image_size={self.image_size} must be divisible by 2**model.d_layers={2 ** self.d_layers}"
@@ -77,6 +94,12 @@ class LossConfig:
     tv: float = 1e-5
     tv_form: str = "l1_sum"         # l1_sum | l2_sum
     gp_separate_step: bool = True
+    # DefGAN only (model.arch=defgan; GANimation never reads them). Offsets in pixels.
+    def_au_warp: float = 1.0        # AU loss on the warped image, as a multiple of `au`
+    def_grid_comp: float = 1.0      # cycle grids compose to the identity: mean |composed offset|
+    def_grid_tv: float = 1.0        # offset total variation: mean |neighbour difference|, both grids
+    def_grid_id: float = 0.01       # closeness to the identity grid: mean squared offset, both grids
+    def_identity: float = 1.0       # face-identity distance input vs warped (dlib ResNet port); 0 = off
 
     @staticmethod
     def from_preset(name: str, **overrides) -> "LossConfig":
@@ -89,6 +112,9 @@ class LossConfig:
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:
                 raise ConfigError(f"loss.{key}={getattr(self, key)!r}; choose one of {', '.join(allowed)}")
+        for key in ("def_au_warp", "def_grid_comp", "def_grid_tv", "def_grid_id", "def_identity"):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"loss.{key} must be >= 0")
         return self
 
 
@@ -142,6 +168,13 @@ class TrainConfig:
         return self
 
 
+#: Training defaults that depend on the architecture, applied by :meth:`Config.from_dict`
+#: (hence by ``load_config`` and the CLI) unless the ``train`` section sets the key.
+ARCH_TRAIN_DEFAULTS: dict[str, dict[str, Any]] = {
+    "defgan": {"n_critic": 10},     # DefGAN trains the critic 10 steps per generator step
+}
+
+
 @dataclass(frozen=True)
 class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -164,11 +197,15 @@ class Config:
         loss_d = dict(d.get("loss") or {})
         preset = loss_d.pop("preset", "official")
         _check_keys(LossConfig, loss_d, "loss")
+        model = _build(ModelConfig, d.get("model"), "model").validate()
+        train_d = dict(d.get("train") or {})
+        for key, value in ARCH_TRAIN_DEFAULTS.get(model.arch, {}).items():
+            train_d.setdefault(key, value)
         return Config(
-            model=_build(ModelConfig, d.get("model"), "model").validate(),
+            model=model,
             loss=LossConfig.from_preset(preset, **_coerce(LossConfig, loss_d, "loss")),
             data=_build(DataConfig, d.get("data"), "data"),
-            train=_build(TrainConfig, d.get("train"), "train").validate(),
+            train=_build(TrainConfig, train_d, "train").validate(),
         )
 
     @staticmethod

@@ -82,3 +82,45 @@ def attention_magnitude(attention: torch.Tensor, form: str = "mean") -> torch.Te
     if form == "l2":
         return attention.flatten(1).float().norm(2, dim=1).mean()
     raise ValueError(f"unknown attention magnitude form {form!r}")
+
+
+# ---- DefGAN: offset fields (B, 2, H, W) in pixels, see ganimation.nn.warp --------------
+
+
+def grid_composition(forward: torch.Tensor, backward: torch.Tensor) -> torch.Tensor:
+    """The cycle's two grids compose to the identity: mean ``|b(p) + f(p + b(p))|`` (pixels).
+
+    ``forward`` warps the input toward the target, ``backward`` warps the edit
+    back (the cycle). With backward sampling the cycle samples the input at
+    ``p + b(p) + f(p + b(p))``: the forward field read at the positions the
+    backward field displaces to, plus the backward field
+    (:func:`ganimation.nn.warp.compose_offsets`). Zero for a constant
+    translation and its negative.
+    """
+    from ganimation.nn.warp import compose_offsets
+
+    return compose_offsets(forward.float(), backward.float()).abs().mean()
+
+
+def offset_tv(offsets: torch.Tensor) -> torch.Tensor:
+    """Total variation of an offset field: mean ``|o(p) - o(neighbour)|`` over both axes (pixels)."""
+    o = offsets.float()
+    dh = (o[:, :, 1:, :] - o[:, :, :-1, :]).abs().mean()
+    dw = (o[:, :, :, 1:] - o[:, :, :, :-1]).abs().mean()
+    return dh + dw
+
+
+def offset_magnitude(offsets: torch.Tensor) -> torch.Tensor:
+    """Closeness of the grid to the identity grid: mean squared offset ``mean(dx^2 + dy^2)`` (pixels^2)."""
+    o = offsets.float()
+    return (o * o).sum(dim=1).mean()
+
+
+def identity_distance(embedding_a: torch.Tensor, embedding_b: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """Face-identity loss: mean Euclidean distance between embeddings ``(B, D)``.
+
+    ``sqrt(d^2 + eps)`` keeps the gradient finite when the two are equal (an
+    identity warp). With dlib's ResNet embedding, < 0.6 means the same person.
+    """
+    d2 = ((embedding_a.float() - embedding_b.float()) ** 2).sum(dim=1)
+    return torch.sqrt(d2 + eps).mean()

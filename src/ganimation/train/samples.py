@@ -19,9 +19,21 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
 
 @torch.no_grad()
 def sample_grid(G, real: torch.Tensor, real_aus: torch.Tensor, target_aus: torch.Tensor) -> np.ndarray:
-    """``(B*S, 5*S, 3)`` uint8 grid for ``real`` ``(B, 3, S, S)`` in [-1, 1]."""
-    fake, color, att = G(real, target_aus)[:3]
+    """``(B*S, 5*S, 3)`` uint8 grid for ``real`` ``(B, 3, S, S)`` in [-1, 1].
+
+    DefGAN adds two columns after the input: the colour-coded offsets (hue =
+    direction, brightness = magnitude up to the model's maximum) and the
+    warped image, so ``(B*S, 7*S, 3)``.
+    """
+    out = G(real, target_aus)
+    fake, color, att = out[:3]
     rec = G(fake, real_aus)[0]
-    cols = [to_uint8(t) for t in (real, att, color, fake, rec)]
+    images = [real, att, color, fake, rec]
+    if len(out) > 3:  # DefGAN: (..., warped, offsets)
+        from ganimation.nn.warp import flow_to_color
+
+        limit = getattr(getattr(G, "module", G), "max_offset", None)
+        images[1:1] = [flow_to_color(out[4], limit), out[3]]
+    cols = [to_uint8(t) for t in images]
     rows = [np.concatenate([c[i] for c in cols], axis=1) for i in range(real.shape[0])]
     return np.concatenate(rows, axis=0)

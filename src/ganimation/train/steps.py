@@ -1,4 +1,4 @@
-"""One critic update and one generator update (GANimation's objectives).
+"""One critic update and one generator update (GANimation's objectives, plus DefGAN's extra terms).
 
 Both return a dict of detached scalar tensors (no host sync); the loop turns
 them into floats only when it logs.
@@ -99,6 +99,10 @@ def generator_step(G, D, opt_g: torch.optim.Optimizer, batch: Batch, cfg: LossCo
         mask = L.attention_magnitude(att_f, cfg.mask_form) + L.attention_magnitude(att2_f, cfg.mask_form)
         tv = L.attention_tv(att_f, cfg.tv_form) + L.attention_tv(att2_f, cfg.tv_form)
         total = cfg.adv * adv + cfg.au * au + cfg.cycle * cyc + cfg.mask * mask + cfg.tv * tv
+        extra_logs: dict[str, torch.Tensor] = {}
+        if len(out) > 3:  # DefGAN: (result, color, attention, warped, offsets)
+            extra, extra_logs = deformation_losses(critic, batch, out, out2, cfg, autocast)
+            total = total + extra
         opt_g.zero_grad(set_to_none=True)
         total.backward()
         opt_g.step()
@@ -111,7 +115,47 @@ def generator_step(G, D, opt_g: torch.optim.Optimizer, batch: Batch, cfg: LossCo
         "attention/mean": a.mean(),
         "attention/saturated": (a > saturation).float().mean(),
         "attention/collapsed": (a < 1.0 - saturation).float().mean(),
+        **extra_logs,
     }
+
+
+def deformation_losses(critic, batch: Batch, out: tuple, out2: tuple, cfg: LossConfig,
+                       autocast=contextlib.nullcontext) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """DefGAN's extra generator terms, weighted: ``(total, logs)``.
+
+    ``out = G(real, y_target)`` and ``out2 = G(out[0], y_real)`` (the cycle),
+    each ``(result, color, attention, warped, offsets)``. Terms:
+    ``au * def_au_warp * AU(D_y(warped), y_target)`` (the critic judges the
+    warped image too), ``def_grid_comp * |compose(o1, o2)|``,
+    ``def_grid_tv * (TV(o1) + TV(o2))``, ``def_grid_id * (|o1|^2 + |o2|^2)``
+    and ``def_identity * ||E(real) - E(warped)||`` with E the frozen dlib
+    ResNet port (:mod:`ganimation.faces.identity_torch`; skipped at weight 0).
+    The critic must already be frozen by the caller.
+    """
+    warped, off1, off2 = out[3], out[4], out2[4]
+    with autocast():
+        _, aus_warped = critic(warped)
+    au_w = L.au_regression(aus_warped, batch.target_aus, cfg.au_form)
+    comp = L.grid_composition(off1, off2)
+    gtv = L.offset_tv(off1) + L.offset_tv(off2)
+    gid = L.offset_magnitude(off1) + L.offset_magnitude(off2)
+    total = (cfg.au * cfg.def_au_warp * au_w + cfg.def_grid_comp * comp + cfg.def_grid_tv * gtv
+             + cfg.def_grid_id * gid)
+    o = off1.detach().float()
+    logs = {"g/au_warp": au_w.detach(), "g/grid_comp": comp.detach(), "g/grid_tv": gtv.detach(),
+            "g/grid_id": gid.detach(), "offsets/mean_px": o.norm(dim=1).mean(), "offsets/max_px": o.abs().amax()}
+    if cfg.def_identity > 0:
+        from ganimation.faces.identity_torch import cached_embedder
+
+        embedder = cached_embedder(warped.device)
+        with autocast():
+            with torch.no_grad():
+                e_real = embedder.embed(batch.real)
+            e_warp = embedder.embed(warped)
+        idt = L.identity_distance(e_real, e_warp)
+        total = total + cfg.def_identity * idt
+        logs["g/identity"] = idt.detach()
+    return total, logs
 
 
 @torch.no_grad()
