@@ -1,0 +1,1 @@
+"""Evaluation metrics: image similarity, distributions (FID/KID), AU control, locality, emotion."""
