@@ -248,3 +248,27 @@ def test_sample_grid_shows_offsets_and_warped_image():
     grid = sample_grid(G, real, torch.rand(2, 17), torch.rand(2, 17))
     assert grid.shape == (2 * 32, 7 * 32, 3) and grid.dtype == np.uint8
     assert np.array_equal(grid[:32, 64:96], grid[:32, :32])    # warped == input at init (identity warp)
+
+
+def test_editor_keeps_the_warp_at_other_sizes(tmp_path):
+    """A crop larger than the model is warped at full resolution, not only recoloured."""
+    import numpy as np
+
+    from ganimation.checkpoint import save_release
+    from ganimation.config import ModelConfig
+    from ganimation.edit import Editor
+    from ganimation.nn import build_generator
+
+    cfg = ModelConfig(arch="defgan", image_size=32, g_channels=8, g_res_blocks=1, d_channels=8, d_layers=3)
+    torch.manual_seed(0)
+    G = build_generator(cfg)
+    with torch.no_grad():  # the offset head starts at zero: give it weights so the warp moves pixels
+        G.offset_head.weight.normal_(0, 0.5)
+    path = save_release(tmp_path / "d.safetensors", G, cfg)
+    editor = Editor.from_pretrained(path, device="cpu")
+    crop = (np.random.default_rng(0).random((64, 64, 3)) * 255).astype(np.uint8)
+    res = editor.edit(crop, np.zeros(17, np.float32))
+    assert res.images.shape == (1, 64, 64, 3) and res.offsets is not None
+    assert res.offsets.shape == (1, 2, 64, 64) and np.abs(res.offsets).max() > 0.1
+    assert res.change.shape == (1, 64, 64)
+    assert np.all(res.change >= 1 - res.attention - 1e-6)

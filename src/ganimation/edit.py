@@ -28,13 +28,28 @@ class CropEdit:
 
     ``images``: ``(N, H, W, 3)`` uint8 edited crops; ``attention``: ``(N, H, W)``
     float32 in [0, 1] (1 = input kept); ``color``: ``(N, H, W, 3)`` uint8 colour
-    map; ``targets``: ``(N, 17)`` the AUs asked for.
+    map; ``targets``: ``(N, 17)`` the AUs asked for; ``offsets``: ``(N, 2, H, W)``
+    pixel offsets of the warp (DefGAN only, else None).
     """
 
     images: np.ndarray
     attention: np.ndarray
     color: np.ndarray
     targets: np.ndarray
+    offsets: np.ndarray | None = None
+
+    @property
+    def change(self) -> np.ndarray:
+        """``(N, H, W)`` in [0, 1]: how much each pixel may differ from the input.
+
+        ``1 - attention``, raised where a DefGAN warp moves pixels (1 px of motion = 1).
+        Paste-back blends with it.
+        """
+        change = 1.0 - np.clip(self.attention, 0.0, 1.0)
+        if self.offsets is not None:
+            motion = np.clip(np.sqrt((self.offsets ** 2).sum(axis=1)), 0.0, 1.0)
+            change = np.maximum(change, motion)
+        return change.astype(np.float32)
 
 
 def default_device() -> torch.device:
@@ -98,19 +113,19 @@ class Editor:
             targets = np.repeat(targets, len(crops), axis=0)
         if len(targets) != len(crops):
             raise ValueError(f"{len(crops)} crops but {len(targets)} target vectors")
-        outs, atts, cols = [], [], []
+        outs, atts, cols, offs = [], [], [], []
         for i in range(0, len(crops), self.batch_size):
             x = _to_tensor(crops[i:i + self.batch_size], self.device)
             y = torch.from_numpy(targets[i:i + self.batch_size]).to(self.device)
-            result, color, attention = self._run(x, y)
+            out = self.generator(x, y)
+            result, color, attention = out[:3]
             outs.append(_to_uint8(result))
             cols.append(_to_uint8(color))
             atts.append(attention[:, 0].float().cpu().numpy())
-        return CropEdit(np.concatenate(outs), np.concatenate(atts), np.concatenate(cols), targets)
-
-    def _run(self, x: torch.Tensor, y: torch.Tensor):
-        """``(result, color, attention)`` tensors for one batch (architecture-independent)."""
-        return self.generator(x, y)[:3]
+            if len(out) > 4:  # DefGAN: (result, color, attention, warped, offsets)
+                offs.append(out[4].float().cpu().numpy())
+        return CropEdit(np.concatenate(outs), np.concatenate(atts), np.concatenate(cols), targets,
+                        np.concatenate(offs) if offs else None)
 
     def edit(self, image, aus: str | Mapping[str, float] | np.ndarray | None = None, *, expression: str | None = None,
              intensity: float = 1.0, current: np.ndarray | None = None, relative: bool = False) -> CropEdit:
@@ -137,8 +152,19 @@ class Editor:
         res = self.edit_crops(small[None], target[None])
         att = resize_float(res.attention[0], (w, h))
         color = resize(res.color[0], (w, h))
-        blended = att[..., None] * crop.astype(np.float32) + (1 - att[..., None]) * color.astype(np.float32)
-        return CropEdit(np.clip(blended + 0.5, 0, 255).astype(np.uint8)[None], att[None], color[None], res.targets)
+        base, offsets = crop, None
+        if res.offsets is not None:  # DefGAN: warp the full-resolution crop by the upsampled field
+            from ganimation.nn.warp import warp
+
+            o = torch.from_numpy(res.offsets[:1])
+            o = torch.nn.functional.interpolate(o, size=(h, w), mode="bilinear", align_corners=False)
+            o = o * torch.tensor([w / self.image_size, h / self.image_size]).view(1, 2, 1, 1)
+            img = torch.from_numpy(crop.astype(np.float32)).permute(2, 0, 1)[None]
+            base = warp(img, o)[0].permute(1, 2, 0).numpy()
+            offsets = o.numpy()
+        blended = att[..., None] * base.astype(np.float32) + (1 - att[..., None]) * color.astype(np.float32)
+        return CropEdit(np.clip(blended + 0.5, 0, 255).astype(np.uint8)[None], att[None], color[None],
+                        res.targets, offsets)
 
 
 def resize(image: np.ndarray, size) -> np.ndarray:
