@@ -1,0 +1,94 @@
+"""``ganimation evaluate``: AU control, reconstruction, identity, locality and realism of a model."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ganimation.cli import common
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "evaluate", help="measure a model on a dataset, synthetic pairs or photos; write metrics.json and report.md",
+        description="Edit the faces of a test set toward target AUs and measure AU control, self-reconstruction, "
+                    "cycle error, identity, locality, attention and realism. Writes REPORT_DIR/metrics.json, "
+                    "report.md, plots and sample grids.")
+    common.add_weights(p)
+    p.add_argument("--data", "-d", required=True,
+                   help="a dataset folder (prepared, official GANimation or OpenFace layout), synthetic pairs "
+                        "(DATASET/pairs from `ganimation synth --pairs K`) or a folder of photos")
+    p.add_argument("--kind", choices=("auto", "dataset", "pairs", "photos"), default="auto",
+                   help="what --data holds (default: detected)")
+    p.add_argument("--split", default="test", help="dataset split: test, train or all (default test)")
+    p.add_argument("--targets", default="shuffled",
+                   help="shuffled (another face's AUs), presets (each expression preset in turn) or a CSV file "
+                        "of 17-AU rows on 0-1 (default shuffled)")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="evaluate the first N faces")
+    p.add_argument("--recon-limit", type=int, default=200, metavar="M",
+                   help="self-reconstruction and cycle on the first M faces (two more passes; default 200, -1 = all)")
+    p.add_argument("--inception", default=None, metavar="PATH",
+                   help="TorchScript Inception network for standard FID/KID (nothing is downloaded)")
+    p.add_argument("--emotion", action="store_true",
+                   help="with --targets presets: check preset edits with the optional emotion classifier")
+    p.add_argument("--seed", type=int, default=0, help="seed for shuffled targets and KID subsets")
+    p.add_argument("--samples", type=int, default=8, help="faces in the sample grid (default 8)")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("-o", "--out", required=True, metavar="REPORT_DIR", help="output folder")
+    p.set_defaults(func=run, _parser=p)
+    return p
+
+
+def _check(args) -> None:
+    from ganimation.errors import AUParseError, GanimationError
+
+    if args.limit is not None and args.limit < 1:
+        raise GanimationError(f"--limit must be >= 1, got {args.limit}")
+    if args.recon_limit < -1:
+        raise GanimationError(f"--recon-limit must be >= 0 (or -1 for all), got {args.recon_limit}")
+    if args.samples < 0:
+        raise GanimationError(f"--samples must be >= 0, got {args.samples}")
+    if args.targets not in ("shuffled", "presets") and not Path(args.targets).is_file():
+        raise AUParseError(f"--targets {args.targets!r}: use shuffled, presets, or the path of a CSV of 17-AU rows")
+    if not Path(args.data).is_dir():
+        raise GanimationError(f"--data {args.data}: no such folder")
+    if args.inception is not None and not Path(args.inception).expanduser().is_file():
+        raise GanimationError(f"--inception {args.inception}: no such file (a TorchScript Inception network; "
+                              "nothing is downloaded)")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise GanimationError(f"-o {args.out} is a file; give a folder for the report")
+
+
+def run(args) -> int:
+    _check(args)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    from ganimation.evaluate import evaluate
+
+    editor = common.load_editor(args)
+    m = evaluate(editor, args.data, split=args.split, targets=args.targets, limit=args.limit,
+                 inception=args.inception, emotion=args.emotion, out_dir=args.out,
+                 recon_limit=None if args.recon_limit == -1 else args.recon_limit, kind=args.kind,
+                 seed=args.seed, samples=args.samples, device=args.device, weights=args.weights)
+    meta = m["meta"]
+    parts = [f"{meta['n']} faces ({meta['kind']})"]
+    if "edit" in m.get("au_control", {}):
+        au = m["au_control"]
+        parts.append(f"AU MAE {au['edit']['mae']:.3f} (input {au['baseline']['mae']:.3f})")
+    if "edit" in m.get("au_control_judge", {}):
+        au = m["au_control_judge"]
+        parts.append(f"AU judge MAE {au['edit']['mae']:.3f} (input {au['baseline']['mae']:.3f})")
+    if "self_reconstruction" in m:
+        parts.append(f"recon PSNR {m['self_reconstruction']['psnr']:.2f} dB")
+    if "identity" in m:
+        parts.append(f"identity {m['identity']['mean_distance']:.3f}")
+    if "pairs" in m:
+        parts.append(f"pair PSNR {m['pairs']['edit']['psnr']:.2f} dB (input {m['pairs']['baseline']['psnr']:.2f})")
+    print("evaluated " + ", ".join(parts))
+    for note in m.get("notes", []):
+        print(f"note: {note}")
+    print(f"wrote {Path(args.out) / 'metrics.json'} and {Path(args.out) / 'report.md'}")
+    return 0
