@@ -88,6 +88,10 @@ class Editor:
         """Load release weights (``.safetensors``); ``None`` means the shipped default."""
         from ganimation.checkpoint import load_generator
 
+        if path is not None and str(path).lower().endswith(".onnx"):
+            from ganimation.onnx_editor import OnnxEditor
+
+            return OnnxEditor.from_onnx(path, **kwargs)
         if path is None:
             if not DEFAULT_WEIGHTS.is_file():
                 raise MissingDependencyError(

@@ -12,7 +12,7 @@ log = logging.getLogger("ganimation.cli")
 
 def add_weights(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weights", "-w", default=None,
-                        help="release weights (.safetensors); default: the shipped model")
+                        help="weights (.safetensors, or .onnx exported by `ganimation export`); default: the shipped model")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
 
 

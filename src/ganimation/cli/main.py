@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 #: Subcommands, in the order ``--help`` lists them. A module that is missing
@@ -43,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Idle OpenMP threads sleep instead of spinning: on a small, shared CPU the
+    # spinning made 2 threads slower than 1 (benchmarks/results/cpu_inference*.md).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from ganimation.errors import GanimationError
 
     parser = build_parser()
