@@ -182,4 +182,4 @@ def resize(image: np.ndarray, size) -> np.ndarray:
 def resize_float(values: np.ndarray, wh) -> np.ndarray:
     from PIL import Image
 
-    return np.asarray(Image.fromarray(values.astype(np.float32), mode="F").resize(tuple(wh), Image.BILINEAR)).clip(0, 1)
+    return np.asarray(Image.fromarray(values.astype(np.float32)).resize(tuple(wh), Image.BILINEAR)).clip(0, 1)

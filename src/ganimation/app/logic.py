@@ -1,0 +1,418 @@
+"""What the web demo does, as plain functions (no gradio here, so they are unit-testable).
+
+A browser session holds one :class:`Session`: the uploaded photo, its faces
+(detected once per photo: box, aligned crop, estimated AUs, blend region) and
+the target AUs the user set for each face. Moving a slider only re-runs the
+generator on the selected face's crop and pastes the edited faces back
+(:func:`render`); detection and AU estimation are not repeated.
+
+The :class:`~ganimation.edit.Editor` is shared by all sessions and only read.
+Detection uses the faces extra (MediaPipe) unless a ``detect_fn`` stand-in is
+given (tests).
+
+Errors a user can fix raise :class:`~ganimation.errors.GanimationError`
+subclasses with a message meant for the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ganimation.aus import AU_CODES, NUM_AUS, PRESETS, check_vector, resolve_target
+from ganimation.errors import FaceNotFoundError, GanimationError, ImageError
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+#: Bundled example photos (redistributable; see assets/LICENSES.md).
+EXAMPLES: tuple[Path, ...] = (ASSETS / "astronaut.png",)
+DEFAULT_MAX_UPLOAD_MB = 20.0
+#: Largest photo side processed; bigger uploads are downscaled (keeps the page fast).
+MAX_SIDE = 2048
+#: Largest side of the rendered animation frames.
+ANIMATION_SIDE = 384
+
+# box colours: selected face, other faces
+_SELECTED = (255, 196, 0)
+_OTHER = (64, 160, 255)
+
+
+@dataclass
+class FaceState:
+    """One detected face. Coordinates are photo pixels.
+
+    ``crop`` ``(S, S, 3)`` uint8 aligned crop, ``transform`` ``(2, 3)`` photo ->
+    crop, ``region`` ``(S, S)`` float32 feathered face mask, ``estimated``
+    ``(17,)`` AUs in [0, 1].
+    """
+
+    box: np.ndarray
+    confidence: float
+    estimated: np.ndarray
+    crop: np.ndarray
+    transform: np.ndarray
+    region: np.ndarray
+
+
+@dataclass
+class CropResult:
+    """The generator's output for one face: edited crop, attention and colour map, paste weight."""
+
+    target: np.ndarray
+    edited: np.ndarray      # (S, S, 3) uint8
+    attention: np.ndarray   # (S, S) float32, 1 = input kept
+    color: np.ndarray       # (S, S, 3) uint8
+    change: np.ndarray      # (S, S) float32, how much of the edit is used
+
+
+@dataclass
+class Session:
+    """Per-browser-session state (kept in a ``gr.State``)."""
+
+    key: str
+    image: np.ndarray                     # (H, W, 3) uint8 photo
+    faces: list[FaceState]
+    name: str = "photo"
+    selected: int = 0                     # the face the sliders edit
+    preset: str | None = None             # last expression preset clicked
+    targets: dict[int, np.ndarray] = field(default_factory=dict)   # face -> target AUs set by the user
+    cache: dict[int, CropResult] = field(default_factory=dict)     # face -> last generator output
+    workdir: str | None = None
+
+    def target(self, face: int) -> np.ndarray:
+        """The face's current target (its estimated AUs until the user changes them)."""
+        check_face(self, face)
+        t = self.targets.get(face)
+        return (self.faces[face].estimated if t is None else t).copy()
+
+    def output_dir(self) -> Path:
+        if self.workdir is None or not Path(self.workdir).is_dir():
+            self.workdir = tempfile.mkdtemp(prefix="ganimation-app-")
+        return Path(self.workdir)
+
+
+# -- loading and detection ---------------------------------------------------
+def load_image(path: str | os.PathLike, *, max_mb: float = DEFAULT_MAX_UPLOAD_MB,
+               max_side: int = MAX_SIDE) -> np.ndarray:
+    """``(H, W, 3)`` uint8 RGB photo from an uploaded file, downscaled to ``max_side``.
+
+    Raises :class:`ImageError` for a missing, too large or unreadable file.
+    """
+    from ganimation.images import open_image
+
+    if path is None:
+        raise ImageError("no photo given; upload a JPEG or PNG or pick the example")
+    p = Path(path)
+    if not p.is_file():
+        raise ImageError("the uploaded file is gone; upload it again")
+    size_mb = p.stat().st_size / 1e6
+    if size_mb > max_mb:
+        raise ImageError(f"the file is {size_mb:.1f} MB, more than the {max_mb:g} MB limit; "
+                         "upload a smaller photo")
+    try:
+        img, _ = open_image(p)
+    except ImageError as exc:  # the temp path means nothing to the user
+        raise ImageError(str(exc).replace(str(p), p.name)) from None
+    if max(img.size) > max_side:
+        from PIL import Image
+
+        scale = max_side / max(img.size)
+        img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.LANCZOS)
+    return np.asarray(img, dtype=np.uint8).copy()
+
+
+def image_key(image: np.ndarray) -> str:
+    """Content hash of a photo (detection is cached per photo)."""
+    h = hashlib.sha1(np.ascontiguousarray(image).tobytes())
+    h.update(str(image.shape).encode())
+    return h.hexdigest()
+
+
+_DETECTOR = None
+_DETECT_LOCK = threading.Lock()
+
+
+def _default_detect(image: np.ndarray) -> list:
+    """MediaPipe detection with one detector shared by all sessions (it is not thread-safe)."""
+    global _DETECTOR
+    from ganimation.faces.detect import FaceDetector
+
+    with _DETECT_LOCK:
+        if _DETECTOR is None:
+            _DETECTOR = FaceDetector()
+        return _DETECTOR.detect(image)
+
+
+def _default_estimate(face) -> np.ndarray:
+    from ganimation.faces.estimate import estimate_aus
+
+    return estimate_aus(face)
+
+
+def analyze(image: np.ndarray, image_size: int, *, session: Session | None = None, name: str = "photo",
+            detect_fn: Callable[[np.ndarray], list] | None = None,
+            estimate_fn: Callable[[object], np.ndarray] | None = None) -> Session:
+    """Detect and align the faces of ``image`` and estimate their AUs.
+
+    Returns ``session`` unchanged when it already holds this photo (detection
+    is cached per photo within a session). ``detect_fn(image) -> [Face]``
+    (largest first) and ``estimate_fn(face) -> (17,)`` default to the faces
+    extra. Raises :class:`FaceNotFoundError` when there is no face.
+    """
+    from ganimation.faces.align import align_face, face_mask
+
+    key = image_key(image)
+    if session is not None and session.key == key and session.image.shape == image.shape:
+        return session
+    faces = (detect_fn or _default_detect)(image)
+    if not faces:
+        raise FaceNotFoundError("no face found in the photo; use a photo with a clearly visible, roughly "
+                                "frontal face (at least ~40 px between the eyes)")
+    states = []
+    for f in faces:
+        al = align_face(image, f, image_size)
+        est = np.clip(check_vector((estimate_fn or _default_estimate)(f), name="estimated AUs"), 0, 1)
+        states.append(FaceState(box=np.asarray(f.box, np.float32), confidence=float(f.confidence),
+                                estimated=est.astype(np.float32), crop=al.crop, transform=al.transform,
+                                region=face_mask(image_size, al.landmarks)))
+    return Session(key=key, image=image, faces=states, name=name)
+
+
+def check_face(session: Session, face) -> int:
+    try:
+        i = int(face)
+    except (TypeError, ValueError):
+        raise GanimationError(f"face {face!r} is not a face number") from None
+    if not 0 <= i < len(session.faces):
+        raise FaceNotFoundError(f"face {i} does not exist; the photo has {len(session.faces)} face(s)")
+    return i
+
+
+def face_choices(session: Session) -> list[tuple[str, int]]:
+    """``(label, index)`` pairs for a face selector (largest face first)."""
+    out = []
+    for i, f in enumerate(session.faces):
+        w = int(f.box[2] - f.box[0])
+        out.append((f"Face {i}" + (" (largest)" if i == 0 and len(session.faces) > 1 else "") + f" · {w} px", i))
+    return out
+
+
+def face_at(session: Session, x: float, y: float) -> int | None:
+    """The face whose box holds the photo point ``(x, y)`` (the smallest such box), or None."""
+    hits = [(float((f.box[2] - f.box[0]) * (f.box[3] - f.box[1])), i) for i, f in enumerate(session.faces)
+            if f.box[0] <= x <= f.box[2] and f.box[1] <= y <= f.box[3]]
+    return min(hits)[1] if hits else None
+
+
+def annotate(session: Session, selected: int | None = None) -> np.ndarray:
+    """The photo with every face box drawn and numbered; the selected one highlighted."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.fromarray(session.image)
+    draw = ImageDraw.Draw(img)
+    h, w = session.image.shape[:2]
+    lw = max(2, round(max(h, w) / 300))
+    fsize = max(12, round(max(h, w) / 30))
+    try:
+        font = ImageFont.load_default(size=fsize)
+    except TypeError:  # Pillow < 10.1
+        font = ImageFont.load_default()
+    for i, f in enumerate(session.faces):
+        color = _SELECTED if i == selected else _OTHER
+        x0, y0, x1, y1 = (float(v) for v in f.box)
+        draw.rectangle([x0, y0, x1, y1], outline=color, width=lw if i != selected else 2 * lw)
+        label = str(i)
+        tb = draw.textbbox((0, 0), label, font=font)
+        tw, th = tb[2] - tb[0], tb[3] - tb[1]
+        ty = y0 - th - 2 * lw - 4 if y0 - th - 2 * lw - 4 >= 0 else y0
+        draw.rectangle([x0, ty, x0 + tw + 8, ty + th + 2 * lw + 4], fill=color)
+        draw.text((x0 + 4 - tb[0], ty + lw + 2 - tb[1]), label, fill=(0, 0, 0), font=font)
+    return np.asarray(img)
+
+
+# -- targets -------------------------------------------------------------------
+def initial_sliders(session: Session, face) -> list[float]:
+    """Slider values when a face is selected: its target (the estimated AUs until edited)."""
+    return [round(float(v), 3) for v in session.target(check_face(session, face))]
+
+
+def estimated_sliders(session: Session, face) -> list[float]:
+    """The face's estimated AUs (the reset values)."""
+    return [round(float(v), 3) for v in session.faces[check_face(session, face)].estimated]
+
+
+def preset_sliders(session: Session, face, expression: str, intensity: float = 1.0) -> list[float]:
+    """Slider values for a preset: from the face's estimated AUs toward ``expression``."""
+    est = session.faces[check_face(session, face)].estimated
+    return [round(float(v), 3) for v in resolve_target(current=est, expression=expression, intensity=float(intensity))]
+
+
+def slider_vector(values: Sequence[float]) -> np.ndarray:
+    """``(17,)`` float32 in [0, 1] from slider values (checked)."""
+    vals = list(values)
+    if len(vals) != NUM_AUS:
+        raise GanimationError(f"{len(vals)} AU values; expected {NUM_AUS}")
+    vec = check_vector(np.asarray([0.0 if v is None else float(v) for v in vals], np.float32), name="AU sliders")
+    return np.clip(vec, 0.0, 1.0)
+
+
+def reset(session: Session, face) -> list[float]:
+    """Forget the user's target for ``face``; returns its estimated AUs."""
+    i = check_face(session, face)
+    session.targets.pop(i, None)
+    session.cache.pop(i, None)
+    return estimated_sliders(session, i)
+
+
+# -- editing ---------------------------------------------------------------------
+def _edit_crop(editor, face: FaceState, target: np.ndarray) -> CropResult:
+    res = editor.edit_crops(face.crop[None], target[None].astype(np.float32))
+    att = np.clip(np.asarray(res.attention[0], np.float32), 0.0, 1.0)
+    change = getattr(res, "change", None)
+    change = np.asarray(change[0], np.float32) if change is not None else 1.0 - att
+    return CropResult(target=target.copy(), edited=np.asarray(res.images[0], np.uint8), attention=att,
+                      color=np.asarray(res.color[0], np.uint8), change=change)
+
+
+def crop_result(session: Session, editor, face: int) -> CropResult:
+    """The generator's output for ``face`` at its current target (cached per target)."""
+    target = session.target(face)
+    cached = session.cache.get(face)
+    if cached is None or not np.array_equal(cached.target, target):
+        cached = session.cache[face] = _edit_crop(editor, session.faces[face], target)
+    return cached
+
+
+def _compose(session: Session, results: dict[int, CropResult]) -> np.ndarray:
+    from ganimation.faces.align import paste_back
+
+    out = session.image
+    for i, r in sorted(results.items()):
+        f = session.faces[i]
+        out = paste_back(out, r.edited, f.crop, f.transform, f.region * r.change)
+    return out if out is not session.image else session.image.copy()
+
+
+@dataclass
+class Rendered:
+    """The edited photo and the selected face's views."""
+
+    image: np.ndarray           # (H, W, 3) uint8 edited photo
+    crop: np.ndarray            # (S, S, 3) uint8 edited crop of the selected face
+    attention: np.ndarray       # (S, S, 3) uint8 attention mask as grey (white = input kept)
+    color: np.ndarray           # (S, S, 3) uint8 colour map
+    target: np.ndarray          # (17,) selected face's target
+
+
+def render(session: Session, editor, face, values: Sequence[float] | np.ndarray | None = None) -> Rendered:
+    """Set ``face``'s target to ``values`` (17 slider values; None keeps it) and edit the photo.
+
+    Every face whose target differs from its estimated AUs is edited (each
+    face keeps the target last set for it); only faces whose target changed
+    since the last call run through the generator.
+    """
+    i = check_face(session, face)
+    if values is not None:
+        session.targets[i] = slider_vector(values)
+    results = {}
+    for j, f in enumerate(session.faces):
+        if j == i or (j in session.targets and not np.allclose(session.targets[j], f.estimated, atol=1e-4)):
+            results[j] = crop_result(session, editor, j)
+    r = results[i]
+    att = np.repeat((np.clip(r.attention, 0, 1) * 255 + 0.5).astype(np.uint8)[..., None], 3, axis=2)
+    return Rendered(image=_compose(session, results), crop=r.edited, attention=att, color=r.color,
+                    target=r.target)
+
+
+def upscale_view(image: np.ndarray, side: int = 256) -> np.ndarray:
+    """Nearest-neighbour upscale of a small crop for display."""
+    k = max(1, side // max(image.shape[:2]))
+    return np.repeat(np.repeat(image, k, axis=0), k, axis=1)
+
+
+def _face_window(session: Session, face: int) -> tuple[int, int, int, int]:
+    """A square-ish window around the face (2.4x its box), clipped to the photo."""
+    h, w = session.image.shape[:2]
+    b = session.faces[face].box
+    cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+    half = 1.2 * max(b[2] - b[0], b[3] - b[1])
+    x0, x1 = int(max(0, cx - half)), int(min(w, cx + half))
+    y0, y1 = int(max(0, cy - half)), int(min(h, cy + half))
+    return x0, y0, x1, y1
+
+
+def animation_frames(session: Session, editor, face, *, frames: int = 16, pingpong: bool = True,
+                     side: int = ANIMATION_SIDE) -> np.ndarray:
+    """``(F, h, w, 3)`` uint8: the photo around ``face`` going from its estimated AUs to its target."""
+    from ganimation.animate import trajectory
+    from PIL import Image
+
+    i = check_face(session, face)
+    f = session.faces[i]
+    seq = trajectory(f.estimated, session.target(i), int(frames), pingpong=pingpong)
+    res = editor.edit_crops(np.repeat(f.crop[None], len(seq), axis=0), seq)
+    change = getattr(res, "change", None)
+    change = np.asarray(change, np.float32) if change is not None else 1.0 - np.clip(res.attention, 0, 1)
+    # other faces keep their current edits
+    others = {j: crop_result(session, editor, j) for j in session.targets if j != i
+              and not np.allclose(session.targets[j], session.faces[j].estimated, atol=1e-4)}
+    base = _compose(session, others) if others else session.image
+    x0, y0, x1, y1 = _face_window(session, i)
+    scale = min(1.0, side / max(x1 - x0, y1 - y0))
+    size = (max(2, round((x1 - x0) * scale)) // 2 * 2, max(2, round((y1 - y0) * scale)) // 2 * 2)
+    from ganimation.faces.align import paste_back
+
+    out = []
+    for n in range(len(seq)):
+        img = paste_back(base, np.asarray(res.images[n], np.uint8), f.crop, f.transform, f.region * change[n])
+        out.append(np.asarray(Image.fromarray(img[y0:y1, x0:x1]).resize(size, Image.LANCZOS)))
+    return np.stack(out)
+
+
+def _stem(session: Session) -> str:
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in Path(session.name).stem)[:40] or "photo"
+    return f"{stem}-{time.strftime('%H%M%S')}"
+
+
+def save_photo(session: Session, image: np.ndarray, face) -> list[str]:
+    """Write the edited photo (PNG) and the AUs of every face (JSON); returns the paths."""
+    from ganimation.aus import to_dict
+    from ganimation.images import save_image
+
+    check_face(session, face)
+    d = session.output_dir()
+    stem = _stem(session)
+    png = save_image(d / f"{stem}-edited.png", image)
+    info = {"photo": session.name, "au_codes": list(AU_CODES),
+            "faces": [{"index": j, "box": [round(float(v), 1) for v in f.box],
+                       "estimated": {k: round(v, 3) for k, v in to_dict(f.estimated).items()},
+                       "target": {k: round(v, 3) for k, v in to_dict(session.target(j)).items()}}
+                      for j, f in enumerate(session.faces)]}
+    js = d / f"{stem}-aus.json"
+    js.write_text(json.dumps(info, indent=1))
+    return [str(png), str(js)]
+
+
+def animate(session: Session, editor, face, *, frames: int = 16, fps: float = 12.0,
+            pingpong: bool = True) -> tuple[str, str]:
+    """Render the estimated -> target animation of ``face``; returns ``(mp4_path, gif_path)``."""
+    from ganimation.animate import write_animation
+
+    clip = animation_frames(session, editor, face, frames=frames, pingpong=pingpong)
+    d = session.output_dir()
+    stem = _stem(session)
+    gif = write_animation(d / f"{stem}-face{int(face)}.gif", clip, fps=fps)
+    mp4 = write_animation(d / f"{stem}-face{int(face)}.mp4", clip, fps=fps)
+    return str(mp4), str(gif)
+
+
+def preset_names() -> list[str]:
+    return [p for p in PRESETS]
