@@ -1,0 +1,42 @@
+"""``ganimation prepare PHOTOS_DIR -o DATASET``: aligned, AU-annotated training crops."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "prepare", help="build a training set (aligned crops + AU table) from a folder of photos",
+        description="Detect, align, crop and AU-annotate the faces in PHOTOS_DIR into a prepared dataset "
+                    "(see docs/faces.md). Re-run the same command to resume an interrupted run.")
+    p.add_argument("photos", metavar="PHOTOS_DIR", help="folder of photos (searched recursively)")
+    p.add_argument("-o", "--output", required=True, metavar="DATASET", help="output dataset folder")
+    p.add_argument("--size", type=int, default=128, help="crop size in pixels (default 128)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--openface-csv", metavar="DIR", help="take AUs from OpenFace CSVs (<stem>.csv per image, or one CSV with a path column)")
+    p.add_argument("--test-fraction", type=float, default=0.1, help="fraction of photos in the test split (default 0.1)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the train/test split (default 0)")
+    p.add_argument("--all-faces", action="store_true", help="keep every face, not only the largest")
+    p.add_argument("--min-face", type=float, default=32.0, help="minimum face width in source pixels (default 32)")
+    p.add_argument("--tiles", action="store_true", help="also search image tiles for small faces (group photos; slower)")
+    p.add_argument("--face-model", metavar="PATH", help="MediaPipe face_landmarker.task to use instead of the bundled one")
+    p.add_argument("--calibration", metavar="JSON", help="AU calibration to apply to the estimator")
+    p.add_argument("--retry-skipped", action="store_true", help="process again the photos listed in skipped.csv")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args) -> int:
+    from ganimation.faces.prepare import prepare
+
+    s = prepare(args.photos, args.output, size=args.size, workers=args.workers, test_fraction=args.test_fraction,
+                seed=args.seed, keep="all" if args.all_faces else "largest", openface_csv=args.openface_csv,
+                face_model=args.face_model, calibration=args.calibration, min_face=args.min_face,
+                tiles=args.tiles, retry_skipped=args.retry_skipped, progress=not args.no_progress)
+    print(f"{args.output}: {s.faces_kept} face(s) from {s.images_kept} photo(s) added; "
+          f"{s.processed} processed, {s.already_done} already done, {sum(s.skipped.values())} skipped"
+          + (" (" + ", ".join(f"{k}: {v}" for k, v in sorted(s.skipped.items())) + f"; see {args.output}/skipped.csv)"
+             if s.skipped else ""))
+    return 0

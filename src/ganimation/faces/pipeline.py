@@ -1,0 +1,188 @@
+"""Editing faces in photos in the wild.
+
+:func:`edit_photo` detects every selected face, aligns it to the canonical
+crop (:mod:`ganimation.faces.align`), estimates its AUs, builds its target,
+edits all crops in one call to ``editor.edit_crops(crops, targets)`` and
+pastes each result back with the inverse transform. The blend weight is a
+feathered face-region mask times ``1 - attention`` of the model (attention 1
+keeps the input), and the *change* of the crop is what is pasted, so pixels
+outside the blend region are bit-identical to the input and the face keeps
+the photo's own resolution where the model changes nothing.
+
+The editor contract (``ganimation.edit.Editor`` or any stand-in):
+``editor.image_size: int``; ``editor.edit_crops(crops (N,S,S,3) uint8,
+targets (N,17) float32) -> result`` with ``result.images`` (N,S,S,3) uint8,
+``result.attention`` (N,S,S) float32 in [0, 1] (1 = keep input) and
+``result.color`` (N,S,S,3) uint8.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ganimation.aus import NUM_AUS, check_vector, resolve_target
+from ganimation.errors import FaceNotFoundError, GanimationError
+
+
+@dataclass
+class FaceEdit:
+    """One edited face. Coordinates are in the photo's pixels."""
+
+    box: np.ndarray             # (4,) x0, y0, x1, y1
+    landmarks: np.ndarray       # (478, 2)
+    confidence: float
+    estimated: np.ndarray       # (17,) estimated AUs, 0-1
+    target: np.ndarray          # (17,) target AUs, 0-1
+    transform: np.ndarray       # (2, 3) photo -> crop
+    crop: np.ndarray            # (S, S, 3) uint8 input crop
+    edited: np.ndarray          # (S, S, 3) uint8 edited crop
+    attention: np.ndarray       # (S, S) float32, 1 = input kept
+    mask: np.ndarray            # (S, S) float32 blend weight used (face mask * (1 - attention))
+
+    def to_json(self) -> dict:
+        from ganimation.aus import to_dict
+
+        return {"box": [round(float(v), 1) for v in self.box], "confidence": round(float(self.confidence), 3),
+                "estimated": {k: round(v, 3) for k, v in to_dict(self.estimated).items()},
+                "target": {k: round(v, 3) for k, v in to_dict(self.target).items()}}
+
+
+@dataclass
+class PhotoEdit:
+    """The edited photo ``image`` (H, W, 3) uint8 and the per-face details."""
+
+    image: np.ndarray
+    faces: list[FaceEdit] = field(default_factory=list)
+
+
+def estimate_crop_aus(crop: np.ndarray, *, face_model=None, calibration=None) -> np.ndarray:
+    """``(17,)`` AUs (0-1) of an already aligned crop ``(S, S, 3)`` uint8.
+
+    Raises :class:`FaceNotFoundError` when the crop holds no detectable face.
+    """
+    from ganimation.faces.detect import get_detector
+    from ganimation.faces.estimate import estimate_aus
+    from ganimation.images import as_rgb_array
+
+    crop = as_rgb_array(crop)
+    det = get_detector(face_model, tiles=False)
+    faces = det.detect(crop)
+    if not faces:
+        # tight crops: give the detector some context
+        pad = crop.shape[0] // 4
+        padded = np.pad(crop, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
+        faces = det.detect(padded)
+        if faces:
+            faces[0].landmarks[:, :2] -= pad
+    if not faces:
+        raise FaceNotFoundError("no face found in the crop; pass an aligned face crop")
+    return estimate_aus(faces[0], calibration)
+
+
+def _select(faces, face):
+    if face == "all" or face is None:
+        return list(range(len(faces)))
+    if face == "largest":
+        return [0]  # detect() sorts largest first
+    try:
+        i = int(face)
+    except (TypeError, ValueError):
+        raise GanimationError(f"face={face!r}; use 'all', 'largest' or a face index") from None
+    if not 0 <= i < len(faces):
+        raise FaceNotFoundError(f"face index {i} does not exist; {len(faces)} face(s) found (0..{len(faces) - 1})")
+    return [i]
+
+
+def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str | None = None,
+               intensity: float = 1.0, relative: bool = False, face="all", targets=None,
+               face_model=None, calibration=None, paste: str = "residual",
+               feather: float = 0.06, tiles: bool = True) -> PhotoEdit:
+    """Edit the expression of the faces in a photo.
+
+    - ``image_rgb_uint8``: ``(H, W, 3)`` uint8 RGB.
+    - Targets: ``aus`` (string or dict; absolute values set on top of the
+      face's estimated AUs, or offsets with ``relative=True``), and/or
+      ``expression`` + ``intensity`` (from the estimate toward the preset);
+      or ``targets``: one ``(17,)`` vector per selected face.
+    - ``face``: ``"all"``, ``"largest"`` or an index (faces sorted largest first).
+    - ``paste``: ``"residual"`` (default) or ``"replace"`` (see :func:`ganimation.faces.align.paste_back`).
+
+    Raises :class:`FaceNotFoundError` when no face is found.
+    """
+    from ganimation.faces.align import align_face, face_mask, paste_back
+    from ganimation.faces.detect import get_detector
+    from ganimation.faces.estimate import estimate_aus
+    from ganimation.images import as_rgb_array
+
+    image = as_rgb_array(image_rgb_uint8)
+    size = int(editor.image_size)
+    faces = get_detector(face_model, tiles=tiles).detect(image)
+    if not faces:
+        raise FaceNotFoundError(
+            "no face found in the photo; use a photo with a clearly visible, roughly frontal face "
+            "(at least ~40 px between the eyes)")
+    idx = _select(faces, face)
+    if targets is not None:
+        targets = [check_vector(t, name="target") for t in (targets if isinstance(targets, (list, tuple)) else list(np.asarray(targets)))]
+        if len(targets) != len(idx):
+            raise GanimationError(f"{len(targets)} target vector(s) for {len(idx)} selected face(s)")
+    elif aus is None and expression is None:
+        raise GanimationError("give a target: aus (e.g. 'AU12=0.8'), an expression preset, or targets")
+    crops, tvecs, infos = [], [], []
+    for n, i in enumerate(idx):
+        f = faces[i]
+        al = align_face(image, f, size)
+        est = estimate_aus(f, calibration)
+        tgt = (np.clip(targets[n], 0, 1).astype(np.float32) if targets is not None else
+               resolve_target(current=est, aus=aus, expression=expression, intensity=intensity, relative=relative))
+        crops.append(al.crop)
+        tvecs.append(tgt)
+        infos.append((f, al, est, tgt))
+    result = editor.edit_crops(np.stack(crops).astype(np.uint8), np.stack(tvecs).astype(np.float32).reshape(-1, NUM_AUS))
+    edited = np.asarray(result.images)
+    attention = np.asarray(result.attention, np.float32)
+    change = np.asarray(result.change, np.float32)  # 1 - attention, raised where a DefGAN warp moves pixels
+    if edited.shape != (len(crops), size, size, 3) or attention.shape != (len(crops), size, size):
+        raise GanimationError(f"editor returned images {edited.shape} / attention {attention.shape}; "
+                              f"expected ({len(crops)}, {size}, {size}, 3) / ({len(crops)}, {size}, {size})")
+    out = image
+    face_edits = []
+    for n, (f, al, est, tgt) in enumerate(infos):
+        region = face_mask(size, al.landmarks, feather=feather)
+        mask = region * np.clip(change[n], 0.0, 1.0)
+        out = paste_back(out, edited[n].astype(np.uint8), al.crop, al.transform, mask, mode=paste)
+        face_edits.append(FaceEdit(box=f.box, landmarks=f.landmarks[:, :2], confidence=f.confidence, estimated=est,
+                                   target=tgt, transform=al.transform, crop=al.crop, edited=edited[n],
+                                   attention=attention[n], mask=mask))
+    return PhotoEdit(image=out if out is not image else image.copy(), faces=face_edits)
+
+
+def edit_photo_file(editor, in_path: str | os.PathLike, out_path: str | os.PathLike, **kw) -> PhotoEdit:
+    """Edit the photo at ``in_path`` and write it to ``out_path``.
+
+    The output has the input's (upright, EXIF-applied) size; EXIF is kept
+    with the orientation tag reset to 1, and the format follows
+    ``out_path``'s suffix (JPEG quality 95).
+    """
+    from ganimation.images import open_image, save_image
+
+    img, info = open_image(in_path)
+    arr = np.asarray(img, dtype=np.uint8)
+    res = edit_photo(editor, arr, **kw)
+    exif = info.get("exif")
+    if exif:
+        try:
+            from PIL import Image
+
+            ex = Image.Exif()
+            ex.load(exif)
+            ex[0x0112] = 1  # pixels are upright now
+            exif = ex.tobytes()
+        except Exception:  # noqa: BLE001 - a broken EXIF block is dropped, not fatal
+            exif = None
+    save_image(out_path, res.image, exif=exif)
+    return res

@@ -1,0 +1,118 @@
+"""The annotate and prepare subcommands end to end on the bundled astronaut."""
+
+import csv
+import json
+from importlib import resources
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("mediapipe")
+pytest.importorskip("cv2")
+
+from ganimation.aus import AU_CODES  # noqa: E402
+from ganimation.cli.main import main  # noqa: E402
+
+ASTRO = str(resources.files("ganimation") / "assets" / "astronaut.png")
+
+
+def test_annotate_text_and_json(capsys):
+    assert main(["annotate", ASTRO]) == 0
+    out = capsys.readouterr().out
+    assert "1 face(s)" in out and "AU12" in out and "lip corner puller" in out
+    assert main(["annotate", ASTRO, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["width"] == 512 and len(data["faces"]) == 1
+    f = data["faces"][0]
+    assert list(f["aus"]) == list(AU_CODES)
+    assert len(f["landmarks"]) == 478 and len(f["box"]) == 4
+    for c in AU_CODES:
+        assert 0 <= f["aus"][c] <= 1
+        assert f["aus_openface"][c] == pytest.approx(5 * f["aus"][c], abs=2e-3)
+    assert f["aus"]["AU12"] > 0.5
+
+
+def test_annotate_bad_face_model(tmp_path, capsys):
+    bad = tmp_path / "model.task"
+    bad.write_bytes(b"not a bundle")
+    assert main(["annotate", ASTRO, "--face-model", str(bad)]) == 2
+    assert "bundle" in capsys.readouterr().err
+
+
+def _folder(tmp_path):
+    src = tmp_path / "photos"
+    (src / "sub").mkdir(parents=True)
+    astro = Image.open(ASTRO).convert("RGB")
+    astro.save(src / "a.png")
+    astro.transpose(Image.FLIP_LEFT_RIGHT).save(src / "b.jpg", quality=92)
+    astro.resize((300, 300)).save(src / "sub" / "c.png")
+    (src / "broken.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    Image.fromarray(np.full((120, 160, 3), 60, np.uint8)).save(src / "blank.png")
+    (src / "notes.txt").write_text("ignored")
+    return src
+
+
+def _rows(path):
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_prepare_folder_skips_and_resumes(tmp_path, capsys):
+    from ganimation.data.prepared import read_meta, read_table
+
+    src = _folder(tmp_path)
+    out = tmp_path / "ds"
+    assert main(["prepare", str(src), "-o", str(out), "--size", "64", "--no-progress", "--test-fraction", "0.5", "--seed", "3"]) == 0
+    msg = capsys.readouterr().out
+    assert "3 face(s)" in msg
+    meta = read_meta(out)
+    assert meta["image_size"] == 64
+    recs = read_table(out)
+    assert sorted(r.source for r in recs) == ["a.png", "b.jpg", "sub/c.png"]
+    for r in recs:
+        assert (out / "crops" / r.file).is_file()
+        assert Image.open(out / "crops" / r.file).size == (64, 64)
+        assert r.transform is not None and r.transform.shape == (2, 3)
+        assert 0 < r.confidence <= 1 and r.split in ("train", "test")
+        assert r.aus.shape == (17,)
+    skipped = {r["source"]: r["reason"] for r in _rows(out / "skipped.csv")}
+    assert set(skipped) == {"broken.jpg", "blank.png"}
+    assert "not an image" in skipped["broken.jpg"] or "truncated" in skipped["broken.jpg"]
+    assert "no face" in skipped["blank.png"]
+    # resume: nothing new, nothing duplicated
+    assert main(["prepare", str(src), "-o", str(out), "--size", "64", "--no-progress"]) == 0
+    assert "0 face(s)" in capsys.readouterr().out
+    assert len(read_table(out)) == 3 and len(_rows(out / "skipped.csv")) == 2
+    # a new photo is picked up
+    Image.open(ASTRO).convert("RGB").resize((400, 400)).save(src / "d.png")
+    assert main(["prepare", str(src), "-o", str(out), "--size", "64", "--no-progress", "--test-fraction", "0.5", "--seed", "3"]) == 0
+    recs2 = read_table(out)
+    assert len(recs2) == 4
+    # the split is deterministic: a fresh run with 2 workers gives the same table
+    out2 = tmp_path / "ds2"
+    assert main(["prepare", str(src), "-o", str(out2), "--size", "64", "--no-progress", "--workers", "2",
+                 "--test-fraction", "0.5", "--seed", "3"]) == 0
+    a = {r.source: (r.split, r.file) for r in recs2}
+    b = {r.source: (r.split, r.file) for r in read_table(out2)}
+    assert a == b
+
+
+def test_prepare_with_openface_csv(tmp_path, capsys):
+    from ganimation.data.prepared import read_table
+
+    src = tmp_path / "p"
+    src.mkdir()
+    Image.open(ASTRO).convert("RGB").save(src / "x.png")
+    Image.open(ASTRO).convert("RGB").resize((256, 256)).save(src / "y.png")
+    of = tmp_path / "of"
+    of.mkdir()
+    header = "face, confidence, " + ", ".join(f"{c}_r" for c in AU_CODES)
+    (of / "x.csv").write_text(header + "\n0, 0.98, " + ", ".join(["2.5"] * 16 + ["5.0"]) + "\n")
+    out = tmp_path / "ds"
+    assert main(["prepare", str(src), "-o", str(out), "--openface-csv", str(of), "--no-progress"]) == 0
+    recs = read_table(out)
+    assert len(recs) == 1 and recs[0].source == "x.png"
+    np.testing.assert_allclose(recs[0].aus, [0.5] * 16 + [1.0], atol=1e-4)
+    skipped = _rows(out / "skipped.csv")
+    assert skipped[0]["source"] == "y.png" and "OpenFace" in skipped[0]["reason"]

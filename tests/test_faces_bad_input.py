@@ -1,0 +1,107 @@
+"""Odd and bad inputs through the CLI: a one-line message and a non-zero exit, or a clean result."""
+
+import io
+import struct
+import zlib
+from importlib import resources
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("mediapipe")
+pytest.importorskip("cv2")
+
+from ganimation.cli.main import main  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def astro():
+    return Image.open(resources.files("ganimation") / "assets" / "astronaut.png").convert("RGB")
+
+
+def _png_header_only(path, w, h):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b""))
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+def _bad(tmp_path, astro, kind):
+    p = tmp_path / f"{kind}.png"
+    if kind == "not_an_image":
+        p = tmp_path / "notes.jpg"
+        p.write_text("this is not an image\n")
+    elif kind == "truncated":
+        p = tmp_path / "cut.jpg"
+        buf = io.BytesIO()
+        astro.save(buf, "JPEG", quality=95)
+        p.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    elif kind == "one_pixel":
+        Image.new("RGB", (1, 1), (200, 150, 120)).save(p)
+    elif kind == "huge_header":
+        _png_header_only(p, 20000, 20000)
+    elif kind == "no_face":
+        rng = np.random.default_rng(0)
+        Image.fromarray(np.full((240, 320, 3), 90, np.uint8) + rng.integers(0, 20, (240, 320, 3), dtype=np.uint8)).save(p)
+    elif kind == "empty":
+        p.write_bytes(b"")
+    return p
+
+
+@pytest.mark.parametrize("kind", ["not_an_image", "truncated", "one_pixel", "huge_header", "no_face", "empty"])
+def test_bad_inputs_fail_with_one_line(tmp_path, capsys, astro, kind):
+    p = _bad(tmp_path, astro, kind)
+    code, out, err = _run(capsys, "annotate", str(p))
+    assert code != 0
+    lines = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1, err
+    assert str(p.name) in lines[0] or kind == "no_face"
+    assert "Traceback" not in err
+
+
+def test_missing_file(tmp_path, capsys):
+    code, _, err = _run(capsys, "annotate", str(tmp_path / "nope.jpg"))
+    assert code == 2 and "no such file" in err
+
+
+@pytest.mark.parametrize("mode", ["CMYK", "I;16", "RGBA", "L", "P"])
+def test_odd_modes_are_read(tmp_path, capsys, astro, mode):
+    if mode == "I;16":
+        arr = np.asarray(astro.convert("L"), np.uint16) * 257
+        img = Image.fromarray(arr)  # 16-bit grayscale
+        p = tmp_path / "a16.png"
+        img.save(p)
+        assert Image.open(p).mode.startswith("I")
+    elif mode == "CMYK":
+        p = tmp_path / "cmyk.jpg"
+        astro.convert("CMYK").save(p, quality=95)
+        assert Image.open(p).mode == "CMYK"
+    elif mode == "RGBA":
+        p = tmp_path / "rgba.png"
+        a = astro.convert("RGBA")
+        a.putalpha(200)
+        a.save(p)
+    else:
+        p = tmp_path / f"{mode}.png"
+        astro.convert(mode).save(p)
+    code, out, err = _run(capsys, "annotate", str(p))
+    assert code == 0, err
+    assert "1 face(s)" in out
+
+
+def test_library_refuses_huge_header_before_decoding(tmp_path):
+    from ganimation.errors import ImageError
+    from ganimation.images import load_rgb
+
+    p = tmp_path / "huge.png"
+    _png_header_only(p, 20000, 20000)
+    with pytest.raises(ImageError):
+        load_rgb(p)

@@ -1,0 +1,169 @@
+"""edit_photo with stand-in editors; AU targets; estimator and calibration."""
+
+import json
+from importlib import resources
+
+import numpy as np
+import pytest
+
+pytest.importorskip("mediapipe")
+pytest.importorskip("cv2")
+
+from ganimation.aus import AU_CODES, au_index  # noqa: E402
+from ganimation.edit import CropEdit  # noqa: E402
+from ganimation.errors import FaceNotFoundError  # noqa: E402
+
+
+class StandIn:
+    """Editor stand-in with the lead's Editor interface."""
+
+    def __init__(self, size=128, attention=1.0, shift=0):
+        self.image_size = size
+        self.att = attention
+        self.shift = shift
+        self.calls = []
+
+    def edit_crops(self, crops, targets):
+        assert crops.dtype == np.uint8 and crops.ndim == 4 and crops.shape[1:] == (self.image_size, self.image_size, 3)
+        assert targets.dtype == np.float32 and targets.shape == (len(crops), 17)
+        self.calls.append(targets.copy())
+        out = np.clip(crops.astype(int) + self.shift, 0, 255).astype(np.uint8)
+        n, s = crops.shape[:2]
+        return CropEdit(out, np.full((n, s, s), self.att, np.float32), out, targets)
+
+
+@pytest.fixture(scope="module")
+def astronaut():
+    from ganimation.images import load_rgb
+
+    return load_rgb(str(resources.files("ganimation") / "assets" / "astronaut.png"))
+
+
+def test_identity_edit_leaves_photo_bit_identical(astronaut):
+    from ganimation.faces.pipeline import edit_photo
+
+    res = edit_photo(StandIn(128, 1.0), astronaut, expression="happy")
+    assert len(res.faces) == 1
+    assert np.array_equal(res.image, astronaut)
+    f = res.faces[0]
+    assert f.crop.shape == (128, 128, 3) and f.edited.shape == (128, 128, 3) and f.attention.shape == (128, 128)
+    assert f.estimated.shape == (17,) and f.target.shape == (17,)
+
+
+def test_edit_changes_only_the_face_region(astronaut):
+    from ganimation.faces.pipeline import edit_photo
+
+    res = edit_photo(StandIn(128, 0.0, shift=40), astronaut, aus="AU12=0.1")
+    diff = np.abs(res.image.astype(int) - astronaut.astype(int)).sum(-1)
+    ys, xs = np.nonzero(diff)
+    x0, y0, x1, y1 = res.faces[0].box
+    w = x1 - x0
+    assert diff.max() > 30  # the face did change
+    assert xs.min() > x0 - 0.3 * w and xs.max() < x1 + 0.3 * w
+    assert diff[:50].sum() == 0 and diff[-50:].sum() == 0  # far away: bit-identical
+
+
+def test_absolute_and_relative_targets(astronaut):
+    from ganimation.faces.pipeline import edit_photo
+
+    ed = StandIn()
+    res = edit_photo(ed, astronaut, aus="AU12=0.1,AU26=0.7")
+    est, tgt = res.faces[0].estimated, res.faces[0].target
+    assert tgt[au_index("AU12")] == pytest.approx(0.1) and tgt[au_index("AU26")] == pytest.approx(0.7)
+    others = [i for i in range(17) if i not in (au_index("AU12"), au_index("AU26"))]
+    np.testing.assert_allclose(tgt[others], est[others], atol=1e-6)
+    np.testing.assert_allclose(ed.calls[-1][0], tgt)
+
+    res = edit_photo(ed, astronaut, aus={"AU12": -0.5, "AU01": 0.2}, relative=True)
+    est, tgt = res.faces[0].estimated, res.faces[0].target
+    assert tgt[au_index("AU12")] == pytest.approx(max(0.0, est[au_index("AU12")] - 0.5), abs=1e-6)
+    assert tgt[au_index("AU01")] == pytest.approx(min(1.0, est[au_index("AU01")] + 0.2), abs=1e-6)
+
+    res = edit_photo(ed, astronaut, expression="sad", intensity=0.5)
+    est, tgt = res.faces[0].estimated, res.faces[0].target
+    from ganimation.aus import preset_vector
+
+    np.testing.assert_allclose(tgt, 0.5 * est + 0.5 * preset_vector("sad"), atol=1e-6)
+
+    v = np.linspace(0, 1, 17).astype(np.float32)
+    res = edit_photo(ed, astronaut, targets=[v], face="largest")
+    np.testing.assert_allclose(res.faces[0].target, v)
+
+
+def test_no_face_raises(tmp_path):
+    from ganimation.faces.pipeline import edit_photo
+
+    blank = np.full((200, 300, 3), 127, np.uint8)
+    with pytest.raises(FaceNotFoundError, match="no face"):
+        edit_photo(StandIn(), blank, aus="AU12=1")
+
+
+def test_edit_photo_file_keeps_size_format_and_orientation(tmp_path, astronaut):
+    from PIL import Image
+
+    from ganimation.faces.pipeline import edit_photo_file
+
+    src = tmp_path / "rot.jpg"
+    im = Image.fromarray(astronaut).rotate(90, expand=True)  # stored sideways
+    exif = Image.Exif()
+    exif[0x0112] = 6  # viewer rotates 90 CW back to upright (PIL: ROTATE_270)
+    im.save(src, quality=95, exif=exif.tobytes())
+    out = tmp_path / "out.jpg"
+    res = edit_photo_file(StandIn(128, 1.0), src, out, expression="happy")
+    assert len(res.faces) == 1
+    o = Image.open(out)
+    assert o.format == "JPEG" and o.size == (512, 512)
+    assert o.getexif().get(0x0112, 1) == 1
+    png = tmp_path / "out.png"
+    edit_photo_file(StandIn(128, 1.0), src, png, aus="AU12=0.5")
+    assert Image.open(png).format == "PNG"
+
+
+def test_estimate_crop_aus_and_calibration_roundtrip(tmp_path, astronaut):
+    from ganimation.faces.align import align_face
+    from ganimation.faces.detect import detect_faces
+    from ganimation.faces.estimate import Calibration, calibrate, estimate_raw
+    from ganimation.faces.pipeline import estimate_crop_aus
+
+    face = detect_faces(astronaut)[0]
+    crop = align_face(astronaut, face, 128).crop
+    aus = estimate_crop_aus(crop)
+    assert aus.shape == (17,) and aus.min() >= 0 and aus.max() <= 1
+    assert aus[au_index("AU12")] > 0.5  # she smiles broadly
+    raw = estimate_raw(face)
+    rows = [{"raw": raw * k, "aus": np.clip(0.5 * raw * k + 0.1, 0, 1)} for k in (0.2, 0.5, 0.8, 1.0)]
+    cal = calibrate(rows, ridge=0.0)
+    j = au_index("AU12")
+    assert cal.scale[j] == pytest.approx(0.5, abs=1e-3) and cal.offset[j] == pytest.approx(0.1, abs=1e-3)
+    p = cal.save(tmp_path / "cal.json")
+    assert json.loads(p.read_text())["au_codes"] == list(AU_CODES)
+    cal2 = Calibration.load(p)
+    np.testing.assert_allclose(cal2.apply(raw), cal.apply(raw), atol=1e-6)
+    # calibration from an OpenFace-style CSV (leading spaces in headers)
+    from PIL import Image
+
+    Image.fromarray(astronaut).save(tmp_path / "a.png")
+    Image.fromarray(astronaut[:, ::-1].copy()).save(tmp_path / "b.png")
+    Image.fromarray(astronaut[20:492, 20:492].copy()).save(tmp_path / "c.png")
+    header = "path," + ", ".join(f"{c}_r" for c in AU_CODES)
+    lines = [header] + [f"{n}," + ",".join(["2.5"] * 17) for n in ("a.png", "b.png", "c.png")]
+    (tmp_path / "of.csv").write_text("\n".join(lines) + "\n")
+    cal3 = calibrate(tmp_path / "of.csv")
+    assert cal3.n == 3
+    np.testing.assert_allclose(cal3.apply(raw), 0.5, atol=0.1)
+
+
+def test_identity_embedding_same_person(astronaut):
+    pytest.importorskip("dlib")
+    from ganimation.faces.align import align_face
+    from ganimation.faces.detect import detect_faces
+    from ganimation.faces.identity import SAME_PERSON, embed, embed_crops, identity_distance
+
+    faces = detect_faces(astronaut)
+    e = embed(astronaut, faces)
+    assert e.shape == (1, 128)
+    crop = align_face(astronaut, faces[0], 128).crop
+    ec = embed_crops(np.stack([crop, crop[:, ::-1]]))
+    assert ec.shape == (2, 128)
+    assert identity_distance(e[0], ec[0]) < SAME_PERSON
+    assert identity_distance(ec[0], ec[1]) < SAME_PERSON
