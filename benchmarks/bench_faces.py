@@ -6,7 +6,7 @@
    stand-in editor (so the time is the pipeline's alone: detect with tiles,
    align, estimate, paste back; no network).
 
-Usage: python benchmarks/bench_faces.py [--utk /work/shared/data/utkface] [--wild /work/shared/data/wild_dev] [-n 300]
+Usage: python benchmarks/bench_faces.py [--utk ../shared/data/utkface] [--wild ../shared/data/wild_dev] [-n 300]
 Writes benchmarks/results/faces_bench.json.
 """
 
@@ -26,8 +26,8 @@ from faces_wild_dev import StandInEditor  # noqa: E402
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--utk", default="/work/shared/data/utkface")
-    ap.add_argument("--wild", default="/work/shared/data/wild_dev")
+    ap.add_argument("--utk", default="../shared/data/utkface")
+    ap.add_argument("--wild", default="../shared/data/wild_dev")
     ap.add_argument("-n", type=int, default=300)
     ap.add_argument("-o", "--output", default="benchmarks/results/faces_bench.json")
     args = ap.parse_args(argv)

@@ -1,6 +1,6 @@
 """Estimator vs real OpenFace annotations (ganimation_sample: 4 images; weak evidence).
 
-Usage: python benchmarks/faces_openface_agreement.py [/work/shared/data/ganimation_sample]
+Usage: python benchmarks/faces_openface_agreement.py [../shared/data/ganimation_sample]
 Writes benchmarks/results/faces_openface_agreement.json
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 
-def main(root="/work/shared/data/ganimation_sample"):
+def main(root="../shared/data/ganimation_sample"):
     from ganimation.aus import AU_CODES, OPENFACE_SCALE
     from ganimation.faces.detect import FaceDetector
     from ganimation.faces.estimate import estimate_raw

@@ -6,7 +6,7 @@ Two stand-in editors (no trained model involved):
   and pasted back through the full mask (worst case for the resampling path),
   once with paste mode "residual" (default) and once with "replace".
 
-Usage: python benchmarks/faces_wild_dev.py [/work/shared/data/wild_dev] [-o benchmarks/results/faces_wild_dev.md]
+Usage: python benchmarks/faces_wild_dev.py [../shared/data/wild_dev] [-o benchmarks/results/faces_wild_dev.md]
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("folder", nargs="?", default="/work/shared/data/wild_dev")
+    ap.add_argument("folder", nargs="?", default="../shared/data/wild_dev")
     ap.add_argument("-o", "--output", default="benchmarks/results/faces_wild_dev.md")
     args = ap.parse_args(argv)
     from ganimation.errors import GanimationError

@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
-time $PY -m ganimation.cli.main prepare /work/shared/data/utkface -o data/utkface128 --size 128 --workers 2
+time $PY -m ganimation.cli.main prepare ../shared/data/utkface -o data/utkface128 --size 128 --workers 2
 $PY benchmarks/faces_utkface_stats.py data/utkface128

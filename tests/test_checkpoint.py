@@ -3,7 +3,7 @@ import os
 import pytest
 import torch
 
-from ganimation.checkpoint import atomic_write, load_generator, load_state, read_release, save_release, save_state
+from ganimation.checkpoint import atomic_write, convert_release, load_generator, load_state, read_release, save_release, save_state
 from ganimation.config import ModelConfig
 from ganimation.errors import CheckpointError
 from ganimation.nn import build_generator
@@ -26,6 +26,22 @@ def test_fp16_release_loads(tmp_path):
     path = save_release(tmp_path / "g16.safetensors", G, CFG, dtype=torch.float16)
     G2, _, _ = load_generator(path)
     assert next(G2.parameters()).dtype == torch.float32
+
+
+def test_convert_release_to_fp16_keeps_metadata_and_outputs(tmp_path):
+    torch.manual_seed(0)
+    G = build_generator(CFG).eval()
+    src = save_release(tmp_path / "g.safetensors", G, CFG, extra={"step": "7"})
+    dst = convert_release(src, tmp_path / "g16.safetensors", torch.float16, extra={"note": "half"})
+    _, tensors, meta = read_release(dst)
+    assert all(t.dtype == torch.float16 for t in tensors.values() if t.is_floating_point())
+    assert meta["ganimation.step"] == "7" and meta["ganimation.note"] == "half"
+    assert dst.stat().st_size < 0.6 * src.stat().st_size
+    G2, cfg, _ = load_generator(dst)
+    x, y = torch.rand(1, 3, 32, 32) * 2 - 1, torch.rand(1, 17)
+    with torch.no_grad():
+        diff = (G(x, y)[0] - G2(x, y)[0]).abs().max().item()
+    assert cfg == CFG and 0 < diff < 2e-2
 
 
 def test_truncated_release_is_a_clear_error(tmp_path):

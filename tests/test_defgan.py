@@ -147,7 +147,7 @@ def test_release_round_trip_via_editor(tmp_path):
     G = DefGANGenerator(cfg).eval()
     _randomize_offsets(G, 0.2)
     path = save_release(tmp_path / "defgan.safetensors", G, cfg)
-    editor = Editor.from_pretrained(path, device="cpu")
+    editor = Editor.from_pretrained(path, device="cpu", optimize=False)
     assert editor.arch == "defgan" and editor.config == cfg
     crops = np.random.default_rng(0).integers(0, 255, (2, 32, 32, 3), dtype=np.uint8)
     targets = np.random.default_rng(1).random((2, 17)).astype(np.float32)
@@ -158,6 +158,9 @@ def test_release_round_trip_via_editor(tmp_path):
     assert float(ref[4].abs().max()) > 0.1            # the warp is really used
     ref_u8 = ((ref[0].clamp(-1, 1) + 1) * 127.5 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).numpy()
     assert np.array_equal(out.images, ref_u8)
+    fast = Editor.from_pretrained(path, device="cpu").edit_crops(crops, targets)  # the CPU-optimised copy
+    assert np.abs(fast.images.astype(int) - ref_u8).max() <= 1
+    assert np.abs(fast.offsets - out.offsets).max() < 1e-3
 
 
 # ---- training ---------------------------------------------------------------------------

@@ -136,6 +136,17 @@ def test_cli_export(weights, tmp_path, capsys):
     assert diff < 1e-3
 
 
+def test_cli_export_half_release(weights, tmp_path, capsys):
+    from ganimation.checkpoint import read_release
+    from ganimation.cli.main import main
+
+    out = tmp_path / "half.safetensors"
+    assert main(["export", "--weights", str(weights), "-o", str(out), "--half"]) == 0
+    assert "fp16" in capsys.readouterr().out
+    _, tensors, _ = read_release(out)
+    assert {t.dtype for t in tensors.values() if t.is_floating_point()} == {torch.float16}
+
+
 @pytest.mark.parametrize("kind", ["missing", "truncated"])
 def test_cli_export_bad_weights(tmp_path, capsys, weights, kind):
     pytest.importorskip("onnx")

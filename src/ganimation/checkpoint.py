@@ -27,6 +27,8 @@ from ganimation.config import ModelConfig, model_config_from_dict
 from ganimation.errors import CheckpointError, ConfigError
 
 FORMAT_VERSION = "1"
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 def atomic_write(path: str | os.PathLike, write) -> Path:
@@ -37,6 +39,7 @@ def atomic_write(path: str | os.PathLike, write) -> Path:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual permissions
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -96,6 +99,24 @@ def read_release(path: str | os.PathLike) -> tuple[ModelConfig, dict[str, torch.
     if codes and list(codes) != list(AU_CODES)[: cfg.num_aus] and len(codes) == cfg.num_aus and cfg.num_aus == len(AU_CODES):
         raise CheckpointError(f"{path}: trained on AUs {codes}, which differ from {list(AU_CODES)}")
     return cfg, tensors, meta
+
+
+def convert_release(src: str | os.PathLike, dst: str | os.PathLike, dtype: torch.dtype = torch.float16,
+                    extra: dict[str, Any] | None = None) -> Path:
+    """Copy a release file with its floating-point tensors cast to ``dtype``.
+
+    The metadata (model config, AU codes, notes) is kept; ``extra`` adds
+    ``ganimation.KEY`` entries. fp16 halves the file; weights are cast back
+    to float32 when loaded.
+    """
+    from safetensors.torch import save_file
+
+    _cfg, tensors, meta = read_release(src)
+    tensors = {k: (v.to(dtype) if v.is_floating_point() else v).contiguous() for k, v in tensors.items()}
+    meta = dict(meta)
+    for key, value in (extra or {}).items():
+        meta[f"ganimation.{key}"] = value if isinstance(value, str) else json.dumps(value)
+    return atomic_write(dst, lambda tmp: save_file(tensors, tmp, metadata=meta))
 
 
 def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, ModelConfig, dict]:

@@ -74,9 +74,16 @@ class Editor:
     """
 
     def __init__(self, generator: torch.nn.Module, model_config, device=None, metadata: dict | None = None,
-                 batch_size: int = 32):
+                 batch_size: int = 32, optimize: bool | None = None):
         self.device = torch.device(device) if device is not None else default_device()
         self.generator = generator.to(self.device).eval()
+        #: what edit_crops runs: on CPU a fused copy of ``generator`` (exact: max abs
+        #: difference ~2e-5, 1.15-1.3x faster, docs/performance.md); else ``generator``
+        self.forward = self.generator
+        if optimize if optimize is not None else self.device.type == "cpu":
+            from ganimation.nn.optimize import optimize_for_cpu
+
+            self.forward = optimize_for_cpu(self.generator)
         self.config = model_config
         self.image_size = int(model_config.image_size)
         self.arch = model_config.arch
@@ -121,7 +128,7 @@ class Editor:
         for i in range(0, len(crops), self.batch_size):
             x = _to_tensor(crops[i:i + self.batch_size], self.device)
             y = torch.from_numpy(targets[i:i + self.batch_size]).to(self.device)
-            out = self.generator(x, y)
+            out = self.forward(x, y)
             result, color, attention = out[:3]
             outs.append(_to_uint8(result))
             cols.append(_to_uint8(color))

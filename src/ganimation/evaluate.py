@@ -707,7 +707,7 @@ def evaluate(editor, data: str | os.PathLike | EvalData, *, split: str = "test",
         "meta": {
             "data": ed.root, "kind": ed.kind, "synthetic": ed.synthetic, "split": split if ed.kind == "dataset" else None,
             "n": n, "image_size": size, "targets": target_desc, "own_aus": ed.own_source, "seed": seed,
-            "weights": None if weights is None else str(weights),
+            "weights": str(weights) if weights is not None else "the shipped default model",
             "arch": getattr(editor, "arch", None), "face_mask": ed.face_mask_source,
             "regions": "renderer masks" if ed.regions is not None and all(r is not None for r in ed.regions)
             else "template boxes",

@@ -38,7 +38,7 @@ class OnnxEditor(Editor):
                  path: str | os.PathLike | None = None):
         # Editor.__init__ expects a torch module; set the same attributes here instead.
         self.session = session
-        self.generator = OrtGenerator(session)
+        self.generator = self.forward = OrtGenerator(session)
         self.device = torch.device("cpu")
         self.config = model_config
         self.image_size = int(model_config.image_size)

@@ -7,7 +7,7 @@ For every AU the raw estimate (0-1) is a weighted combination of
 - a landmark-geometry term: a distance measured in inter-ocular distances
   (IOD) on eye-levelled landmarks, mapped to 0-1 by ``(g - neutral) / span``
   and clipped. ``neutral`` is the median over 298 UTKFace faces (every 30th
-  file of /work/shared/data/utkface) and ``span`` the distance from that
+  file of ../shared/data/utkface) and ``span`` the distance from that
   median to its 97th (or 3rd, for decreasing measures) percentile.
 
 Some blendshapes barely move on real faces (cheekSquint, noseSneer), which is
