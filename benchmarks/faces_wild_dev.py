@@ -15,17 +15,11 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-
-@dataclass
-class _Result:
-    images: np.ndarray
-    attention: np.ndarray
-    color: np.ndarray
+from ganimation.edit import CropEdit
 
 
 class StandInEditor:
@@ -38,7 +32,8 @@ class StandInEditor:
     def edit_crops(self, crops, targets):
         crops = np.asarray(crops, np.uint8)
         n, s = crops.shape[:2]
-        return _Result(images=crops.copy(), attention=np.full((n, s, s), self.att, np.float32), color=crops.copy())
+        return CropEdit(images=crops.copy(), attention=np.full((n, s, s), self.att, np.float32), color=crops.copy(),
+                        targets=targets)
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:

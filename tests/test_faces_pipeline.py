@@ -167,3 +167,20 @@ def test_identity_embedding_same_person(astronaut):
     assert ec.shape == (2, 128)
     assert identity_distance(e[0], ec[0]) < SAME_PERSON
     assert identity_distance(ec[0], ec[1]) < SAME_PERSON
+
+
+def test_small_tilted_face_found_through_a_proposal():
+    """wild_dev's Einstein photo: the upturned 80 px face is found only via a BlazeFace proposal."""
+    from pathlib import Path
+
+    from ganimation.faces.detect import get_detector
+    from ganimation.images import load_rgb
+
+    path = Path(__file__).resolve().parents[2] / "shared/data/wild_dev/48_einstein.jpg"
+    if not path.is_file():
+        pytest.skip("../shared/data/wild_dev is not beside the repository")
+    faces = get_detector(None, tiles=True).detect(load_rgb(path))
+    centres = [((f.box[0] + f.box[2]) / 2, (f.box[1] + f.box[3]) / 2) for f in faces]
+    assert len(faces) == 2
+    assert any(350 < x < 450 and 280 < y < 380 for x, y in centres)   # Einstein
+    assert any(120 < x < 200 and 620 < y < 690 for x, y in centres)   # the seated man
