@@ -123,10 +123,33 @@ def test_synthetic_pairs(weights, pairs, tmp_path):
     assert m["meta"]["kind"] == "pairs" and m["meta"]["n"] == 3
     assert m["meta"]["regions"] == "renderer masks"
     p = m["pairs"]
-    assert set(p) == {"n", "edit", "baseline"}
+    assert set(p) == {"n", "changed_fraction", "edit", "baseline"}
+    assert 0 < p["changed_fraction"] < 1 and np.isfinite(p["baseline"]["changed_psnr"])
     assert p["baseline"]["psnr"] > 0 and 0 < p["edit"]["ssim"] <= 1
     assert 0 <= m["locality"]["edit_concentration"] <= 1
     assert (tmp_path / "p" / "report.md").read_text().count("Synthetic pairs") == 1
+
+
+def test_changed_region_psnr_known_values():
+    from ganimation.evaluate import changed_region_psnr, pair_metrics
+
+    ref = np.zeros((2, 4, 4, 3), np.uint8)
+    img = ref.copy()
+    img[0, :2] = 10                       # error 10 inside the mask, nothing outside
+    img[1, 2:] = 200                      # a large error outside the mask only
+    mask = np.zeros((2, 4, 4), bool)
+    mask[:, :2] = True
+    got = changed_region_psnr(ref, img, mask)
+    assert got[0] == pytest.approx(10 * np.log10(255.0 ** 2 / 100.0)) and np.isinf(got[1])
+    assert np.isnan(changed_region_psnr(ref, img, np.zeros_like(mask))).all()
+    # the input returned unchanged scores the true change's own error in the changed region
+    src, tgt = np.zeros((1, 16, 16, 3), np.uint8), np.zeros((1, 16, 16, 3), np.uint8)
+    tgt[0, 0, 0] = 51                     # one pixel changes, by 51 in every channel
+    m, _ = pair_metrics(src, src, tgt)
+    assert m["changed_fraction"] == pytest.approx(1 / 256)
+    assert m["baseline"]["changed_psnr"] == pytest.approx(10 * np.log10(255.0 ** 2 / 51.0 ** 2))
+    m, _ = pair_metrics(src, tgt, tgt)
+    assert m["edit"]["changed_psnr"] == np.inf
 
 
 def test_identity_editor_on_pairs_matches_baseline(pairs):

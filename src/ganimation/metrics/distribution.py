@@ -52,13 +52,19 @@ def _sqrtm_trace_eigh(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
 
 def _sqrtm_trace_scipy(sigma1: np.ndarray, sigma2: np.ndarray, eps: float) -> float:
     """``tr(sqrtm(sigma1 sigma2))`` via scipy, the way the reference FID code does it."""
+    import warnings
+
     from scipy import linalg
 
-    covmean = linalg.sqrtm(sigma1 @ sigma2)
+    with warnings.catch_warnings():  # singular products (few samples) are handled below
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        covmean = linalg.sqrtm(sigma1 @ sigma2)
     if not np.all(np.isfinite(covmean)):
         log.warning("singular product of covariances; adding %g to the diagonals", eps)
         offset = np.eye(sigma1.shape[0]) * eps
-        covmean = linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", linalg.LinAlgWarning)
+            covmean = linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
     if np.iscomplexobj(covmean):
         # Rounding gives small imaginary parts; large ones mean a real problem.
         max_imag = float(np.max(np.abs(np.diagonal(covmean).imag)))
