@@ -148,6 +148,7 @@ def test_changed_region_psnr_known_values():
     m, _ = pair_metrics(src, src, tgt)
     assert m["changed_fraction"] == pytest.approx(1 / 256)
     assert m["baseline"]["changed_psnr"] == pytest.approx(10 * np.log10(255.0 ** 2 / 51.0 ** 2))
+    assert m["baseline"]["psnr_pooled"] == pytest.approx(10 * np.log10(255.0 ** 2 * 256 / 51.0 ** 2))
     m, _ = pair_metrics(src, tgt, tgt)
     assert m["edit"]["changed_psnr"] == np.inf
 
