@@ -173,8 +173,11 @@ def write_md(path: Path, result: dict) -> None:
         f"Model: {json.dumps(result['model'])}, random weights; {result['params_m']:.2f} M parameters; "
         f"{result['gflops_per_face']:.2f} GFLOP per face (torch.utils.flop_counter, 1 multiply-add = 2 FLOP).",
         f"Median of {result['repeats']} rounds (variants interleaved). Load average before / after: "
-        f"{result['load_before']} / {result['load_after']}: the machine was shared with other jobs, "
-        "so absolute times are noisy; the ratios within one table are the more reliable part.",
+        f"{result['load_before']} / {result['load_after']}"
+        + (": no other job on the machine (the run itself accounts for a load of about 1)."
+           if result['load_before'][0] < 1.5 else
+           ": the machine was shared with other jobs, so absolute times are noisy; the ratios within "
+           "one table are the more reliable part."),
         "",
         "*CPU ms* is the process CPU time of one call (all threads): with one thread it is close to the",
         "wall time the call takes on an idle core, and it is far less disturbed by other jobs than the",

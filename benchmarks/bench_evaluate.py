@@ -76,7 +76,7 @@ def main() -> None:
         "stages_s": m["timing_s"], "computed": [k for k in m if k not in ("meta", "notes", "timing_s")],
         "notes": m["notes"], "cpu_count": os.cpu_count(), "load_average_at_end": os.getloadavg(),
         "torch": torch.__version__, "python": platform.python_version(),
-        "machine_note": "2 CPU cores shared with a training run in the background (load average above)",
+        "machine_note": "see load_average_at_end: about 1-2 means the 2 cores were otherwise idle",
     }
     (HERE / "results" / "evaluate_speed.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
