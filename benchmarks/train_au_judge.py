@@ -60,7 +60,7 @@ def main() -> None:
     p.add_argument("--test", type=int, default=2000)
     p.add_argument("--steps", type=int, default=6000)
     p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--time-limit", type=float, default=None,
                    help="time box for training in seconds (the LR schedule follows elapsed time too)")

@@ -187,4 +187,30 @@ def test_shipped_judge_reads_fresh_renders():
     aus = np.stack([syn.sample_aus(rng) for _ in range(64)])
     imgs = np.stack([syn.render(syn.sample_identity(rng), a, 128) for a in aus])
     mae = np.abs(judge.predict(imgs) - aus).mean()
-    assert mae < 0.12
+    assert mae < 0.05  # 0.031 on 2,000 held-out renders; a judge with dead AU outputs scored 0.067
+
+
+def test_judge_file_without_head_field_keeps_its_first_head(tmp_path):
+    torch = pytest.importorskip("torch")
+    import json
+
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    from ganimation.metrics.au_judge import AUJudge, JudgeConfig
+
+    torch.manual_seed(0)
+    judge = AUJudge(JudgeConfig(width=4, hidden=8, head="relu-sigmoid"))
+    path = tmp_path / "old.safetensors"
+    judge.save(path, half=False)
+    with safe_open(str(path), "pt") as fh:
+        config = json.loads(fh.metadata()["config"])
+    del config["head"]  # as written before the field existed
+    save_file(load_file(str(path)), str(path), metadata={"kind": "ganimation-au-judge", "config": json.dumps(config)})
+    again = AUJudge.load(path)
+    assert again.config.head == "relu-sigmoid"
+    x = torch.zeros(2, 3, 64, 64)
+    assert torch.allclose(again(x), judge.eval()(x))
+    current = AUJudge(JudgeConfig(width=4, hidden=8))
+    current.load_state_dict(again.state_dict())  # same tensors, other head: another reading
+    assert not torch.allclose(current.eval()(x), again(x))

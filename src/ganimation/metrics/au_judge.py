@@ -7,7 +7,7 @@ ship as ``ganimation/assets/au_judge.safetensors`` (fp16, config in the
 metadata); ``benchmarks/train_au_judge.py`` retrains them.
 
 Input: images ``(N, H, W, 3)`` uint8 RGB (any square size; resized to 64 px
-with antialiased bilinear). Output: ``(N, 17)`` float32 in [0, 1], in
+with antialiased bilinear). Output of :meth:`AUJudge.predict`: ``(N, 17)`` float32 in [0, 1], in
 :data:`ganimation.aus.AU_CODES` order.
 """
 
@@ -36,6 +36,7 @@ class JudgeConfig:
     width: int = 24          # channels of the first stage; doubled twice
     hidden: int = 128
     num_aus: int = NUM_AUS
+    head: str = "leaky-linear"  # or "relu-sigmoid": the head of judges saved before this field existed
 
 
 def _block(cin: int, cout: int, stride: int) -> nn.Sequential:
@@ -43,7 +44,16 @@ def _block(cin: int, cout: int, stride: int) -> nn.Sequential:
 
 
 class AUJudge(nn.Module):
-    """CNN regressor ``(N, 3, 64, 64)`` in [-1, 1] -> ``(N, 17)`` in [0, 1]."""
+    """CNN regressor ``(N, 3, 64, 64)`` in [-1, 1] -> ``(N, 17)`` AU intensities.
+
+    The head (``head="leaky-linear"``) is a LeakyReLU hidden layer and a
+    linear output: :meth:`forward` returns unbounded values (trained against
+    targets in [0, 1]) and :meth:`predict` clips them to [0, 1]. The first
+    head (``"relu-sigmoid"``, still loaded for old files) lost AUs for good:
+    five sigmoid outputs were pushed where their gradient is below Adam's
+    epsilon, and with a linear output most ReLU hidden units died instead
+    (121 of 128), leaving seven AUs read as a constant.
+    """
 
     def __init__(self, config: JudgeConfig | None = None, **kwargs):
         super().__init__()
@@ -56,16 +66,21 @@ class AUJudge(nn.Module):
             _block(4 * w, 4 * w, 2),                          # 4
         )
         side = self.config.image_size // 16
+        if self.config.head not in ("leaky-linear", "relu-sigmoid"):
+            raise ValueError(f"unknown judge head {self.config.head!r}")
+        act = nn.ReLU(inplace=True) if self.config.head == "relu-sigmoid" else nn.LeakyReLU(0.1, inplace=True)
         self.head = nn.Sequential(
-            nn.Flatten(), nn.Linear(4 * w * side * side, self.config.hidden), nn.ReLU(inplace=True),
+            nn.Flatten(), nn.Linear(4 * w * side * side, self.config.hidden), act,
             nn.Linear(self.config.hidden, self.config.num_aus),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``x``: ``(N, 3, S, S)`` float in [-1, 1] with S = image_size; returns ``(N, 17)`` in [0, 1]."""
+        """``x``: ``(N, 3, S, S)`` float in [-1, 1] with S = image_size; returns raw ``(N, 17)`` AUs
+        (not clipped: clip to [0, 1] to read them, as :meth:`predict` does)."""
         if x.ndim != 4 or x.shape[1] != 3:
             raise ValueError(f"AUJudge expects (N, 3, H, W), got {tuple(x.shape)}")
-        return torch.sigmoid(self.head(self.features(x)))
+        y = self.head(self.features(x))
+        return torch.sigmoid(y) if self.config.head == "relu-sigmoid" else y
 
     # -- images in, AUs out -------------------------------------------------
 
@@ -94,7 +109,7 @@ class AUJudge(nn.Module):
         out = []
         for i in range(0, len(arr), batch_size):
             x = self.preprocess(arr[i:i + batch_size]).to(dev)
-            out.append(self.forward(x).float().cpu())
+            out.append(self.forward(x).float().clamp(0.0, 1.0).cpu())
         self.train(was)
         if not out:
             return np.zeros((0, self.config.num_aus), np.float32)
@@ -137,7 +152,9 @@ class AUJudge(nn.Module):
             raise CheckpointError(f"{path}: not a readable safetensors file ({exc})") from exc
         if meta.get("kind") != KIND:
             raise CheckpointError(f"{path}: not an AU judge (kind={meta.get('kind')!r})")
-        model = cls(JudgeConfig(**json.loads(meta["config"])))
+        config = json.loads(meta["config"])
+        config.setdefault("head", "relu-sigmoid")  # files written before the field existed
+        model = cls(JudgeConfig(**config))
         ref = model.state_dict()
         state = {k: v.to(ref[k].dtype) if k in ref else v for k, v in state.items()}
         try:
@@ -163,7 +180,7 @@ def augment(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.
 
 
 def train_judge(train_images: np.ndarray, train_aus: np.ndarray, *, steps: int = 6000, batch_size: int = 128,
-                lr: float = 2e-3, config: JudgeConfig | None = None, seed: int = 0,
+                lr: float = 1e-3, config: JudgeConfig | None = None, seed: int = 0,
                 log_every: int = 200, callback=None, time_limit_s: float | None = None) -> AUJudge:
     """Train a judge on ``(N, S, S, 3)`` uint8 images (S = image_size) and ``(N, 17)`` AUs.
 
