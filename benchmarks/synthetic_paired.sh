@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
-STEPS=${STEPS:-1200}
+STEPS=${STEPS:-2100}
 RES=benchmarks/results/synthetic_paired
 [ -f data/synth64/dataset.json ] || $PY -m ganimation synth -o data/synth64 --count 12000 --size 64 --pairs 500 --workers 1 --no-progress
 { time OMP_NUM_THREADS=1 $PY -m ganimation train --data data/synth64 --out runs/synth64 \
