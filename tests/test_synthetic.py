@@ -197,7 +197,7 @@ def test_judge_file_without_head_field_keeps_its_first_head(tmp_path):
     from safetensors import safe_open
     from safetensors.torch import load_file, save_file
 
-    from ganimation.metrics.au_judge import AUJudge, JudgeConfig
+    from ganimation.metrics.au_judge import KIND, AUJudge, JudgeConfig
 
     torch.manual_seed(0)
     judge = AUJudge(JudgeConfig(width=4, hidden=8, head="relu-sigmoid"))
@@ -206,7 +206,7 @@ def test_judge_file_without_head_field_keeps_its_first_head(tmp_path):
     with safe_open(str(path), "pt") as fh:
         config = json.loads(fh.metadata()["config"])
     del config["head"]  # as written before the field existed
-    save_file(load_file(str(path)), str(path), metadata={"kind": "ganimation-au-judge", "config": json.dumps(config)})
+    save_file(load_file(str(path)), str(path), metadata={"kind": KIND, "config": json.dumps(config)})
     again = AUJudge.load(path)
     assert again.config.head == "relu-sigmoid"
     x = torch.zeros(2, 3, 64, 64)
