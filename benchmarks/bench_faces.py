@@ -39,7 +39,7 @@ def main(argv=None):
     from ganimation.images import load_rgb
 
     files = sorted(Path(args.utk).iterdir())[: args.n]
-    det = FaceDetector(tiles=False)
+    det = FaceDetector(search="whole")
     det.detect(load_rgb(files[0]))  # warm-up
     t = time.perf_counter()
     n_faces = 0

@@ -6,8 +6,10 @@
 For each generator, on single-face photos (the bundled astronaut and single-face
 photos of ../shared/data/wild_dev when present):
 
-- ``detect``: face detection + landmarks alone (``FaceDetector.detect``, tiled search on);
-- ``edit_photo``: the whole pipeline for one face: detect, align, estimate AUs,
+- ``detect_proposals`` / ``detect_thorough``: face detection + landmarks alone
+  (``FaceDetector.detect`` with the default ``search="proposals"``, and with
+  ``"thorough"``);
+- ``edit_photo``: the whole pipeline for one face: detect (default search), align, estimate AUs,
   generator, paste back (``ganimation.faces.pipeline.edit_photo``, *happy*);
 - ``animation_24``: 24 frames of one crop in one batched ``Editor.edit_crops``.
 
@@ -79,13 +81,15 @@ def main() -> None:
     photos = [ROOT / "src/ganimation/assets/astronaut.png"] + [Path(args.wild) / n for n in WILD
                                                               if (Path(args.wild) / n).is_file()]
     images = {p.name: load_rgb(p) for p in photos}
-    detector = get_detector(None, tiles=True)
+    detector = get_detector(None)  # the default search, as edit_photo uses
     rows = []
-    for name, img in images.items():
-        faces = detector.detect(img)
-        rows.append({"photo": name, "size": list(img.shape[:2]), "faces": len(faces), "stage": "detect",
-                     "generator": "-", **_time(lambda: detector.detect(img), args.repeats)})
-        print(rows[-1], flush=True)
+    for search in ("proposals", "thorough"):
+        det = get_detector(None, search=search)
+        for name, img in images.items():
+            faces = det.detect(img)
+            rows.append({"photo": name, "size": list(img.shape[:2]), "faces": len(faces), "stage": f"detect_{search}",
+                         "generator": "-", **_time(lambda: det.detect(img), args.repeats)})
+            print(rows[-1], flush=True)
     happy = preset_vector("happy")
     for gname, editor in _editors():
         for name, img in images.items():

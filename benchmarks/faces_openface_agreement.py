@@ -21,7 +21,7 @@ def main(root="../shared/data/ganimation_sample"):
     root = Path(root)
     with open(root / "aus_openface.pkl", "rb") as fh:
         of = pickle.load(fh, encoding="latin1")
-    det = FaceDetector(tiles=False)
+    det = FaceDetector(search="whole")
     E, T, names = [], [], []
     for stem, v in sorted(of.items()):
         img = load_rgb(root / "imgs" / f"{stem}.jpg")

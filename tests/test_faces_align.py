@@ -75,7 +75,7 @@ def test_alignment_puts_landmarks_at_template_on_astronaut():
 
     path = resources.files("ganimation") / "assets" / "astronaut.png"
     img = load_rgb(str(path))
-    det = FaceDetector(tiles=False)
+    det = FaceDetector(search="whole")
     faces = det.detect(img)
     assert len(faces) == 1
     al = align.align_face(img, faces[0], 128)

@@ -372,7 +372,7 @@ def faces_estimator() -> AUEstimator | None:
         from ganimation.faces.pipeline import estimate_crop_aus
         from ganimation.faces.detect import get_detector
 
-        get_detector(tiles=False)
+        get_detector(search="whole")
     except (ImportError, MissingDependencyError) as exc:
         log.info("faces estimator unavailable: %s", exc)
         return None

@@ -16,6 +16,14 @@ def add_weights(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
 
 
+def add_face_search(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--face-search``: the detector's search mode (:class:`ganimation.faces.detect.FaceDetector`)."""
+    parser.add_argument("--face-search", choices=("whole", "proposals", "thorough"), default=default,
+                        help="face detection: whole (one pass: portraits), proposals (also small faces in "
+                             "group photos), thorough (also landmarks on tiles; slowest) "
+                             f"(default {default})")
+
+
 def add_target(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     g = parser.add_argument_group("target expression")
     g.add_argument("--aus", "-a", default=None, help='AU intensities on 0-1, e.g. "AU12=0.8,AU06=0.5"')

@@ -16,7 +16,8 @@ def add_parser(sub) -> None:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--crop", action="store_true", help="the input is an aligned face crop")
     mode.add_argument("--photo", action="store_true", help="the input is a photo: find, align, edit, paste back")
-    p.add_argument("--face", default="all", help="photo mode: all, largest, or a face index (0 = leftmost)")
+    p.add_argument("--face", default="all", help="photo mode: all, largest, or a face index (0 = the largest)")
+    common.add_face_search(p, "proposals")
     p.add_argument("--from", dest="source", default=None,
                    help="crop mode: the crop's own AUs (default: estimated, or 0 without the faces extra)")
     p.add_argument("--save-masks", action="store_true", help="also write OUTPUT_attention.png and OUTPUT_color.png")
@@ -49,7 +50,8 @@ def run(args) -> int:
         from ganimation.faces.pipeline import edit_photo_file
 
         result = edit_photo_file(editor, args.input, out, aus=args.aus, expression=args.expression,
-                                 intensity=args.intensity, relative=args.relative, face=_face_arg(args.face))
+                                 intensity=args.intensity, relative=args.relative, face=_face_arg(args.face),
+                                 search=args.face_search)
         print(f"edited {len(result.faces)} face(s) -> {out}")
         if args.save_masks:
             for i, f in enumerate(result.faces):

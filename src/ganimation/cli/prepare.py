@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ganimation.cli import common
+
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser(
@@ -19,7 +21,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the train/test split (default 0)")
     p.add_argument("--all-faces", action="store_true", help="keep every face, not only the largest")
     p.add_argument("--min-face", type=float, default=32.0, help="minimum face width in source pixels (default 32)")
-    p.add_argument("--tiles", action="store_true", help="also search image tiles for small faces (group photos; slower)")
+    common.add_face_search(p, "whole")
     p.add_argument("--face-model", metavar="PATH", help="MediaPipe face_landmarker.task to use instead of the bundled one")
     p.add_argument("--calibration", metavar="JSON", help="AU calibration to apply to the estimator")
     p.add_argument("--retry-skipped", action="store_true", help="process again the photos listed in skipped.csv")
@@ -34,7 +36,7 @@ def run(args) -> int:
     s = prepare(args.photos, args.output, size=args.size, workers=args.workers, test_fraction=args.test_fraction,
                 seed=args.seed, keep="all" if args.all_faces else "largest", openface_csv=args.openface_csv,
                 face_model=args.face_model, calibration=args.calibration, min_face=args.min_face,
-                tiles=args.tiles, retry_skipped=args.retry_skipped, progress=not args.no_progress)
+                search=args.face_search, retry_skipped=args.retry_skipped, progress=not args.no_progress)
     print(f"{args.output}: {s.faces_kept} face(s) from {s.images_kept} photo(s) added; "
           f"{s.processed} processed, {s.already_done} already done, {sum(s.skipped.values())} skipped"
           + (" (" + ", ".join(f"{k}: {v}" for k, v in sorted(s.skipped.items())) + f"; see {args.output}/skipped.csv)"

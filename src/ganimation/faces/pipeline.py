@@ -69,7 +69,7 @@ def estimate_crop_aus(crop: np.ndarray, *, face_model=None, calibration=None) ->
     from ganimation.images import as_rgb_array
 
     crop = as_rgb_array(crop)
-    det = get_detector(face_model, tiles=False)
+    det = get_detector(face_model, search="whole")
     faces = det.detect(crop)
     if not faces:
         # tight crops: give the detector some context
@@ -100,7 +100,7 @@ def _select(faces, face):
 def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str | None = None,
                intensity: float = 1.0, relative: bool = False, face="all", targets=None,
                face_model=None, calibration=None, paste: str = "residual",
-               feather: float = 0.06, tiles: bool = True) -> PhotoEdit:
+               feather: float = 0.06, search: str = "proposals") -> PhotoEdit:
     """Edit the expression of the faces in a photo.
 
     - ``image_rgb_uint8``: ``(H, W, 3)`` uint8 RGB.
@@ -120,7 +120,7 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
 
     image = as_rgb_array(image_rgb_uint8)
     size = int(editor.image_size)
-    faces = get_detector(face_model, tiles=tiles).detect(image)
+    faces = get_detector(face_model, search=search).detect(image)
     if not faces:
         raise FaceNotFoundError(
             "no face found in the photo; use a photo with a clearly visible, roughly frontal face "

@@ -40,7 +40,7 @@ class PrepareOptions:
     face_model: str | None = None
     calibration: str | None = None
     openface: dict | None = None   # stem -> (17,) 0-1 AUs
-    tiles: bool = False            # search tiles for small faces (slow; for group photos)
+    search: str = "whole"          # detector search mode; "proposals" finds small faces (group photos)
 
 
 @dataclass
@@ -149,7 +149,7 @@ def process_one(item: tuple[str, str]) -> dict:
     opts = _OPTS
     try:
         image = load_rgb(path)
-        det = get_detector(opts.face_model, min_confidence=opts.min_confidence, tiles=opts.tiles)
+        det = get_detector(opts.face_model, min_confidence=opts.min_confidence, search=opts.search)
         faces = det.detect(image)
     except GanimationError as exc:
         return {"source": source, "skip": _reason(exc)}
@@ -188,7 +188,7 @@ def _reason(exc: Exception) -> str:
 # -- parent side ---------------------------------------------------------------
 def prepare(photos: str | os.PathLike, out: str | os.PathLike, *, size: int = 128, workers: int = 1,
             test_fraction: float = 0.1, seed: int = 0, keep: str = "largest", openface_csv=None,
-            face_model=None, calibration=None, min_face: float = 32.0, tiles: bool = False,
+            face_model=None, calibration=None, min_face: float = 32.0, search: str = "whole",
             retry_skipped: bool = False, progress: bool = True, limit: int | None = None) -> PrepareSummary:
     """Build (or resume) a prepared dataset at ``out`` from the photos under ``photos``."""
     from ganimation.data.prepared import PreparedWriter, Record
@@ -208,7 +208,7 @@ def prepare(photos: str | os.PathLike, out: str | os.PathLike, *, size: int = 12
         face_landmarker_path()  # fail early with the install hint
     openface = read_openface_dir(openface_csv) if openface_csv else None
     opts = PrepareOptions(size=size, keep=keep, min_face=min_face, face_model=str(face_model) if face_model else None,
-                          calibration=str(calibration) if calibration else None, openface=openface, tiles=tiles)
+                          calibration=str(calibration) if calibration else None, openface=openface, search=search)
     summary = PrepareSummary(total=len(files))
     meta = {"source_dir": str(photos), "au_source": "openface" if openface is not None else "ganimation.faces.estimate",
             "alignment": "ganimation.faces.align template v1 (similarity, 5 points)", "keep": keep,
