@@ -694,7 +694,7 @@ class _Mouth:
         a10, a12, a14, a15, a17 = g["AU10"], g["AU12"], g["AU14"], g["AU15"], g["AU17"]
         a20, a23, a25, a26 = g["AU20"], g["AU23"], g["AU25"], g["AU26"]
         my, mw = ident.mouth_y, ident.mouth_w
-        self.cx = mw * (1 + 0.28 * a12 + 0.36 * a20 - 0.2 * a23 - 0.14 * a14)
+        self.cx = mw * (1 + 0.28 * a12 + 0.36 * a20 - 0.2 * a23 - 0.2 * a14)
         self.cy = my - 0.045 * a12 + 0.042 * a15 + 0.012 * a20 + 0.008 * a17
         drop = 0.085 * a26
         thin = (1 - 0.7 * a23) * (1 - 0.3 * a20) * (1 - 0.2 * a12)
@@ -763,12 +763,16 @@ def _draw_mouth(img, d, fr, ident, g):
     # corners
     for s in (-1, 1):
         d.ellipse(fr.box(s * m.cx, m.cy, 0.006, 0.005), fill=_rgba(_shade(lip, 0.4), 180))
-    # AU14: dimples beside the corners
+    # AU14: tightened corners drawn inward, a bulge beside each corner and a
+    # dimple crease beyond it
     if m.a14 > 0:
+        sk, a = ident.skin, m.a14
         for s in (-1, 1):
-            d.ellipse(fr.box(s * (m.cx + 0.02), m.cy - 0.002, 0.01, 0.016), fill=_rgba(_shade(ident.skin, 0.6), 130 * m.a14))
-            d.arc(fr.box(s * (m.cx + 0.016), m.cy, 0.014, 0.026), -70 if s > 0 else 110, 70 if s > 0 else 250,
-                  fill=_rgba(_shade(ident.skin, 0.45), 230 * m.a14), width=fr.w(0.007))
+            d.ellipse(fr.box(s * (m.cx + 0.008), m.cy - 0.001, 0.011, 0.015), fill=_rgba(_shade(sk, 1.2), 150 * a))
+            d.ellipse(fr.box(s * (m.cx + 0.026), m.cy - 0.002, 0.012, 0.021), fill=_rgba(_shade(sk, 0.55), 170 * a))
+            d.arc(fr.box(s * (m.cx + 0.02), m.cy, 0.02, 0.036), -70 if s > 0 else 110, 70 if s > 0 else 250,
+                  fill=_rgba(_shade(sk, 0.4), 255 * a), width=fr.w(0.009))
+            d.ellipse(fr.box(s * m.cx, m.cy, 0.007, 0.006), fill=_rgba(_shade(lip, 0.3), 220 * a))
     # AU23: pressed lips, vertical lip lines
     if m.a23 > 0:
         for k in range(-3, 4):
