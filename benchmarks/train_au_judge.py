@@ -25,7 +25,7 @@ import torch
 
 from ganimation.aus import AU_CODES, AU_NAMES
 from ganimation.data.synthetic import render, sample_aus, sample_identity
-from ganimation.metrics.au_judge import ASSET, AUJudge, JudgeConfig, train_judge
+from ganimation.metrics.au_judge import ASSET, DEFAULT_LR, AUJudge, JudgeConfig, train_judge
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_IDENTITY = 2
@@ -60,7 +60,7 @@ def main() -> None:
     p.add_argument("--test", type=int, default=2000)
     p.add_argument("--steps", type=int, default=6000)
     p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--lr", type=float, default=DEFAULT_LR)
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--time-limit", type=float, default=None,
                    help="time box for training in seconds (the LR schedule follows elapsed time too)")

@@ -28,6 +28,7 @@ from ganimation.errors import CheckpointError
 
 ASSET = Path(__file__).resolve().parent.parent / "assets" / "au_judge.safetensors"
 KIND = "ganimation-au-judge"
+DEFAULT_LR = 1e-3  # AdamW peak learning rate of train_judge (and of benchmarks/train_au_judge.py)
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def augment(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.
 
 
 def train_judge(train_images: np.ndarray, train_aus: np.ndarray, *, steps: int = 6000, batch_size: int = 128,
-                lr: float = 1e-3, config: JudgeConfig | None = None, seed: int = 0,
+                lr: float = DEFAULT_LR, config: JudgeConfig | None = None, seed: int = 0,
                 log_every: int = 200, callback=None, time_limit_s: float | None = None) -> AUJudge:
     """Train a judge on ``(N, S, S, 3)`` uint8 images (S = image_size) and ``(N, 17)`` AUs.
 
