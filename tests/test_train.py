@@ -31,6 +31,7 @@ def test_run_writes_everything(toy_dataset, tmp_path):
     assert list((run / "tb").iterdir())
     lines = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines()]
     assert lines[-1]["step"] == 4 and "d/gp" in lines[-1] and "attention/mean" in lines[-1]
+    assert 0.0 <= lines[-1]["attention/p01"] <= lines[-1]["attention/mean"] <= 1.0
     assert r.step == 4
 
 
@@ -90,6 +91,17 @@ def test_attention_monitor_warns(caplog):
     m.update(10, 0.01)
     m.update(11, 0.01)
     assert m.events[-1][1] == "collapsed"
+
+
+def test_attention_monitor_small_faces_are_not_saturated():
+    """A high mean with well-edited pixels (a small face in its crop) is healthy; p01 near 1 is not."""
+    m = AttentionMonitor(patience=2)
+    for step in range(4):
+        assert m.update(step, 0.96, 0.30) == "ok"
+    assert not m.events
+    for step in range(4, 8):
+        m.update(step, 0.99, 0.97)
+    assert m.events and m.events[0][1] == "saturated" and m.events[0][2] == 0.97
 
 
 def test_ddp_two_processes_gloo(toy_dataset, tmp_path):

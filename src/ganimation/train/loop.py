@@ -233,7 +233,7 @@ def _train(config: Config, run_dir: Path, resume: bool, until_step: int | None, 
                 last["epoch"] = step / spe
                 reporter.scalars(done, last)
                 if "attention/mean" in last:
-                    monitor.update(done, last["attention/mean"])
+                    monitor.update(done, last["attention/mean"], last.get("attention/p01"))
                 bad = [k for k, v in last.items() if not math.isfinite(v)]
                 if bad:
                     raise FloatingPointError(f"non-finite training metrics at step {done}: {', '.join(bad)}; "
