@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -85,7 +86,8 @@ def main(argv=None) -> int:
         "*repaste* returns the input crop with attention 0 (the whole feathered face mask is pasted back",
         "through the inverse warp), with paste mode `residual` (default: the warped change is added) or",
         "`replace` (the warped 128 px crop replaces the face: the resampling loss shows).",
-        "PSNR is over the whole image against the input. Tiled detection on (the default for `edit`).",
+        "PSNR is over the whole image against the input. Detection with `search=\"proposals\"` (the default of `edit`). "
+        f"Load average at the end: {[round(x, 2) for x in os.getloadavg()]} (s/image depends on other jobs).",
         "",
         "| image | size | faces found | s/image (detect+edit) | PSNR identity | PSNR repaste residual | PSNR repaste replace |",
         "|---|---|---|---|---|---|---|",
