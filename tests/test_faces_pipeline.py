@@ -208,3 +208,11 @@ def test_unknown_search_mode_is_refused():
 
     with pytest.raises(ValueError, match="search="):
         FaceDetector(search="tiles")
+
+
+def test_proposal_centred_in_a_found_face_is_that_face():
+    from ganimation.faces.detect import _centre_inside
+
+    found = np.array([[100, 100, 200, 220]], np.float32)
+    assert _centre_inside(np.array([140, 150, 170, 180], np.float32), found)       # a part of the same face
+    assert not _centre_inside(np.array([60, 150, 110, 200], np.float32), found)    # a neighbour overlapping it

@@ -265,7 +265,7 @@ class FaceDetector:
         for box, _score in sorted(self._proposals(image), key=lambda p: -p[1]):
             if len(out) >= max_crops:
                 break
-            if boxes and _iou(box, np.stack(boxes)).max() > 0.3:
+            if boxes and (_iou(box, np.stack(boxes)).max() > 0.3 or _centre_inside(box, np.stack(boxes))):
                 continue
             boxes.append(box)
             face = self._landmark_proposal(image, box)
@@ -332,6 +332,12 @@ def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     a = (box[2] - box[0]) * (box[3] - box[1])
     b = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     return inter / np.maximum(a + b - inter, 1e-6)
+
+
+def _centre_inside(box: np.ndarray, boxes: np.ndarray) -> bool:
+    """Whether the centre of ``box`` lies inside any of ``boxes`` ``(N, 4)`` (then it is that face)."""
+    cx, cy = (box[:2] + box[2:]) / 2
+    return bool(np.any((boxes[:, 0] <= cx) & (cx <= boxes[:, 2]) & (boxes[:, 1] <= cy) & (cy <= boxes[:, 3])))
 
 
 def _merge(primary: list[Face], extra: list[Face], thr: float = 0.3) -> list[Face]:
