@@ -203,6 +203,14 @@ def test_proposals_find_small_faces_beside_bigger_ones(photo, count):
     assert len(get_detector(None, search="whole").detect(load_rgb(path))) < count
 
 
+def test_get_detector_shares_one_instance_for_equal_settings():
+    from ganimation.faces.detect import get_detector
+
+    det = get_detector(None)
+    assert get_detector(None, search="proposals", max_faces=20, min_confidence=0.5) is det
+    assert get_detector(None, search="whole") is not det
+
+
 def test_unknown_search_mode_is_refused():
     from ganimation.faces.detect import FaceDetector
 

@@ -104,7 +104,6 @@ def test_intensity_is_continuous():
     assert 0 < d01 < d02
 
 
-
 def test_every_au_is_visible_at_64_px():
     """At full intensity each AU changes a 64-px face by at least 12 pixel-units (sum of |diff| / 255,
     mean over 4 identities; 16.4 to 169 here). The first AU14 changed 7.9, and the judge never learned it."""
@@ -117,6 +116,7 @@ def test_every_au_is_visible_at_64_px():
             a[i] = 1.0
             change.append(np.abs(syn.render(ident, a, 64) - base).sum() / 255)
         assert np.mean(change) >= 12.0, (code, np.mean(change))
+
 
 def test_synthesize_dataset_and_pairs(tmp_path):
     from PIL import Image

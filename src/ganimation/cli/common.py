@@ -18,7 +18,9 @@ def add_weights(parser: argparse.ArgumentParser) -> None:
 
 def add_face_search(parser: argparse.ArgumentParser, default: str) -> None:
     """``--face-search``: the detector's search mode (:class:`ganimation.faces.detect.FaceDetector`)."""
-    parser.add_argument("--face-search", choices=("whole", "proposals", "thorough"), default=default,
+    from ganimation.faces.detect import SEARCH_MODES  # numpy and the standard library only
+
+    parser.add_argument("--face-search", choices=SEARCH_MODES, default=default,
                         help="face detection: whole (one pass: portraits), proposals (also small faces in "
                              "group photos), thorough (also landmarks on tiles; slowest) "
                              f"(default {default})")

@@ -10,6 +10,7 @@ tile, because BlazeFace (short range) sees the image at 128x128.
 from __future__ import annotations
 
 import atexit
+import inspect
 import io
 import logging
 import os
@@ -265,8 +266,10 @@ class FaceDetector:
         for box, _score in sorted(self._proposals(image), key=lambda p: -p[1]):
             if len(out) >= max_crops:
                 break
-            if boxes and (_iou(box, np.stack(boxes)).max() > 0.3 or _centre_inside(box, np.stack(boxes))):
-                continue
+            if boxes:
+                found = np.stack(boxes)
+                if _iou(box, found).max() > 0.3 or _centre_inside(box, found):
+                    continue
             boxes.append(box)
             face = self._landmark_proposal(image, box)
             if face is not None:
@@ -364,8 +367,14 @@ _LOCAL = threading.local()
 
 
 def get_detector(model_path: str | os.PathLike | None = None, **kwargs) -> FaceDetector:
-    """A detector cached per thread and model path (cheap to call repeatedly)."""
-    key = (str(model_path) if model_path else None, tuple(sorted(kwargs.items())))
+    """A detector cached per thread and settings (cheap to call repeatedly).
+
+    The key holds every setting with its default filled in, so ``get_detector()``
+    and ``get_detector(search="proposals")`` share one MediaPipe instance.
+    """
+    bound = inspect.signature(FaceDetector).bind(None, **kwargs)
+    bound.apply_defaults()
+    key = (str(model_path) if model_path else None, tuple(sorted(bound.kwargs.items())))
     cache = getattr(_LOCAL, "cache", None)
     if cache is None:
         cache = _LOCAL.cache = {}
