@@ -71,15 +71,17 @@ def test_existing_run_needs_resume(toy_dataset, tmp_path):
         train(tiny_config(toy_dataset, steps=2), tmp_path / "r")
 
 
-def test_disk_loader_path_matches_memory_path(toy_dataset, tmp_path):
+@pytest.mark.parametrize("au_warmup", [0, 5])
+def test_disk_loader_path_matches_memory_path(toy_dataset, tmp_path, au_warmup):
     from dataclasses import replace
 
-    cfg = tiny_config(toy_dataset, steps=2)
+    cfg = tiny_config(toy_dataset, steps=2, au_warmup=au_warmup)
     train(cfg, tmp_path / "m")
     train(replace(cfg, data=replace(cfg.data, cache="disk")), tmp_path / "d")
-    a = load_state(tmp_path / "m" / "state.pt")["generator"]
-    b = load_state(tmp_path / "d" / "state.pt")["generator"]
-    assert all(torch.equal(a[k], b[k]) for k in a)
+    for net in ("generator", "critic"):
+        a = load_state(tmp_path / "m" / "state.pt")[net]
+        b = load_state(tmp_path / "d" / "state.pt")[net]
+        assert all(torch.equal(a[k], b[k]) for k in a), net
 
 
 def test_attention_monitor_warns(caplog):
@@ -146,3 +148,40 @@ def test_learning_conditional_task(tmp_path):
     row = out[:, int(32 * 0.7) + 1]                      # the mouth row
     dark = (row.mean(axis=2) < 110).sum(axis=1)          # mouth pixels on that row
     assert dark[1] > dark[0] + 2, dark
+
+
+def test_au_warmup_teaches_the_critic_au_head(toy_dataset):
+    from ganimation.data.dataset import FaceDataset, load_into_memory
+    from ganimation.data.sources import load_samples
+    from ganimation.nn import build_critic
+    from ganimation.train.warmup import warm_up_critic
+
+    cfg = tiny_config(toy_dataset, au_warmup=80, lr_d=1e-3)
+    ds = FaceDataset(load_samples(toy_dataset), cfg.model.image_size)
+    images = load_into_memory(ds)
+    torch.manual_seed(0)
+    D = build_critic(cfg.model)
+    before = [p.detach().clone() for p in D.parameters()]
+    first, last = warm_up_critic(D, lambda idx: (images[idx], ds.aus[idx]), len(ds), cfg, torch.device("cpu"))
+    assert last < 0.5 * first
+    assert any(not torch.equal(a, b) for a, b in zip(before, D.parameters()))
+
+
+def test_au_warmup_runs_once_and_resume_is_bit_identical(toy_dataset, tmp_path):
+    cfg = tiny_config(toy_dataset, steps=4, au_warmup=5)
+    train(cfg, tmp_path / "a")
+    train(cfg, tmp_path / "b", until_step=2)
+    train(cfg, tmp_path / "b", resume=True)       # must not warm up again
+    train(tiny_config(toy_dataset, steps=4), tmp_path / "plain")
+    _, da, _ = _params(tmp_path / "a" / "state.pt")
+    _, db, _ = _params(tmp_path / "b" / "state.pt")
+    _, dp, _ = _params(tmp_path / "plain" / "state.pt")
+    assert all(torch.equal(da[k], db[k]) for k in da)
+    assert not all(torch.equal(da[k], dp[k]) for k in da)
+
+
+def test_au_warmup_must_not_be_negative(toy_dataset):
+    from ganimation.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="au_warmup"):
+        tiny_config(toy_dataset, au_warmup=-1)

@@ -142,6 +142,7 @@ class TrainConfig:
     decay_epochs: int = 10          # linear decay to zero over the last epochs
     steps: int = 0                  # total critic steps; 0 = epochs * steps per epoch
     n_critic: int = 5               # critic steps per generator step
+    au_warmup: int = 0              # critic steps on the AU loss alone before training (0 = off)
     target_noise: float = 0.1       # targets = another sample's AUs + U(-noise, noise)
     clamp_targets: bool = True
     flip: bool = True
@@ -159,6 +160,8 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         if self.batch_size < 1 or self.n_critic < 1:
             raise ConfigError("train.batch_size and train.n_critic must be >= 1")
+        if self.au_warmup < 0:
+            raise ConfigError("train.au_warmup must be >= 0 (0 = no warm-up)")
         if self.amp not in ("none", "bf16"):
             raise ConfigError(f"train.amp={self.amp!r}; choose none or bf16")
         if not 0.0 <= self.ema < 1.0:

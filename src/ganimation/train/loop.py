@@ -39,6 +39,7 @@ from ganimation.train.report import Reporter
 from ganimation.train.samples import sample_grid
 from ganimation.train.schedule import is_generator_step, lr_factor, step_generator
 from ganimation.train.steps import _raw, critic_step, generator_step, update_ema
+from ganimation.train.warmup import warm_up_critic
 
 log = logging.getLogger("ganimation.train")
 
@@ -155,6 +156,15 @@ def _train(config: Config, run_dir: Path, resume: bool, until_step: int | None, 
     if info.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
         save_config(config, run_dir / "config.yaml")
+
+    if start == 0 and tc.au_warmup > 0:
+        def fetch(idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            if in_memory:
+                return images[idx.to(images.device)], all_aus[idx.to(device)]
+            return torch.stack([dataset[int(i)][0] for i in idx]).to(device), all_aus[idx.to(device)]
+
+        # Every rank runs the same warm-up; DDP then starts all ranks from rank 0's critic.
+        warm_up_critic(D, fetch, n, config, device)
 
     G_train, D_train = G, D
     if info.enabled:

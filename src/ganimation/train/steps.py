@@ -74,6 +74,21 @@ def critic_step(G, D, opt_d: torch.optim.Optimizer, batch: Batch, cfg: LossConfi
     return logs
 
 
+def critic_au_step(D, opt_d: torch.optim.Optimizer, real: torch.Tensor, real_aus: torch.Tensor,
+                   cfg: LossConfig) -> torch.Tensor:
+    """Update the critic on the AU regression alone: ``AU(D_y(real), y_real)``.
+
+    ``real`` ``(B, 3, S, S)`` in [-1, 1], ``real_aus`` ``(B, K)``. Used by the
+    warm-up (``train.au_warmup``) that teaches the AU head before the
+    generator depends on it. Returns the detached loss.
+    """
+    opt_d.zero_grad(set_to_none=True)
+    au = L.au_regression(D(real)[1], real_aus, cfg.au_form)
+    au.backward()
+    opt_d.step()
+    return au.detach()
+
+
 def generator_step(G, D, opt_g: torch.optim.Optimizer, batch: Batch, cfg: LossConfig,
                    autocast=contextlib.nullcontext, saturation: float = 0.95) -> dict[str, torch.Tensor]:
     """Update the generator.
