@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 
 from ganimation.config import load_config
+from ganimation.losses import au_regression
 from ganimation.data.dataset import FaceDataset, load_into_memory
 from ganimation.data.sources import load_samples
 from ganimation.nn import build_critic
@@ -48,7 +49,7 @@ def main() -> None:
 
     def held_out_mse() -> float:
         with torch.no_grad():
-            return float(((D(val_x)[1] - val_y) ** 2).mean())
+            return float(au_regression(D(val_x)[1], val_y, "mse_mean"))
 
     def on_step(done: int, loss: float) -> None:
         if done % 250 == 0 or done == a.steps:
@@ -57,7 +58,7 @@ def main() -> None:
             print(rows[-1], flush=True)
 
     rows.append({"step": 0, "seconds": 0.0, "held_out_mse": round(held_out_mse(), 4)})
-    warm_up_critic(D, lambda idx: (images[idx], aus[idx]), n, cfg, torch.device("cpu"), on_step=on_step)
+    warm_up_critic(D, lambda idx: (images[idx], aus[idx]), n, cfg, on_step=on_step)
     result = {"data": a.data, "config": a.config, "lr_d": a.lr, "batch_size": cfg.train.batch_size,
               "train_faces": n, "held_out_faces": a.held_out, "threads": a.threads, "rows": rows}
     a.out.parent.mkdir(parents=True, exist_ok=True)

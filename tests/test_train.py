@@ -162,7 +162,7 @@ def test_au_warmup_teaches_the_critic_au_head(toy_dataset):
     torch.manual_seed(0)
     D = build_critic(cfg.model)
     before = [p.detach().clone() for p in D.parameters()]
-    first, last = warm_up_critic(D, lambda idx: (images[idx], ds.aus[idx]), len(ds), cfg, torch.device("cpu"))
+    first, last = warm_up_critic(D, lambda idx: (images[idx], ds.aus[idx]), len(ds), cfg)
     assert last < 0.5 * first
     assert any(not torch.equal(a, b) for a, b in zip(before, D.parameters()))
 

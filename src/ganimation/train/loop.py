@@ -157,14 +157,15 @@ def _train(config: Config, run_dir: Path, resume: bool, until_step: int | None, 
         run_dir.mkdir(parents=True, exist_ok=True)
         save_config(config, run_dir / "config.yaml")
 
-    if start == 0 and tc.au_warmup > 0:
-        def fetch(idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            if in_memory:
-                return images[idx.to(images.device)], all_aus[idx.to(device)]
-            return torch.stack([dataset[int(i)][0] for i in idx]).to(device), all_aus[idx.to(device)]
+    def fetch(idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Crops ``(B, 3, S, S)`` uint8 and AUs ``(B, K)`` of dataset indices ``idx``, on the device."""
+        if in_memory:
+            return images[idx.to(images.device)], all_aus[idx.to(device)]
+        return torch.stack([dataset[int(i)][0] for i in idx]).to(device), all_aus[idx.to(device)]
 
+    if start == 0 and tc.au_warmup > 0:
         # Every rank runs the same warm-up; DDP then starts all ranks from rank 0's critic.
-        warm_up_critic(D, fetch, n, config, device)
+        warm_up_critic(D, fetch, n, config)
 
     G_train, D_train = G, D
     if info.enabled:
@@ -215,9 +216,7 @@ def _train(config: Config, run_dir: Path, resume: bool, until_step: int | None, 
     try:
         for step in range(start, stop):
             if in_memory:
-                idx = batch_indices(step, n, tc.batch_size, tc.seed, info.rank, info.world_size)
-                imgs = images[idx.to(images.device)]
-                aus = all_aus[idx.to(device)]
+                imgs, aus = fetch(batch_indices(step, n, tc.batch_size, tc.seed, info.rank, info.world_size))
             else:
                 imgs, aus = next(loader_iter)
                 imgs, aus = imgs.to(device, non_blocking=True), aus.to(device, non_blocking=True)

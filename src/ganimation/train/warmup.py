@@ -17,7 +17,7 @@ import torch
 
 from ganimation.config import Config
 from ganimation.data.dataset import batch_indices
-from ganimation.train.batch import to_unit_range
+from ganimation.train.batch import make_batch
 from ganimation.train.schedule import step_generator
 from ganimation.train.steps import critic_au_step
 
@@ -28,14 +28,14 @@ WARMUP_SEED_OFFSET = 7_919
 
 
 def warm_up_critic(D: torch.nn.Module, fetch: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
-                   n: int, config: Config, device: torch.device,
+                   n: int, config: Config,
                    on_step: Callable[[int, float], None] | None = None) -> tuple[float, float]:
     """Run ``config.train.au_warmup`` AU-only critic steps; return the AU loss at its start and end
     (each the mean over up to 20 steps).
 
-    ``fetch(indices)`` -> ``(images (B, 3, S, S) uint8, aus (B, K))`` on ``device``
-    for dataset indices ``(B,)``. Real images are flipped at random when
-    ``train.flip`` is set, as in training. ``on_step(done, loss)`` is called
+    ``fetch(indices)`` -> ``(images (B, 3, S, S) uint8, aus (B, K))``
+    for dataset indices ``(B,)`` (on the critic's device). Batches are made as in
+    training (``make_batch``: random flips when ``train.flip`` is set). ``on_step(done, loss)`` is called
     after each step (for benchmarks that watch held-out error).
     """
     tc = config.train
@@ -44,13 +44,9 @@ def warm_up_critic(D: torch.nn.Module, fetch: Callable[[torch.Tensor], tuple[tor
     losses: list[float] = []
     for step in range(tc.au_warmup):
         images, aus = fetch(batch_indices(step, n, tc.batch_size, seed))
-        real = to_unit_range(images)
-        if tc.flip:
-            flips = torch.rand(real.shape[0], generator=step_generator(seed, step)) < 0.5
-            real = torch.where(flips.to(device)[:, None, None, None], real.flip(3), real)
-        if tc.channels_last:
-            real = real.contiguous(memory_format=torch.channels_last)
-        losses.append(float(critic_au_step(D, opt, real, aus, config.loss)))
+        batch = make_batch(images, aus, step_generator(seed, step), flip=tc.flip, target_noise=tc.target_noise,
+                           clamp_targets=tc.clamp_targets, channels_last=tc.channels_last)
+        losses.append(float(critic_au_step(D, opt, batch.real, batch.real_aus, config.loss)))
         if on_step is not None:
             on_step(step + 1, losses[-1])
     span = max(1, min(20, len(losses) // 2))       # mean of the first / last few steps
