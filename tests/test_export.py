@@ -193,3 +193,25 @@ def test_optimize_for_cpu_defgan():
         ref, got = G(x, y), fast(x, y)
     for g, r in zip(got[:3], ref[:3]):
         assert (g - r).abs().max().item() < 1e-4
+
+
+def test_resize_upsampling_exports_and_optimizes(tmp_path):
+    """The decoder with ``model.upsample=resize`` survives the release file, ONNX and the CPU rewrite."""
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    from ganimation.checkpoint import load_generator
+    from ganimation.export import export_onnx
+    from ganimation.nn.optimize import optimize_for_cpu
+
+    cfg = ModelConfig(image_size=32, g_channels=8, g_res_blocks=1, d_channels=8, d_layers=3, upsample="resize")
+    torch.manual_seed(0)
+    path = save_release(tmp_path / "g.safetensors", build_generator(cfg), cfg)
+    G, loaded_cfg, _ = load_generator(path)
+    assert loaded_cfg.upsample == "resize"
+    diff = export_onnx(path, tmp_path / "g.onnx")
+    assert diff is not None and diff < 1e-3
+    x, y = torch.rand(3, 3, 32, 32) * 2 - 1, torch.rand(3, 17)
+    with torch.inference_mode():
+        ref, got = G(x, y), optimize_for_cpu(G)(x, y)
+    for g, r in zip(got, ref):
+        assert (g - r).abs().max().item() < 1e-4

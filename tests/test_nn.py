@@ -42,3 +42,27 @@ def test_generator_responds_to_condition():
     a = G(x, torch.zeros(1, 17))[0]
     b = G(x, torch.ones(1, 17))[0]
     assert not torch.allclose(a, b)
+
+
+def test_resize_upsampling_replaces_transposed_convolutions():
+    small = dict(image_size=32, g_channels=8, g_res_blocks=1, d_channels=8, d_layers=3)
+    paper, resize = build_generator(ModelConfig(**small)), build_generator(ModelConfig(**small, upsample="resize"))
+    kinds = lambda m: {type(x) for x in m.modules()}  # noqa: E731
+    assert torch.nn.ConvTranspose2d in kinds(paper) and torch.nn.Upsample not in kinds(paper)
+    assert torch.nn.ConvTranspose2d not in kinds(resize) and torch.nn.Upsample in kinds(resize)
+    x, y = torch.rand(2, 3, 32, 32) * 2 - 1, torch.rand(2, 17)
+    for out_paper, out_resize in zip(paper(x, y), resize(x, y)):
+        assert out_paper.shape == out_resize.shape
+    # 3x3 instead of 4x4 kernels: fewer parameters, same everywhere else.
+    assert n_params(resize) < n_params(paper)
+    defgan = build_generator(ModelConfig(**small, arch="defgan", upsample="resize"))
+    assert torch.nn.ConvTranspose2d not in kinds(defgan)
+
+
+def test_unknown_upsampling_refused():
+    import pytest
+
+    from ganimation.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="model.upsample"):
+        ModelConfig(upsample="bilinear").validate()

@@ -40,6 +40,7 @@ class ModelConfig:
     g_res_blocks: int = 6     # generator bottleneck residual blocks
     d_channels: int = 64      # critic base width
     d_layers: int = 6         # critic stride-2 convolutions
+    upsample: str = "transpose"  # decoder upsampling: transpose (paper: 4x4 stride-2) or resize (nearest x2 + 3x3)
     # DefGAN only (ignored by ganimation):
     max_offset: float = 0.0   # largest offset (pixels at image_size); 0 = 5 px per 128 px of image_size
     def_channels: int = 0     # deformation network base width; 0 = g_channels
@@ -58,6 +59,8 @@ class ModelConfig:
     def validate(self) -> "ModelConfig":
         if self.arch not in ("ganimation", "defgan"):
             raise ConfigError(f"model.arch={self.arch!r}; choose ganimation or defgan")
+        if self.upsample not in ("transpose", "resize"):
+            raise ConfigError(f"model.upsample={self.upsample!r}; choose transpose or resize")
         if self.max_offset < 0 or self.def_channels < 0 or self.def_res_blocks < -1:
             raise ConfigError("model.max_offset and model.def_channels must be >= 0 (0 = default) "
                               "and model.def_res_blocks >= -1 (-1 = g_res_blocks)")

@@ -12,7 +12,7 @@ def build_generator(cfg):
         from ganimation.nn.defgan import DefGANGenerator
 
         return DefGANGenerator(cfg)
-    return Generator(cfg.image_size, cfg.num_aus, cfg.g_channels, cfg.g_res_blocks)
+    return Generator(cfg.image_size, cfg.num_aus, cfg.g_channels, cfg.g_res_blocks, cfg.upsample)
 
 
 def build_critic(cfg):

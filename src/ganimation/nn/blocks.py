@@ -17,6 +17,24 @@ def conv_in_relu(c_in: int, c_out: int, kernel: int, stride: int = 1, padding: i
     )
 
 
+UPSAMPLE_MODES = ("transpose", "resize")
+
+
+def up_in_relu(c_in: int, c_out: int, mode: str = "transpose") -> nn.Sequential:
+    """Double the resolution: ``(B, c_in, H, W) -> (B, c_out, 2H, 2W)``, then IN and ReLU.
+
+    ``mode="transpose"``: a 4x4 stride-2 transposed convolution (the paper's).
+    ``mode="resize"``: nearest-neighbour x2 then a 3x3 convolution, which cannot
+    produce the period-2 checkerboard a transposed convolution starts with
+    (Odena et al., "Deconvolution and Checkerboard Artifacts", Distill 2016).
+    """
+    if mode == "transpose":
+        return conv_in_relu(c_in, c_out, 4, 2, 1, transpose=True)
+    if mode == "resize":
+        return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), *conv_in_relu(c_in, c_out, 3, 1, 1))
+    raise ValueError(f"upsample mode {mode!r}; choose one of {', '.join(UPSAMPLE_MODES)}")
+
+
 class ResidualBlock(nn.Module):
     """``x + IN(conv3(ReLU(IN(conv3(x)))))``; shape-preserving ``(B, C, H, W)``."""
 
@@ -37,10 +55,11 @@ class ResidualBlock(nn.Module):
 class EncoderDecoder(nn.Module):
     """7x7 stem, two stride-2 downsamplings, residual bottleneck, two upsamplings.
 
-    ``(B, c_in, H, W) -> (B, C, H, W)`` features with ``C = channels``.
+    ``(B, c_in, H, W) -> (B, C, H, W)`` features with ``C = channels``;
+    ``upsample`` is one of :data:`UPSAMPLE_MODES` (see :func:`up_in_relu`).
     """
 
-    def __init__(self, c_in: int, channels: int = 64, res_blocks: int = 6):
+    def __init__(self, c_in: int, channels: int = 64, res_blocks: int = 6, upsample: str = "transpose"):
         super().__init__()
         layers: list[nn.Module] = [conv_in_relu(c_in, channels, 7, 1, 3)]
         c = channels
@@ -49,7 +68,7 @@ class EncoderDecoder(nn.Module):
             c *= 2
         layers += [ResidualBlock(c) for _ in range(res_blocks)]
         for _ in range(2):
-            layers.append(conv_in_relu(c, c // 2, 4, 2, 1, transpose=True))
+            layers.append(up_in_relu(c, c // 2, upsample))
             c //= 2
         self.net = nn.Sequential(*layers)
         self.out_channels = c

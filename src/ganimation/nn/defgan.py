@@ -31,7 +31,8 @@ class DefGANGenerator(nn.Module):
 
     Built from a :class:`ganimation.config.ModelConfig` (``arch="defgan"``):
     ``image_size``, ``num_aus``, ``g_channels``/``g_res_blocks`` (texture),
-    ``def_channels``/``def_res_blocks`` (deformation), ``max_offset``.
+    ``def_channels``/``def_res_blocks`` (deformation), ``max_offset``, ``upsample``
+    (both networks' decoders).
     """
 
     def __init__(self, cfg):
@@ -39,10 +40,10 @@ class DefGANGenerator(nn.Module):
         self.image_size = cfg.image_size
         self.num_aus = cfg.num_aus
         self.max_offset = float(cfg.offset_limit())
-        self.deform = EncoderDecoder(3 + cfg.num_aus, cfg.deform_channels(), cfg.deform_res_blocks())
+        self.deform = EncoderDecoder(3 + cfg.num_aus, cfg.deform_channels(), cfg.deform_res_blocks(), cfg.upsample)
         self.offset_head = nn.Conv2d(self.deform.out_channels, 2, 7, 1, 3, bias=False)
         nn.init.zeros_(self.offset_head.weight)
-        self.texture = Generator(cfg.image_size, cfg.num_aus, cfg.g_channels, cfg.g_res_blocks)
+        self.texture = Generator(cfg.image_size, cfg.num_aus, cfg.g_channels, cfg.g_res_blocks, cfg.upsample)
 
     def offsets(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """The offset field ``(B, 2, S, S)`` in pixels for input ``x`` and target ``y``."""

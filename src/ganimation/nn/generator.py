@@ -27,13 +27,16 @@ class Generator(nn.Module):
     [0, 1] -> ``(result, color, attention)``: ``result = A * x + (1 - A) * C`` and
     ``color`` ``(B, 3, H, W)`` in [-1, 1], ``attention`` ``(B, 1, H, W)`` in [0, 1].
     Every generator architecture returns these three first (DefGAN adds more).
+    ``upsample``: the decoder's upsampling, ``"transpose"`` (the paper's) or
+    ``"resize"`` (nearest x2 + 3x3 convolution).
     """
 
-    def __init__(self, image_size: int = 128, num_aus: int = 17, channels: int = 64, res_blocks: int = 6):
+    def __init__(self, image_size: int = 128, num_aus: int = 17, channels: int = 64, res_blocks: int = 6,
+                 upsample: str = "transpose"):
         super().__init__()
         self.image_size = image_size
         self.num_aus = num_aus
-        self.body = EncoderDecoder(3 + num_aus, channels, res_blocks)
+        self.body = EncoderDecoder(3 + num_aus, channels, res_blocks, upsample)
         c = self.body.out_channels
         self.color_head = nn.Sequential(nn.Conv2d(c, 3, 7, 1, 3, bias=False), nn.Tanh())
         self.attention_head = nn.Sequential(nn.Conv2d(c, 1, 7, 1, 3, bias=False), nn.Sigmoid())
