@@ -14,10 +14,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 PSNR_GAIN_DB = 1.0       # "clearly better" on the changed region
 AU_ERROR_CUT = 0.20      # "clearly better" on the judge's AU error (relative)
+
+
+def cpu_minutes(res: Path) -> float | None:
+    """User CPU minutes of the training run from ``train_time.txt`` (bash ``time``), or None."""
+    f = res / "train_time.txt"
+    m = re.search(r"^user\s+(\d+)m([\d.]+)s", f.read_text(), re.M) if f.is_file() else None
+    return int(m.group(1)) + float(m.group(2)) / 60 if m else None
 
 
 def load(res: Path) -> dict:
@@ -27,7 +35,7 @@ def load(res: Path) -> dict:
     psnr_gain = pairs["edit"]["changed_psnr"] - pairs["baseline"]["changed_psnr"]
     au_cut = 1.0 - judge["edit"]["mae"] / judge["baseline"]["mae"]
     return {
-        "name": res.name, "steps": train.get("step"), "seconds": train.get("seconds"),
+        "name": res.name, "steps": train.get("step"), "seconds": train.get("seconds"), "cpu_min": cpu_minutes(res),
         "changed_fraction": pairs["changed_fraction"],
         "changed_psnr": (pairs["edit"]["changed_psnr"], pairs["baseline"]["changed_psnr"]),
         "pooled_psnr": (pairs["edit"]["psnr_pooled"], pairs["baseline"]["psnr_pooled"]),
@@ -41,12 +49,14 @@ def load(res: Path) -> dict:
 
 
 def table(rows: list[dict]) -> list[str]:
-    out = ["| run | training | changed-region PSNR, dB (edit / input) | whole-image PSNR, pooled (edit / input) "
+    out = ["| run | training (user CPU time) | changed-region PSNR, dB (edit / input) | whole-image PSNR, pooled (edit / input) "
            "| SSIM (edit / input) | judge MAE, 17 AUs (edit / input / true target) "
            "| judge MAE, changed AUs (edit / input) | changed AUs moved toward target | bar |",
            "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        trained = f"{r['steps']} steps, {r['seconds'] / 60:.0f} min" if r["steps"] and r["seconds"] else "?"
+        minutes = r["cpu_min"] if r["cpu_min"] is not None else (r["seconds"] / 60 if r["seconds"] else None)
+        kind = "CPU min" if r["cpu_min"] is not None else "min wall clock"
+        trained = f"{r['steps']} steps, {minutes:.0f} {kind}" if r["steps"] and minutes else "?"
         out.append(
             f"| {r['name']} | {trained} | {r['changed_psnr'][0]:.2f} / {r['changed_psnr'][1]:.2f} "
             f"({r['psnr_gain']:+.2f}) | {r['pooled_psnr'][0]:.2f} / {r['pooled_psnr'][1]:.2f} "
