@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.ndimage import gaussian_filter
+from synthetic_paired_summary import write_or_print  # benchmarks/ is on sys.path when run as a script
 
 SCALES = (0.25, 0.5, 0.75, 1.0)
 BLURS = (0.7, 1.0, 1.5)
@@ -78,10 +79,7 @@ def main() -> None:
         lines.append(f"| `{w}` | {r['correlation']:.3f} | {r['energy_ratio']:.3f} | {r['input']:.2f} | "
                      + " | ".join(f"{r['scaled'][k]:.2f}" for k in SCALES) + " | "
                      + " | ".join(f"{r['blurred'][s]:.2f}" for s in BLURS) + " |")
-    text = "\n".join(lines) + "\n"
-    if args.out:
-        args.out.write_text(text)
-    print(text, end="")
+    write_or_print("\n".join(lines) + "\n", args.out)
 
 
 if __name__ == "__main__":

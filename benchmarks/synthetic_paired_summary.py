@@ -67,6 +67,13 @@ def table(rows: list[dict]) -> list[str]:
     return out
 
 
+def write_or_print(text: str, out: Path | None) -> None:
+    """Print ``text`` and, when ``out`` is given, write it there too."""
+    if out:
+        out.write_text(text)
+    print(text, end="")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("results", nargs="+", type=Path, help="results folders of synthetic_paired.sh")
@@ -77,10 +84,7 @@ def main() -> None:
         "", f"Bar: changed-region PSNR >= input + {PSNR_GAIN_DB:g} dB and judge MAE over 17 AUs "
             f"<= {100 * (1 - AU_ERROR_CUT):.0f} % of the input's. Changed region: "
             f"{100 * rows[0]['changed_fraction']:.1f} % of the pixels (pixels where the true target differs from the input by more than the threshold of `ganimation.evaluate`)."]
-    text = "\n".join(lines) + "\n"
-    if args.out:
-        args.out.write_text(text)
-    print(text, end="")
+    write_or_print("\n".join(lines) + "\n", args.out)
 
 
 if __name__ == "__main__":
