@@ -29,31 +29,30 @@ SCALES = (0.25, 0.5, 0.75, 1.0)
 BLURS = (0.7, 1.0, 1.5)
 
 
-def edits_for(weights: str, crops: np.ndarray, targets: np.ndarray, batch: int = 100) -> np.ndarray:
-    """``(N, S, S, 3)`` uint8 edits of ``crops`` toward ``targets`` ``(N, 17)``."""
+def edits_for(weights: str, crops: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """``(N, S, S, 3)`` uint8 edits of ``crops`` toward ``targets`` ``(N, 17)``, batched as the evaluation does."""
     from ganimation.edit import Editor
+    from ganimation.evaluate import _edit
 
-    editor = Editor.from_pretrained(weights, device="cpu")
-    out = [np.asarray(editor.edit_crops(crops[i:i + batch], targets[i:i + batch]).images, np.uint8)
-           for i in range(0, len(crops), batch)]
-    return np.concatenate(out)
+    return _edit(Editor.from_pretrained(weights, device="cpu"), crops, targets, "pair edits")[0]
 
 
 def diagnose(inputs: np.ndarray, edits: np.ndarray, truth: np.ndarray) -> dict:
     """Readings of one model's edits; arrays ``(N, S, S, 3)`` uint8."""
-    from ganimation.evaluate import CHANGED_THRESHOLD, changed_region_psnr
+    from ganimation.evaluate import changed_region, changed_region_psnr
 
+    changed = changed_region(inputs, truth)
     x, e, t = (a.astype(np.float64) for a in (inputs, edits, truth))
-    changed = np.abs(t - x).max(axis=-1) > CHANGED_THRESHOLD
-    m = changed[..., None]
     d, true_d = e - x, t - x
+    m = changed[..., None]
+    dd, tt, dt = (d * d * m).sum(), (true_d * true_d * m).sum(), (d * true_d * m).sum()
 
     def psnr(img: np.ndarray) -> float:
         return float(np.nanmean(changed_region_psnr(t, np.clip(np.round(img), 0, 255), changed)))
 
     return {
-        "correlation": float((d * true_d * m).sum() / np.sqrt((d ** 2 * m).sum() * (true_d ** 2 * m).sum())),
-        "energy_ratio": float((d ** 2 * m).sum() / (true_d ** 2 * m).sum()),
+        "correlation": float(dt / np.sqrt(dd * tt)),
+        "energy_ratio": float(dd / tt),
         "input": psnr(x),
         "scaled": {k: psnr(x + k * d) for k in SCALES},
         "blurred": {s: psnr(x + gaussian_filter(d, (0, s, s, 0))) for s in BLURS},

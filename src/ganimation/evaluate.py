@@ -586,6 +586,12 @@ def emotion_metrics(classifier, inputs: np.ndarray, edits: np.ndarray, presets: 
 CHANGED_THRESHOLD = 8
 
 
+def changed_region(inputs: np.ndarray, true_targets: np.ndarray) -> np.ndarray:
+    """``(N, H, W)`` bool: pixels where ``true_targets`` differs from ``inputs`` (both ``(N, H, W, 3)``
+    uint8) by more than :data:`CHANGED_THRESHOLD` in some channel."""
+    return np.abs(true_targets.astype(np.int16) - inputs.astype(np.int16)).max(axis=-1) > CHANGED_THRESHOLD
+
+
 def changed_region_psnr(reference: np.ndarray, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """``(N,)`` PSNR (dB, 0-255 peak) over the pixels where ``mask`` ``(N, H, W)`` is set; NaN where it is empty."""
     err = (reference.astype(np.float64) - image.astype(np.float64)) ** 2
@@ -608,7 +614,7 @@ def pair_metrics(inputs: np.ndarray, edits: np.ndarray, true_targets: np.ndarray
     from ganimation.metrics.image import l1, psnr, ssim
 
     pe, pb = psnr(true_targets, edits), psnr(true_targets, inputs)
-    changed = np.abs(true_targets.astype(np.int16) - inputs.astype(np.int16)).max(axis=-1) > CHANGED_THRESHOLD
+    changed = changed_region(inputs, true_targets)
     ce, cb = changed_region_psnr(true_targets, edits, changed), changed_region_psnr(true_targets, inputs, changed)
     finite = ~np.isnan(ce) & ~np.isnan(cb)  # faces whose target changes something (inf = exact)
 
