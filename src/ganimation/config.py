@@ -28,6 +28,11 @@ from typing import Any
 
 from ganimation.errors import ConfigError
 
+#: Network architectures (``model.arch``).
+ARCHS = ("ganimation", "defgan")
+#: Decoder upsampling modes (``model.upsample``); :func:`ganimation.nn.blocks.up_in_relu` builds them.
+UPSAMPLE_MODES = ("transpose", "resize")
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -57,10 +62,10 @@ class ModelConfig:
         return self.def_res_blocks if self.def_res_blocks >= 0 else self.g_res_blocks
 
     def validate(self) -> "ModelConfig":
-        if self.arch not in ("ganimation", "defgan"):
-            raise ConfigError(f"model.arch={self.arch!r}; choose ganimation or defgan")
-        if self.upsample not in ("transpose", "resize"):
-            raise ConfigError(f"model.upsample={self.upsample!r}; choose transpose or resize")
+        if self.arch not in ARCHS:
+            raise ConfigError(f"model.arch={self.arch!r}; choose {' or '.join(ARCHS)}")
+        if self.upsample not in UPSAMPLE_MODES:
+            raise ConfigError(f"model.upsample={self.upsample!r}; choose {' or '.join(UPSAMPLE_MODES)}")
         if self.max_offset < 0 or self.def_channels < 0 or self.def_res_blocks < -1:
             raise ConfigError("model.max_offset and model.def_channels must be >= 0 (0 = default) "
                               "and model.def_res_blocks >= -1 (-1 = g_res_blocks)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ganimation.config import ARCHS
+
 
 def add_arguments(p) -> None:
     p.add_argument("--data", "-d", required=True, help="dataset folder (prepared, official GANimation or OpenFace layout)")
@@ -10,7 +12,7 @@ def add_arguments(p) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set train.batch_size=8 (repeatable)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its state.pt")
-    p.add_argument("--arch", choices=("ganimation", "defgan"), default=None, help="model architecture")
+    p.add_argument("--arch", choices=ARCHS, default=None, help="model architecture")
     p.add_argument("--until-step", type=int, default=None, help="stop at this step (the schedule spans the full run)")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ganimation.config import UPSAMPLE_MODES
+
 
 def conv_in_relu(c_in: int, c_out: int, kernel: int, stride: int = 1, padding: int = 0,
                  transpose: bool = False) -> nn.Sequential:
@@ -15,9 +17,6 @@ def conv_in_relu(c_in: int, c_out: int, kernel: int, stride: int = 1, padding: i
         nn.InstanceNorm2d(c_out, affine=True),
         nn.ReLU(inplace=True),
     )
-
-
-UPSAMPLE_MODES = ("transpose", "resize")
 
 
 def up_in_relu(c_in: int, c_out: int, mode: str = "transpose") -> nn.Sequential:
@@ -56,7 +55,7 @@ class EncoderDecoder(nn.Module):
     """7x7 stem, two stride-2 downsamplings, residual bottleneck, two upsamplings.
 
     ``(B, c_in, H, W) -> (B, C, H, W)`` features with ``C = channels``;
-    ``upsample`` is one of :data:`UPSAMPLE_MODES` (see :func:`up_in_relu`).
+    ``upsample`` is one of :data:`ganimation.config.UPSAMPLE_MODES` (see :func:`up_in_relu`).
     """
 
     def __init__(self, c_in: int, channels: int = 64, res_blocks: int = 6, upsample: str = "transpose"):
