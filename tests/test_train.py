@@ -167,6 +167,19 @@ def test_au_warmup_teaches_the_critic_au_head(toy_dataset):
     assert any(not torch.equal(a, b) for a, b in zip(before, D.parameters()))
 
 
+def test_training_and_warmup_build_adam_from_the_config(toy_dataset):
+    from ganimation.train.optim import adam
+
+    cfg = tiny_config(toy_dataset, lr_d=7e-4)
+    tc = cfg.train
+    layer = torch.nn.Linear(3, 2)
+    opt = adam(layer.parameters(), tc.lr_d, tc)
+    assert opt.defaults["lr"] == 7e-4
+    assert opt.defaults["betas"] == (tc.beta1, tc.beta2)
+    assert not opt.defaults.get("fused")          # the fused kernel is for CUDA parameters only
+    assert [p for g in opt.param_groups for p in g["params"]] == list(layer.parameters())
+
+
 def test_au_warmup_runs_once_and_resume_is_bit_identical(toy_dataset, tmp_path):
     cfg = tiny_config(toy_dataset, steps=4, au_warmup=5)
     train(cfg, tmp_path / "a")

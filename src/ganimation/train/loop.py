@@ -37,6 +37,7 @@ from ganimation.train.batch import make_batch, to_unit_range
 from ganimation.train.monitor import AttentionMonitor
 from ganimation.train.report import Reporter
 from ganimation.train.samples import sample_grid
+from ganimation.train.optim import adam
 from ganimation.train.schedule import is_generator_step, lr_factor, step_generator
 from ganimation.train.steps import _raw, critic_step, generator_step, update_ema
 from ganimation.train.warmup import warm_up_critic
@@ -56,14 +57,6 @@ class TrainResult:
     last_metrics: dict[str, float] = field(default_factory=dict)
     attention_events: list = field(default_factory=list)
     seconds: float = 0.0
-
-
-def _optimizers(G, D, cfg: Config, fused: bool):
-    t = cfg.train
-    kw = {"betas": (t.beta1, t.beta2)}
-    if fused:
-        kw["fused"] = True
-    return torch.optim.Adam(G.parameters(), lr=t.lr_g, **kw), torch.optim.Adam(D.parameters(), lr=t.lr_d, **kw)
 
 
 def _set_lr(opt: torch.optim.Optimizer, base: float, factor: float) -> None:
@@ -130,7 +123,7 @@ def _train(config: Config, run_dir: Path, resume: bool, until_step: int | None, 
     if tc.channels_last:
         G = G.to(memory_format=torch.channels_last)
         D = D.to(memory_format=torch.channels_last)
-    opt_g, opt_d = _optimizers(G, D, config, fused=device.type == "cuda")
+    opt_g, opt_d = adam(G.parameters(), tc.lr_g, tc), adam(D.parameters(), tc.lr_d, tc)
     ema = copy.deepcopy(G).eval().requires_grad_(False) if tc.ema > 0 else None
 
     start = 0

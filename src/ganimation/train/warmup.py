@@ -4,8 +4,9 @@ The generator's AU loss is only as good as the critic's AU head. Trained inside
 the GAN, that head sits for a few hundred steps on the plateau of predicting
 the mean AUs; trained alone, an AU step costs a small part of a full critic
 step (no generator pass, no gradient penalty). The warm-up runs such steps with
-its own Adam (the GAN's optimisers start fresh afterwards) on batches drawn
-from a seed of its own, so the main schedule is unchanged.
+an Adam of its own, built like the GAN's (``train.optim.adam``; theirs start
+fresh afterwards), on batches drawn from a seed of its own, so the main
+schedule is unchanged.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import torch
 from ganimation.config import Config
 from ganimation.data.dataset import batch_indices
 from ganimation.train.batch import make_batch
+from ganimation.train.optim import adam
 from ganimation.train.schedule import step_generator
 from ganimation.train.steps import critic_au_step
 
@@ -39,7 +41,7 @@ def warm_up_critic(D: torch.nn.Module, fetch: Callable[[torch.Tensor], tuple[tor
     after each step (for benchmarks that watch held-out error).
     """
     tc = config.train
-    opt = torch.optim.Adam(D.parameters(), lr=tc.lr_d, betas=(tc.beta1, tc.beta2))
+    opt = adam(D.parameters(), tc.lr_d, tc)
     seed = tc.seed + WARMUP_SEED_OFFSET
     losses: list[float] = []
     for step in range(tc.au_warmup):
