@@ -32,9 +32,9 @@ BLURS = (0.7, 1.0, 1.5)
 def edits_for(weights: str, crops: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """``(N, S, S, 3)`` uint8 edits of ``crops`` toward ``targets`` ``(N, 17)``, batched as the evaluation does."""
     from ganimation.edit import Editor
-    from ganimation.evaluate import _edit
+    from ganimation.evaluate import edit_in_batches
 
-    return _edit(Editor.from_pretrained(weights, device="cpu"), crops, targets, "pair edits")[0]
+    return edit_in_batches(Editor.from_pretrained(weights, device="cpu"), crops, targets, "pair edits")[0]
 
 
 def diagnose(inputs: np.ndarray, edits: np.ndarray, truth: np.ndarray) -> dict:

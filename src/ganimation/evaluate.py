@@ -637,8 +637,13 @@ def pair_metrics(inputs: np.ndarray, edits: np.ndarray, true_targets: np.ndarray
 # ---------------------------------------------------------------------------
 
 
-def _edit(editor, crops: np.ndarray, targets: np.ndarray, what: str, batch: int = 64):
-    """All edits in batches: ``(images, attention)``."""
+def edit_in_batches(editor, crops: np.ndarray, targets: np.ndarray, what: str = "edits",
+                    batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Edit crops ``(N, S, S, 3)`` uint8 toward targets ``(N, K)`` with ``editor.edit_crops``, ``batch`` at a time.
+
+    Returns ``(images (N, S, S, 3) uint8, attention (N, S, S) float32)``; ``what`` names the
+    pass in the log.
+    """
     imgs, atts = [], []
     t0 = time.time()
     for i in range(0, len(crops), batch):
@@ -757,12 +762,12 @@ def evaluate(editor, data: str | os.PathLike | EvalData, *, split: str = "test",
 
     # --- edits --------------------------------------------------------------
     with timer("edit"):
-        edits, attention = _edit(editor, ed.crops, tgt, "target edits")
+        edits, attention = edit_in_batches(editor, ed.crops, tgt, "target edits")
         m = n if recon_limit is None else min(n, recon_limit)
         recon = cycle = None
         if m:
-            recon, _ = _edit(editor, ed.crops[:m], ed.own_aus[:m], "self-reconstruction")
-            cycle, _ = _edit(editor, edits[:m], ed.own_aus[:m], "cycle")
+            recon, _ = edit_in_batches(editor, ed.crops[:m], ed.own_aus[:m], "self-reconstruction")
+            cycle, _ = edit_in_batches(editor, edits[:m], ed.own_aus[:m], "cycle")
     if m < n:
         notes.append(f"self-reconstruction and cycle on the first {m} of {n} faces (--recon-limit)")
 
