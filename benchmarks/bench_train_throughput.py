@@ -37,7 +37,7 @@ from pathlib import Path
 
 import torch
 
-from ganimation.config import Config, LossConfig, ModelConfig
+from ganimation.config import Config, LossConfig, ModelConfig, load_config
 from ganimation.nn import build_critic, build_generator
 from ganimation.train.batch import make_batch
 from ganimation.train.schedule import is_generator_step, step_generator
@@ -208,6 +208,10 @@ def main(argv=None) -> int:
     p.add_argument("--peak-tflops", type=float, default=None,
                    help="device peak for the share column (H100 SXM dense bf16: 989; fp32 non-tensor: 67)")
     p.add_argument("--tiny", action="store_true", help="32 px, 8 channels: a quick check of the script on CPU")
+    p.add_argument("--config", default=None,
+                   help="take the model (and n_critic, loss preset) from a training YAML, e.g. configs/cpu_small_64.yaml")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a --config value, as `ganimation train --set` does")
     p.add_argument("--image-size", type=int, default=None)
     p.add_argument("--threads", type=int, default=None, help="CPU threads (torch.set_num_threads)")
     p.add_argument("--out", default=None, help="JSON results file")
@@ -217,9 +221,14 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     device = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device)
     mc = TINY if args.tiny else ModelConfig()
+    loss = LossConfig.from_preset(args.loss_preset)
+    if args.config:
+        cfg = load_config(args.config, args.overrides)
+        mc, loss, args.n_critic = cfg.model, cfg.loss, cfg.train.n_critic
+    elif args.overrides:
+        p.error("--set needs --config")
     if args.image_size:
         mc = replace(mc, image_size=args.image_size).validate()
-    loss = LossConfig.from_preset(args.loss_preset)
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
@@ -253,7 +262,7 @@ def main(argv=None) -> int:
                   f"{os.cpu_count()} cores, {torch.get_num_threads()} threads)",
         "torch": torch.__version__, "python": platform.python_version(),
         "load_average": [round(v, 2) for v in os.getloadavg()],
-        "model": mc.__dict__, "loss_preset": args.loss_preset, "rows": rows,
+        "model": mc.__dict__, "loss_preset": loss.preset, "n_critic": args.n_critic, "rows": rows,
     }
     if args.out:
         out = Path(args.out)

@@ -198,3 +198,32 @@ def test_au_warmup_must_not_be_negative(toy_dataset):
 
     with pytest.raises(ConfigError, match="au_warmup"):
         tiny_config(toy_dataset, au_warmup=-1)
+
+
+def test_amp_context_on_cpu(monkeypatch, caplog):
+    from ganimation.train import loop
+
+    cpu = torch.device("cpu")
+    assert loop.amp_context("none", cpu)().__enter__() is None           # nullcontext: float32
+    monkeypatch.setattr(loop, "cpu_has_bf16", lambda: True)
+    conv = torch.nn.Conv2d(3, 4, 3)
+    with loop.amp_context("bf16", cpu)():
+        assert conv(torch.randn(1, 3, 8, 8)).dtype == torch.bfloat16
+    monkeypatch.setattr(loop, "cpu_has_bf16", lambda: False)
+    with caplog.at_level("WARNING"):
+        with loop.amp_context("bf16", cpu)():
+            assert conv(torch.randn(1, 3, 8, 8)).dtype == torch.float32
+    assert "no native bf16" in caplog.text
+
+
+def test_bf16_training_on_cpu_keeps_float32_weights(toy_dataset, tmp_path, monkeypatch):
+    from ganimation.train import loop
+
+    monkeypatch.setattr(loop, "cpu_has_bf16", lambda: True)   # emulated where the CPU lacks it: slow, still correct
+    train(tiny_config(toy_dataset, steps=4, amp="bf16", au_warmup=3), tmp_path / "run")
+    g, d, _ = _params(tmp_path / "run" / "state.pt")
+    fp32 = train(tiny_config(toy_dataset, steps=4, au_warmup=3), tmp_path / "fp32")
+    g32, _, _ = _params(tmp_path / "fp32" / "state.pt")
+    assert all(v.dtype == torch.float32 and torch.isfinite(v).all() for v in [*g.values(), *d.values()])
+    assert not all(torch.equal(g[k], g32[k]) for k in g)       # autocast really ran in bf16
+    assert fp32.step == 4

@@ -156,7 +156,7 @@ class TrainConfig:
     flip: bool = True
     seed: int = 0
     device: str = "auto"            # auto | cpu | cuda | cuda:N
-    amp: str = "none"               # none | bf16 (GPU only)
+    amp: str = "none"               # none | bf16 (GPU, or a CPU with AVX512-BF16/AMX)
     ema: float = 0.0                # generator EMA decay (0 = off), e.g. 0.999
     channels_last: bool = False
     compile: bool = False

@@ -75,7 +75,7 @@ def critic_step(G, D, opt_d: torch.optim.Optimizer, batch: Batch, cfg: LossConfi
 
 
 def critic_au_step(D, opt_d: torch.optim.Optimizer, real: torch.Tensor, real_aus: torch.Tensor,
-                   cfg: LossConfig) -> torch.Tensor:
+                   cfg: LossConfig, autocast=contextlib.nullcontext) -> torch.Tensor:
     """Update the critic on the AU regression alone: ``AU(D_y(real), y_real)``.
 
     ``real`` ``(B, 3, S, S)`` in [-1, 1], ``real_aus`` ``(B, K)``. Used by the
@@ -83,7 +83,9 @@ def critic_au_step(D, opt_d: torch.optim.Optimizer, real: torch.Tensor, real_aus
     generator depends on it. Returns the detached loss.
     """
     opt_d.zero_grad(set_to_none=True)
-    au = L.au_regression(D(real)[1], real_aus, cfg.au_form)
+    with autocast():
+        aus_pred = D(real)[1]
+    au = L.au_regression(aus_pred, real_aus, cfg.au_form)
     au.backward()
     opt_d.step()
     return au.detach()

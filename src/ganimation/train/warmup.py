@@ -11,6 +11,7 @@ schedule is unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Callable
 
@@ -31,14 +32,17 @@ WARMUP_SEED_OFFSET = 7_919
 
 def warm_up_critic(D: torch.nn.Module, fetch: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
                    n: int, config: Config,
-                   on_step: Callable[[int, float], None] | None = None) -> tuple[float, float]:
+                   on_step: Callable[[int, float], None] | None = None,
+                   autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+                   ) -> tuple[float, float]:
     """Run ``config.train.au_warmup`` AU-only critic steps; return the AU loss at its start and end
     (each the mean over up to 20 steps).
 
     ``fetch(indices)`` -> ``(images (B, 3, S, S) uint8, aus (B, K))``
     for dataset indices ``(B,)`` (on the critic's device). Batches are made as in
     training (``make_batch``: random flips when ``train.flip`` is set). ``on_step(done, loss)`` is called
-    after each step (for benchmarks that watch held-out error).
+    after each step (for benchmarks that watch held-out error). ``autocast`` wraps the critic's forward
+    pass (``train.amp``).
     """
     tc = config.train
     opt = adam(D.parameters(), tc.lr_d, tc)
@@ -48,7 +52,7 @@ def warm_up_critic(D: torch.nn.Module, fetch: Callable[[torch.Tensor], tuple[tor
         images, aus = fetch(batch_indices(step, n, tc.batch_size, seed))
         batch = make_batch(images, aus, step_generator(seed, step), flip=tc.flip, target_noise=tc.target_noise,
                            clamp_targets=tc.clamp_targets, channels_last=tc.channels_last)
-        losses.append(float(critic_au_step(D, opt, batch.real, batch.real_aus, config.loss)))
+        losses.append(float(critic_au_step(D, opt, batch.real, batch.real_aus, config.loss, autocast)))
         if on_step is not None:
             on_step(step + 1, losses[-1])
     span = max(1, min(20, len(losses) // 2))       # mean of the first / last few steps
