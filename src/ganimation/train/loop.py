@@ -99,7 +99,7 @@ def amp_context(amp: str, device: torch.device) -> Callable[[], contextlib.Abstr
     """A factory of autocast contexts for ``train.amp`` on ``device``.
 
     ``"bf16"`` autocasts to bfloat16 on a GPU and on a CPU with native bf16
-    (about 1.7x faster steps at 64 px on one AVX512-BF16 core, see
+    (about 1.8x faster steps at 64 px on one AVX512-BF16 core, see
     docs/performance.md); on other CPUs it warns and trains in float32.
     Weights, optimiser state and the losses stay float32 either way.
     """
