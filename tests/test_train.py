@@ -227,3 +227,12 @@ def test_bf16_training_on_cpu_keeps_float32_weights(toy_dataset, tmp_path, monke
     assert all(v.dtype == torch.float32 and torch.isfinite(v).all() for v in [*g.values(), *d.values()])
     assert not all(torch.equal(g[k], g32[k]) for k in g)       # autocast really ran in bf16
     assert fp32.step == 4
+
+
+def test_compile_on_cpu_without_a_compiler_is_a_clear_error(toy_dataset, tmp_path, monkeypatch):
+    from ganimation.errors import ConfigError
+    from ganimation.train import loop
+
+    monkeypatch.setattr(loop, "cpp_compiler", lambda: None)
+    with pytest.raises(ConfigError, match="C\\+\\+ compiler"):
+        train(tiny_config(toy_dataset, steps=2, compile=True), tmp_path / "run")

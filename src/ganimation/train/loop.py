@@ -17,6 +17,8 @@ import copy
 import json
 import logging
 import math
+import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +95,14 @@ def cpu_has_bf16() -> bool:
         return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
     except AttributeError:  # an older torch without the probes
         return False
+
+
+def cpp_compiler() -> str | None:
+    """The C++ compiler ``torch.compile`` would use on a CPU (``$CXX``, g++, clang++ or c++), or None."""
+    for name in (os.environ.get("CXX"), "g++", "clang++", "c++"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
 
 
 def amp_context(amp: str, device: torch.device) -> Callable[[], contextlib.AbstractContextManager]:
@@ -190,6 +200,9 @@ def _train(config: Config, run_dir: Path, resume: bool, until_step: int | None, 
         G_train = DDP(G, device_ids=ids, broadcast_buffers=False)
         D_train = DDP(D, device_ids=ids, broadcast_buffers=False)
     if tc.compile:
+        if device.type == "cpu" and not cpp_compiler():
+            raise ConfigError("train.compile=true on a CPU needs a C++ compiler (g++ or clang++, or set CXX); "
+                              "install one or drop train.compile")
         G_train = torch.compile(G_train)  # the critic stays eager: its gradient penalty needs double backward
 
     stop = min(total, until_step) if until_step is not None else total
