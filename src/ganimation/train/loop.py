@@ -100,8 +100,8 @@ def cpu_has_bf16() -> bool:
 def cpp_compiler() -> str | None:
     """The C++ compiler ``torch.compile`` would use on a CPU (``$CXX``, g++, clang++ or c++), or None."""
     for name in (os.environ.get("CXX"), "g++", "clang++", "c++"):
-        if name and shutil.which(name):
-            return shutil.which(name)
+        if name and (path := shutil.which(name)):
+            return path
     return None
 
 
@@ -128,6 +128,9 @@ def _train(config: Config, run_dir: Path, resume: bool, until_step: int | None, 
         raise ConfigError("no training data: pass --data DIR (or set data.path)")
     device = dist_util.resolve_device(tc.device, info)
     autocast = amp_context(tc.amp, device)
+    if tc.compile and device.type == "cpu" and not cpp_compiler():
+        raise ConfigError("train.compile=true on a CPU needs a C++ compiler (g++ or clang++, or set CXX); "
+                          "install one or drop train.compile")
 
     # ---- data -------------------------------------------------------------
     samples = load_samples(config.data.path, config.data.split)
@@ -200,9 +203,6 @@ def _train(config: Config, run_dir: Path, resume: bool, until_step: int | None, 
         G_train = DDP(G, device_ids=ids, broadcast_buffers=False)
         D_train = DDP(D, device_ids=ids, broadcast_buffers=False)
     if tc.compile:
-        if device.type == "cpu" and not cpp_compiler():
-            raise ConfigError("train.compile=true on a CPU needs a C++ compiler (g++ or clang++, or set CXX); "
-                              "install one or drop train.compile")
         G_train = torch.compile(G_train)  # the critic stays eager: its gradient penalty needs double backward
 
     stop = min(total, until_step) if until_step is not None else total
