@@ -1,0 +1,58 @@
+"""Named landmark regions of the MediaPipe face mesh, with soft weights.
+
+Index sets follow MediaPipe's published face-mesh connection lists (lips,
+eyes, irises, eyebrows). :func:`region_weights` spreads a region to nearby
+landmarks with a Gaussian fall-off measured on the canonical face, so a
+region-limited motion (``--region mouth``) has no hard edge.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+LIPS = (0, 13, 14, 17, 37, 39, 40, 61, 78, 80, 81, 82, 84, 87, 88, 91, 95, 146, 178, 181, 185, 191, 267, 269,
+        270, 291, 308, 310, 311, 312, 314, 317, 318, 321, 324, 375, 402, 405, 409, 415)
+#: inner lip contour, in polygon order (image-left corner, upper lip, image-right corner, lower lip)
+INNER_LIPS = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95)
+RIGHT_EYE = (7, 33, 133, 144, 145, 153, 154, 155, 157, 158, 159, 160, 161, 163, 173, 246)   # image left
+LEFT_EYE = (249, 263, 362, 373, 374, 380, 381, 382, 384, 385, 386, 387, 388, 390, 398, 466)
+IRISES = tuple(range(468, 478))
+RIGHT_BROW = (46, 52, 53, 55, 63, 65, 66, 70, 105, 107)
+LEFT_BROW = (276, 282, 283, 285, 293, 295, 296, 300, 334, 336)
+CHIN = (152, 148, 176, 149, 150, 136, 377, 400, 378, 379, 365, 18, 200, 199, 175, 32, 262, 201, 421, 208, 428)
+FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
+             152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
+
+#: ``--region`` choices and their core landmarks (``all`` moves every landmark)
+REGIONS: dict[str, tuple[int, ...]] = {
+    "mouth": LIPS + CHIN,
+    "eyes": RIGHT_EYE + LEFT_EYE + IRISES,
+    "brows": RIGHT_BROW + LEFT_BROW,
+}
+REGION_CHOICES = ("all",) + tuple(REGIONS)
+
+
+@lru_cache(maxsize=8)
+def region_weights(region: str, sigma: float = 0.2) -> np.ndarray:
+    """``(478,)`` weights in [0, 1]: 1 on the region's landmarks, Gaussian fall-off (``sigma`` IOD) around them."""
+    from ganimation.motion.frame import mean_shape
+
+    if region == "all":
+        return np.ones(478)
+    if region not in REGIONS:
+        raise ValueError(f"region {region!r}; choose one of {', '.join(REGION_CHOICES)}")
+    shape = mean_shape()[:, :2]
+    core = shape[list(REGIONS[region])]
+    d2 = ((shape[:, None, :] - core[None, :, :]) ** 2).sum(2).min(1)
+    w = np.exp(-d2 / (2 * sigma ** 2))
+    w[list(REGIONS[region])] = 1.0
+    w.setflags(write=False)
+    return w
+
+
+def inner_mouth_gap(frame_points: np.ndarray) -> float:
+    """Inner-lip opening (landmarks 13 to 14) of ``(478, 2|3)`` points, in their units."""
+    p = np.asarray(frame_points)
+    return float(np.linalg.norm(p[14, :2] - p[13, :2]))

@@ -1,0 +1,145 @@
+"""Piecewise-affine warps: a dense backward map from moved triangle vertices, applied with one remap.
+
+Given control points before (``src``) and after (``dst``) a motion and a
+fixed triangulation, every output pixel inside a ``dst`` triangle samples the
+input at the same barycentric position in the ``src`` triangle. The map is
+built only over the region the triangles cover (:attr:`DenseWarp.roi`);
+pixels that do not move (outside every triangle, or with a motion below
+1/1000 px) are copied, so they are bit-identical to the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: cv2.remap takes coordinates as 16-bit integers internally; the input it
+#: samples from is cropped to the region around the moving pixels so that
+#: photos with a side of 32,767 px or more never reach it whole.
+_REMAP_LIMIT = 32000
+
+
+def _cv2():
+    from ganimation.faces import models
+
+    return models.require("cv2", "the triangulated warp")
+
+
+@dataclass
+class DenseWarp:
+    """A backward map over ``roi``.
+
+    - ``roi``: ``(x0, y0, x1, y1)`` ints, the output pixels the map covers.
+    - ``map``: ``(h, w, 2)`` float32, input x, y sampled by each ROI pixel.
+    - ``moved``: ``(h, w)`` bool, pixels whose source differs from themselves.
+    """
+
+    roi: tuple[int, int, int, int]
+    map: np.ndarray
+    moved: np.ndarray
+
+    def displacement(self) -> np.ndarray:
+        """``(h, w, 2)`` float32 forward motion in pixels: where each output pixel's content came from, reversed."""
+        x0, y0, x1, y1 = self.roi
+        gy, gx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        return np.stack([gx - self.map[..., 0], gy - self.map[..., 1]], -1)
+
+
+def triangle_affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """``(T, 3, 2)`` affine maps ``[x, y, 1] @ A[t] = source point`` for output points in ``dst`` triangle ``t``.
+
+    ``src``, ``dst``: ``(P, 2)``; ``triangles``: ``(T, 3)`` indices. Degenerate
+    ``dst`` triangles get the pure translation of their first vertex.
+    """
+    d = np.asarray(dst, np.float64)[triangles]          # (T, 3, 2)
+    s = np.asarray(src, np.float64)[triangles]          # (T, 3, 2)
+    m = np.concatenate([d, np.ones(d.shape[:2] + (1,))], -1)  # (T, 3, 3)
+    det = np.linalg.det(m)
+    ok = np.abs(det) > 1e-9
+    out = np.zeros((len(triangles), 3, 2))
+    if ok.any():
+        out[ok] = np.linalg.solve(m[ok], s[ok])
+    # degenerate: translate by the first vertex's motion
+    out[~ok, 0, 0] = 1.0
+    out[~ok, 1, 1] = 1.0
+    out[~ok, 2] = s[~ok, 0] - d[~ok, 0]
+    return out
+
+
+def _roi(points: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:
+    lo = np.floor(points.min(0)).astype(int) - 1
+    hi = np.ceil(points.max(0)).astype(int) + 2
+    return (int(max(0, lo[0])), int(max(0, lo[1])), int(min(width, hi[0])), int(min(height, hi[1])))
+
+
+def backward_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, size: tuple[int, int], *,
+                 order: np.ndarray | None = None) -> DenseWarp:
+    """The dense backward map of a piecewise-affine motion ``src -> dst``.
+
+    - ``src``, ``dst``: ``(P, 2)`` control points in pixels (before / after).
+    - ``triangles``: ``(T, 3)`` int indices into the points.
+    - ``size``: ``(W, H)`` of the output image.
+    - ``order``: drawing order of the triangles (where moved triangles
+      overlap the last drawn wins; pass far-to-near for self-occlusion).
+    """
+    cv2 = _cv2()
+    src = np.asarray(src, np.float64)
+    dst = np.asarray(dst, np.float64)
+    tri = np.asarray(triangles, np.int64)
+    w, h = int(size[0]), int(size[1])
+    moving = np.abs(dst - src).max(1) > 1e-3
+    # only triangles with a moving vertex need drawing; the others are the identity
+    active = np.flatnonzero(moving[tri].any(1))
+    roi = _roi(dst[np.unique(tri[active])], w, h) if len(active) else (0, 0, 0, 0)
+    x0, y0, x1, y1 = roi
+    if x1 <= x0 or y1 <= y0:
+        return DenseWarp(roi=(0, 0, 0, 0), map=np.zeros((0, 0, 2), np.float32), moved=np.zeros((0, 0), bool))
+    if order is not None:
+        rank = np.empty(len(tri), np.int64)
+        rank[np.asarray(order)] = np.arange(len(tri))
+        active = active[np.argsort(rank[active], kind="stable")]
+    ids = np.full((y1 - y0, x1 - x0), -1, np.int32)
+    pts = np.round((dst[tri[active]] - [x0, y0]) * 16).astype(np.int32)  # 4 fractional bits
+    for k, poly in zip(active, pts):
+        cv2.fillConvexPoly(ids, poly, int(k), lineType=cv2.LINE_8, shift=4)
+    aff = triangle_affines(src, dst, tri).astype(np.float32)
+    gy, gx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    inside = ids >= 0
+    a = aff[ids[inside]]                                   # (N, 3, 2)
+    px, py = gx[inside], gy[inside]
+    sx = px * a[:, 0, 0] + py * a[:, 1, 0] + a[:, 2, 0]
+    sy = px * a[:, 0, 1] + py * a[:, 1, 1] + a[:, 2, 1]
+    mx, my = gx.copy(), gy.copy()
+    mx[inside], my[inside] = sx, sy
+    moved = (np.abs(mx - gx) > 1e-3) | (np.abs(my - gy) > 1e-3)
+    return DenseWarp(roi=roi, map=np.stack([mx, my], -1), moved=moved)
+
+
+def apply_map(image: np.ndarray, warp: DenseWarp) -> np.ndarray:
+    """``image`` ``(H, W, C)`` resampled by ``warp`` (a new array; unmoved pixels bit-identical)."""
+    cv2 = _cv2()
+    out = np.array(image, copy=True)
+    x0, y0, x1, y1 = warp.roi
+    if x1 <= x0 or y1 <= y0 or not warp.moved.any():
+        return out
+    h, w = image.shape[:2]
+    mx, my = warp.map[..., 0], warp.map[..., 1]
+    # sample from a window around the sources only (remap's 16-bit coordinate limit; speed)
+    sx0 = int(max(0, np.floor(mx[warp.moved].min()) - 2))
+    sy0 = int(max(0, np.floor(my[warp.moved].min()) - 2))
+    sx1 = int(min(w, np.ceil(mx[warp.moved].max()) + 3))
+    sy1 = int(min(h, np.ceil(my[warp.moved].max()) + 3))
+    if sx1 - sx0 >= _REMAP_LIMIT or sy1 - sy0 >= _REMAP_LIMIT:
+        from ganimation.errors import ImageError
+
+        raise ImageError(f"the warped region is {sx1 - sx0}x{sy1 - sy0} px; "
+                         f"the warp handles faces up to {_REMAP_LIMIT} px across: downscale the photo")
+    window = np.ascontiguousarray(image[sy0:sy1, sx0:sx1])
+    res = cv2.remap(window, (mx - sx0).astype(np.float32), (my - sy0).astype(np.float32),
+                    interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    if res.ndim == 2 and image.ndim == 3:
+        res = res[..., None]
+    region = out[y0:y1, x0:x1]
+    region[warp.moved] = res[warp.moved]
+    return out
