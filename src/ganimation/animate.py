@@ -35,29 +35,20 @@ def render(editor, crop: np.ndarray, aus_sequence: np.ndarray) -> np.ndarray:
 
 
 def write_animation(path: str | os.PathLike, frames: np.ndarray, fps: float = 12.0) -> Path:
-    """Write ``(F, H, W, 3)`` uint8 frames as ``.gif`` (looping) or ``.mp4`` (H.264)."""
-    import imageio.v2 as imageio
+    """Write ``(F, H, W, 3)`` uint8 frames as ``.gif`` (looping) or ``.mp4`` (H.264); return the path.
+
+    The parent folder is created if needed; the file appears only when complete
+    (see :class:`ganimation.video.FrameWriter`).
+    """
+    from ganimation.video import FrameWriter
 
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix not in (".gif", ".mp4"):
+        raise GanimationError(f"{path}: unsupported animation type {suffix!r}; use .gif or .mp4")
     path.parent.mkdir(parents=True, exist_ok=True)
     frames = np.asarray(frames, dtype=np.uint8)
-    tmp = path.with_name(f".{path.stem}.tmp{suffix}")
-    if suffix == ".gif":
-        imageio.mimsave(tmp, list(frames), format="GIF", duration=1000.0 / fps, loop=0)
-    elif suffix == ".mp4":
-        h, w = frames.shape[1:3]
-        if h % 2 or w % 2:  # yuv420p needs even sides
-            frames = frames[:, : h - h % 2, : w - w % 2]
-        try:
-            writer = imageio.get_writer(tmp, format="FFMPEG", fps=fps, codec="libx264", quality=8,
-                                        macro_block_size=1, pixelformat="yuv420p")
-        except (ImportError, RuntimeError) as exc:
-            raise GanimationError(f"cannot write MP4 ({exc}); install imageio-ffmpeg or write a .gif") from None
-        with writer:
-            for f in frames:
-                writer.append_data(f)
-    else:
-        raise GanimationError(f"{path}: unsupported animation type {suffix!r}; use .gif or .mp4")
-    os.replace(tmp, path)
+    with FrameWriter(path, fps) as writer:
+        for frame in frames:
+            writer.write(frame)
     return path

@@ -31,3 +31,43 @@ class MissingDependencyError(GanimationError):
 
 class ConfigError(GanimationError, ValueError):
     """An unknown or invalid configuration key or value."""
+
+
+class VideoError(GanimationError):
+    """A video, GIF or frame folder that cannot be read or written (corrupt, too long, bad path)."""
+
+
+class DeviceError(ConfigError):
+    """A ``--device`` (or ``train.device``) this machine does not have."""
+
+
+#: Characters that would break a one-line message, written as escapes instead.
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(value: object, limit: int = 80) -> str:
+    """``value`` as one printable line of at most about ``limit`` characters.
+
+    For echoing user input (AU strings, file names) and for the CLI's error
+    line: newlines, other control characters, line separators and the
+    surrogates of undecodable file names are written as escapes; a longer
+    text keeps its head and says how long it was.
+    """
+    import unicodedata
+
+    text = str(value)
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp"):
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+        if len(out) > limit:
+            break
+    escaped = "".join(out)
+    if len(escaped) <= limit:
+        return escaped
+    return f"{escaped[:max(limit - 24, 8)]}... ({len(text)} characters)"

@@ -1,0 +1,754 @@
+"""Reading and writing frame sequences: videos, GIFs and folders of frames.
+
+Reading (:func:`open_frames`) streams ``(H, W, 3)`` uint8 RGB frames one at a
+time from a video file (``.mp4 .mov .webm .mkv .avi .m4v`` through
+imageio-ffmpeg), an animated or still GIF, or a folder of images (natural sort
+by name). Memory does not grow with the length of the input. Without
+``max_frames`` at most :data:`DEFAULT_MAX_FRAMES` frames are read; longer
+inputs are refused with a one-line :class:`~ganimation.errors.VideoError`
+(at open time when the length is known from the metadata).
+
+Writing (:class:`FrameWriter`) produces an H.264 ``.mp4``, a looping ``.gif``
+or a folder of ``frame_00000.png`` files. Output goes to a hidden temporary
+file or folder beside the target and is moved into place only when the writer
+closes successfully; on an error nothing is left behind.
+
+See ``docs/video.md`` for the formats, caps and error messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterable, Iterator
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+
+from ganimation.errors import GanimationError, VideoError
+
+logger = logging.getLogger(__name__)
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v")
+GIF_SUFFIXES = (".gif",)
+FRAME_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
+OUTPUT_SUFFIXES = (".mp4", ".gif")
+
+DEFAULT_MAX_FRAMES = 3000
+"""Frames read when ``max_frames`` is not given (about 2 minutes at 25 fps)."""
+
+DEFAULT_MAX_GIF_FRAMES = 600
+"""Frames a GIF output may hold (GIF encoding keeps every frame in memory)."""
+
+FALLBACK_FPS = 25.0
+"""Frame rate assumed when a file's metadata gives 0, NaN or infinity."""
+
+MAX_FPS = 240.0
+"""Highest frame rate :class:`FrameWriter` accepts."""
+
+_FRAME_NAME = "frame_{:05d}.png"
+_FRAME_RE = re.compile(r"frame_\d+\.png")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _natural_key(name: str) -> list:
+    """Sort key so that ``f2.png`` comes before ``f10.png``."""
+    return [int(tok) if tok.isdigit() else tok.lower() for tok in re.split(r"(\d+)", name)]
+
+
+def _one_line(exc: BaseException, limit: int = 160) -> str:
+    """The first non-empty line of an exception message, shortened."""
+    for line in str(exc).splitlines():
+        line = line.strip()
+        if line:
+            return line if len(line) <= limit else line[: limit - 3] + "..."
+    return type(exc).__name__
+
+
+def _finite_positive(value) -> float | None:
+    """``float(value)`` if it is finite and > 0, else None."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) and v > 0 else None
+
+
+def _check_fps(fps) -> float:
+    """A frame rate for writing: finite and in ``(0, MAX_FPS]``, else :class:`VideoError`."""
+    try:
+        value = float(fps)
+    except (TypeError, ValueError):
+        raise VideoError(f"frame rate {fps!r} is not a number; use e.g. --fps 25") from None
+    if not math.isfinite(value) or value <= 0 or value > MAX_FPS:
+        raise VideoError(f"frame rate {fps!r} is not in (0, {MAX_FPS:g}] frames/s; use e.g. --fps 25")
+    return value
+
+
+def _downscale(frame: np.ndarray, max_side: int | None) -> np.ndarray:
+    """Shrink ``(H, W, 3)`` uint8 so its longer side is at most ``max_side`` (area averaging)."""
+    if max_side is None:
+        return frame
+    h, w = frame.shape[:2]
+    if max(h, w) <= max_side:
+        return frame
+    from PIL import Image
+
+    scale = max_side / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return np.asarray(Image.fromarray(frame).resize(size, Image.Resampling.BOX), dtype=np.uint8)
+
+
+def _too_long(path: Path, count: int, fps: float | None, cap: int) -> VideoError:
+    seconds = f" ({count / fps:.0f} s)" if fps else ""
+    return VideoError(
+        f"{path}: {count} frames{seconds} is more than the default limit of {cap} frames; "
+        "pass --max-frames N or cut it with --start/--end"
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class FrameSource:
+    """A one-pass stream of ``(H, W, 3)`` uint8 RGB frames; use :func:`open_frames` to make one.
+
+    Attributes:
+        path: the input path.
+        kind: ``"video"``, ``"gif"`` or ``"folder"``.
+        fps: frames per second (float), or None for a folder of frames.
+        size: ``(W, H)`` of the frames yielded (the first frame, after ``max_side``).
+        frame_count: estimated number of frames this source yields (after
+            ``start``/``end``/``max_frames``), or None when unknown.
+
+    Iterating yields the frames; the source closes itself when exhausted and
+    can be closed early with :meth:`close` or a ``with`` block.
+    """
+
+    def __init__(self, path: Path, kind: str, fps: float | None, frames: Iterator[np.ndarray],
+                 first: np.ndarray, *, limit: int, limit_is_default: bool, frame_count: int | None,
+                 max_side: int | None, closer=None):
+        self.path = path
+        self.kind = kind
+        self.fps = fps
+        self.frame_count = frame_count
+        self._frames = frames
+        self._limit = limit
+        self._limit_is_default = limit_is_default
+        self._max_side = max_side
+        self._closer = closer
+        self._closed = False
+        self._yielded = 0
+        first = _downscale(first, max_side)
+        self._pending: np.ndarray | None = first
+        self.size = (int(first.shape[1]), int(first.shape[0]))
+
+    def __iter__(self) -> FrameSource:
+        return self
+
+    def __next__(self) -> np.ndarray:
+        if self._closed:
+            raise StopIteration
+        if self._yielded >= self._limit:
+            if self._limit_is_default and self._has_more():
+                count = self.frame_count if self.frame_count and self.frame_count > self._limit else self._limit + 1
+                self.close()
+                raise _too_long(self.path, count, self.fps, self._limit)
+            self.close()
+            raise StopIteration
+        if self._pending is not None:
+            frame, self._pending = self._pending, None
+        else:
+            try:
+                frame = _downscale(next(self._frames), self._max_side)
+            except BaseException:  # StopIteration at the end, or a decoding error: release the file
+                self.close()
+                raise
+        self._yielded += 1
+        return frame
+
+    def _has_more(self) -> bool:
+        """Whether the underlying input holds another frame (reads and drops one)."""
+        try:
+            next(self._frames)
+        except StopIteration:
+            return False
+        return True
+
+    def close(self) -> None:
+        """Release the file or decoder process; further iteration yields nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        self._pending = None
+        if self._closer is not None:
+            self._closer()
+        self._frames = iter(())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"FrameSource({str(self.path)!r}, kind={self.kind!r}, fps={self.fps}, size={self.size}, "
+                f"frame_count={self.frame_count})")
+
+
+def open_frames(path: str | os.PathLike, *, start: float | None = None, end: float | None = None,
+                max_frames: int | None = None, max_side: int | None = None) -> FrameSource:
+    """Open a video, GIF or folder of frames as a stream of ``(H, W, 3)`` uint8 RGB frames.
+
+    Args:
+        path: a video file (``.mp4 .mov .webm .mkv .avi .m4v``), a ``.gif``, or
+            a folder of ``.png .jpg .jpeg .webp .bmp`` frames (natural sort by name).
+        start: skip the frames before this time in seconds (frame index
+            ``round(start * fps)``); not available for folders (no frame rate).
+        end: stop before this time in seconds (frame index ``round(end * fps)``).
+        max_frames: yield at most this many frames. When None, at most
+            :data:`DEFAULT_MAX_FRAMES` are allowed: a longer input raises
+            :class:`VideoError` (at open time when its length is known).
+        max_side: downscale frames whose longer side exceeds this (area
+            averaging, aspect kept).
+
+    Returns:
+        A :class:`FrameSource` (an iterator; frames are decoded as they are consumed).
+
+    Raises:
+        VideoError: missing, empty, corrupt or unsupported input, no frames,
+            frames of differing sizes, or too many frames (all one-line messages).
+    """
+    path = Path(path)
+    if start is not None and (not math.isfinite(float(start)) or start < 0):
+        raise VideoError(f"--start {start} must be a time in seconds >= 0")
+    if end is not None and (not math.isfinite(float(end)) or end <= 0):
+        raise VideoError(f"--end {end} must be a time in seconds > 0")
+    if start is not None and end is not None and end <= start:
+        raise VideoError(f"--end {end} must be after --start {start}")
+    if max_frames is not None and (int(max_frames) != max_frames or max_frames < 1):
+        raise VideoError(f"--max-frames {max_frames} must be a whole number >= 1")
+    if max_side is not None and (int(max_side) != max_side or max_side < 8):
+        raise VideoError(f"max_side {max_side} must be a whole number of pixels >= 8")
+
+    if path.is_dir():
+        return _open_folder(path, start, end, max_frames, max_side)
+    if not path.exists():
+        raise VideoError(f"{path}: no such file or folder")
+    if not path.is_file():
+        raise VideoError(f"{path}: not a regular file; give a video, a GIF or a folder of frames")
+    suffix = path.suffix.lower()
+    if suffix not in VIDEO_SUFFIXES + GIF_SUFFIXES:
+        raise VideoError(
+            f"{path}: unsupported type {suffix or '(no suffix)'!r}; use a video "
+            f"({' '.join(VIDEO_SUFFIXES)}), a .gif or a folder of frames"
+        )
+    if path.stat().st_size == 0:
+        raise VideoError(f"{path}: the file is empty (0 bytes); copy or export it again")
+    if suffix in GIF_SUFFIXES:
+        return _open_gif(path, start, end, max_frames, max_side)
+    return _open_video(path, start, end, max_frames, max_side)
+
+
+def _plan(path: Path, fps: float | None, total: int | None, start, end, max_frames):
+    """Frame indices to read: ``(first_index, limit, limit_is_default, expected_count)``."""
+    first = round(start * fps) if (start is not None and fps) else 0
+    stop = round(end * fps) if (end is not None and fps) else None
+    if total is not None:
+        stop = total if stop is None else min(stop, total)
+    if stop is not None and stop <= first:
+        length = f"; it has {total} frames" + (f" ({total / fps:.2f} s)" if fps else "") if total else ""
+        raise VideoError(f"{path}: no frames between --start and --end{length}")
+    available = None if stop is None else stop - first
+    if max_frames is not None:
+        limit = int(max_frames)
+    else:
+        limit = DEFAULT_MAX_FRAMES
+        if available is not None and available > limit:
+            raise _too_long(path, available, fps, limit)
+    # the default cap is enforced while reading only when the length is not known up front
+    is_default = max_frames is None and available is None
+    if stop is not None:
+        limit = min(limit, available)
+    expected = None if available is None else min(limit, available)
+    return first, limit, is_default, expected
+
+
+def _open_video(path: Path, start, end, max_frames, max_side) -> FrameSource:
+    try:
+        import imageio.v2 as imageio
+    except ImportError:
+        raise VideoError("reading videos needs imageio and imageio-ffmpeg: pip install imageio imageio-ffmpeg") from None
+
+    def unreadable(exc: BaseException) -> VideoError:
+        return VideoError(
+            f"{path}: cannot read the video, it is corrupt, truncated or not a video ({_one_line(exc)}); "
+            "re-encode it, e.g. ffmpeg -i IN -c:v libx264 OUT.mp4"
+        )
+
+    try:
+        reader = imageio.get_reader(path, format="FFMPEG")
+    except ImportError:
+        raise VideoError("reading videos needs imageio-ffmpeg: pip install imageio-ffmpeg") from None
+    except (OSError, RuntimeError, IndexError, ValueError) as exc:
+        raise unreadable(exc) from None
+
+    def close_reader() -> None:
+        try:
+            reader.close()
+        except (OSError, RuntimeError, ValueError) as exc:  # the decoder may already be gone
+            logger.debug("closing %s: %s", path, exc)
+
+    try:
+        meta = reader.get_meta_data()
+        fps = _finite_positive(meta.get("fps"))
+        if fps is None:
+            logger.warning("%s: frame rate %r in the metadata is unusable; assuming %g fps",
+                           path, meta.get("fps"), FALLBACK_FPS)
+            fps = FALLBACK_FPS
+        total = None
+        nframes = _finite_positive(meta.get("nframes"))
+        duration = _finite_positive(meta.get("duration"))
+        if nframes is not None:
+            total = int(nframes)
+        elif duration is not None:
+            total = max(1, round(duration * fps))
+        # the total is an estimate: let a few frames more through rather than cut the video
+        first, limit, is_default, expected = _plan(path, fps, None, start, end, max_frames)
+        if total is not None and max_frames is None:
+            stop = total if end is None else min(total, round(end * fps))
+            if stop - first > DEFAULT_MAX_FRAMES:
+                raise _too_long(path, stop - first, fps, DEFAULT_MAX_FRAMES)
+        if total is not None:
+            remaining = total - first
+            if remaining <= 0:
+                raise VideoError(f"{path}: --start {start} s is past the end of the video ({total / fps:.2f} s)")
+            expected = min(limit, remaining) if expected is None else min(expected, remaining)
+        if first > 0:
+            reader.set_image_index(first)
+
+        def frames() -> Iterator[np.ndarray]:
+            while True:
+                try:
+                    frame = reader.get_next_data()
+                except (IndexError, StopIteration):
+                    return
+                except (OSError, RuntimeError, ValueError) as exc:
+                    raise unreadable(exc) from None
+                yield np.ascontiguousarray(np.asarray(frame, dtype=np.uint8)[..., :3])
+
+        gen = frames()
+        try:
+            first_frame = next(gen)
+        except StopIteration:
+            where = f" at or after --start {start} s" if first > 0 else ""
+            raise VideoError(f"{path}: the video has no frames{where}; check the file or the --start time") from None
+    except GanimationError:
+        close_reader()
+        raise
+    except (OSError, RuntimeError, IndexError, ValueError) as exc:
+        close_reader()
+        raise unreadable(exc) from None
+    logger.info("%s: video %dx%d at %.3g fps, ~%s frames", path, first_frame.shape[1], first_frame.shape[0],
+                fps, total if total is not None else "?")
+    return FrameSource(path, "video", fps, gen, first_frame, limit=limit, limit_is_default=is_default,
+                       frame_count=expected, max_side=max_side, closer=close_reader)
+
+
+def _open_gif(path: Path, start, end, max_frames, max_side) -> FrameSource:
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    from ganimation.images import MAX_PIXELS, to_rgb
+
+    def unreadable(exc: BaseException) -> VideoError:
+        return VideoError(f"{path}: cannot read the GIF, it is corrupt or truncated ({_one_line(exc)}); export it again")
+
+    try:
+        img = Image.open(path)
+    except UnidentifiedImageError:
+        raise VideoError(f"{path}: not a readable GIF; export it again or use an .mp4") from None
+    except Image.DecompressionBombError:
+        raise VideoError(f"{path}: the GIF claims an impossibly large size; it is corrupt, export it again") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise unreadable(exc) from None
+    try:
+        w, h = img.size
+        if w * h > MAX_PIXELS:
+            raise VideoError(f"{path}: {w}x{h} is too large ({w * h / 1e6:.0f} MP > {MAX_PIXELS / 1e6:.0f} MP); "
+                             "downscale it first")
+        if img.format != "GIF":
+            raise VideoError(f"{path}: the file is a {img.format or 'non-GIF'} image, not a GIF; rename or convert it")
+        try:
+            total = int(getattr(img, "n_frames", 1))
+            durations = []
+            for i in range(total):  # one frame at a time: memory does not grow with the GIF's length
+                img.seek(i)
+                durations.append(img.info.get("duration", 0) or 0)
+            img.seek(0)
+        except (OSError, EOFError, SyntaxError, ValueError) as exc:
+            raise unreadable(exc) from None
+        mean_ms = float(np.mean(durations)) if durations else 0.0
+        fps = _finite_positive(1000.0 / mean_ms) if mean_ms > 0 else None
+        if fps is None:
+            if total > 1:
+                logger.warning("%s: the GIF has no frame durations; assuming %g fps", path, FALLBACK_FPS)
+            fps = FALLBACK_FPS
+        first, limit, is_default, expected = _plan(path, fps, total, start, end, max_frames)
+        size0 = img.size
+
+        def frames() -> Iterator[np.ndarray]:
+            try:
+                for i, frame in enumerate(ImageSequence.Iterator(img)):
+                    if i < first:
+                        continue
+                    if frame.size != size0:
+                        raise VideoError(f"{path}: frame {i} is {frame.size[0]}x{frame.size[1]}, "
+                                         f"the first is {size0[0]}x{size0[1]}; re-export the GIF")
+                    yield np.asarray(to_rgb(frame), dtype=np.uint8).copy()
+            except (OSError, EOFError, SyntaxError, ValueError) as exc:
+                raise unreadable(exc) from None
+
+        gen = frames()
+        try:
+            first_frame = next(gen)
+        except StopIteration:
+            raise VideoError(f"{path}: the GIF has no frames; export it again") from None
+    except BaseException:
+        img.close()
+        raise
+    return FrameSource(path, "gif", fps, gen, first_frame, limit=limit, limit_is_default=is_default,
+                       frame_count=expected, max_side=max_side, closer=img.close)
+
+
+def list_frame_files(folder: str | os.PathLike) -> list[Path]:
+    """Image files (``.png .jpg .jpeg .webp .bmp``) in ``folder``, natural sort, hidden files skipped."""
+    folder = Path(folder)
+    try:
+        names = [e.name for e in os.scandir(folder)
+                 if not e.name.startswith(".") and Path(e.name).suffix.lower() in FRAME_SUFFIXES and e.is_file()]
+    except OSError as exc:
+        raise VideoError(f"{folder}: cannot list the folder ({exc.strerror or exc})") from None
+    return [folder / n for n in sorted(names, key=_natural_key)]
+
+
+def _open_folder(path: Path, start, end, max_frames, max_side) -> FrameSource:
+    from ganimation.images import load_rgb
+
+    if start is not None or end is not None:
+        raise VideoError(f"{path}: a folder of frames has no frame rate, so --start/--end cannot apply; "
+                         "use --max-frames or remove frames from the folder")
+    files = list_frame_files(path)
+    if not files:
+        raise VideoError(f"{path}: the folder holds no frames ({' '.join(FRAME_SUFFIXES)}); "
+                         "give a folder of images or a video file")
+    _, limit, is_default, expected = _plan(path, None, len(files), None, None, max_frames)
+    first_frame = load_rgb(files[0])
+    h0, w0 = first_frame.shape[:2]
+
+    def frames() -> Iterator[np.ndarray]:
+        for f in files[1:]:
+            frame = load_rgb(f)
+            if frame.shape[:2] != (h0, w0):
+                raise VideoError(f"{f}: frame is {frame.shape[1]}x{frame.shape[0]} but {files[0].name} is "
+                                 f"{w0}x{h0}; all frames in a folder must have one size")
+            yield frame
+
+    return FrameSource(path, "folder", None, frames(), first_frame, limit=limit, limit_is_default=is_default,
+                       frame_count=expected, max_side=max_side)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def output_kind(path: str | os.PathLike) -> str:
+    """``"mp4"``, ``"gif"`` or ``"folder"`` (no suffix, a trailing ``/``, or an existing folder)."""
+    text = os.fspath(path)
+    if text.endswith(("/", os.sep)):
+        return "folder"
+    p = Path(text)
+    suffix = p.suffix.lower()
+    if suffix in OUTPUT_SUFFIXES:
+        return suffix[1:]
+    if not suffix:
+        return "folder"
+    if p.is_dir():
+        return "folder"
+    raise VideoError(f"{p}: unsupported output type {suffix!r}; use .mp4, .gif or a folder (a path ending in '/')")
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
+def _tmp_name(name: str, suffix: str) -> str:
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    return f".{stem[:80]}.{secrets.token_hex(4)}.tmp{suffix}"
+
+
+def _is_frame_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds nothing but ``frame_NNNNN.png`` files (safe to replace)."""
+    return all(_FRAME_RE.fullmatch(e.name) and e.is_file() for e in os.scandir(folder))
+
+
+def validate_output_path(path: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = (),
+                         overwrite: bool = False) -> Path:
+    """Check an output path before any work starts; return it as a :class:`Path`.
+
+    Checks that the suffix is supported (``.mp4``, ``.gif`` or a folder), the
+    name is not longer than the file system allows, the parent exists, is a
+    folder and is writable, a file output is not an existing folder (and a
+    folder output not an existing file, nor a folder holding other files), and
+    that the output is not one of ``inputs`` (unless ``overwrite``).
+
+    Raises:
+        VideoError: one line saying what is wrong and what to do.
+    """
+    kind = output_kind(path)
+    out = Path(os.fspath(path).rstrip("/" + os.sep) or os.sep)
+    parent = out.parent
+    name = out.name
+    if not name:
+        raise VideoError(f"{path}: give a file or folder name for the output")
+    if not parent.exists():
+        raise VideoError(f"{out}: the folder {parent} does not exist; create it first")
+    if not parent.is_dir():
+        raise VideoError(f"{out}: {parent} is a file, not a folder; choose another output path")
+    limit = _name_max(parent)
+    if len(os.fsencode(name)) > limit:
+        raise VideoError(f"{out}: the name is too long ({len(os.fsencode(name))} bytes > {limit}); use a shorter name")
+    if kind != "folder" and out.is_dir():
+        raise VideoError(f"{out}: is a folder; give a file name ending in .{kind}")
+    if kind == "folder" and out.exists():
+        if not out.is_dir():
+            raise VideoError(f"{out}: is a file; give a folder path for the frames")
+        if not _is_frame_folder(out):
+            raise VideoError(f"{out}: the folder holds other files; choose a new or empty folder for the frames")
+    if not overwrite:
+        for item in inputs:
+            src = Path(item)
+            same = False
+            try:
+                same = src.exists() and out.exists() and os.path.samefile(src, out)
+            except OSError:
+                same = False
+            if same or src.resolve() == out.resolve():
+                raise VideoError(f"{out}: is also an input ({src}); choose another output path")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise VideoError(f"{out}: cannot write to the folder {parent} (permission denied); choose another path")
+    probe = parent / _tmp_name(name, "")
+    try:
+        fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except OSError as exc:
+        raise VideoError(f"{out}: cannot write to the folder {parent} ({exc.strerror or exc}); "
+                         "choose another path") from None
+    os.close(fd)
+    os.unlink(probe)
+    return out
+
+
+class FrameWriter:
+    """Write ``(H, W, 3)`` uint8 RGB frames to ``.mp4``, ``.gif`` or a folder of PNGs, atomically.
+
+    Use as a context manager::
+
+        with FrameWriter("out.mp4", fps=25) as w:
+            for frame in frames:
+                w.write(frame)
+
+    - ``.mp4``: H.264 (libx264, yuv420p, quality 8) through imageio-ffmpeg;
+      odd widths/heights are cropped by one pixel to be even.
+    - ``.gif``: looping, at most :data:`DEFAULT_MAX_GIF_FRAMES` frames (frames
+      are kept in memory, palettised, until close); frame durations are
+      multiples of 10 ms whose mean matches ``fps`` (at most 50 fps).
+      Identical consecutive frames may be merged into one longer frame.
+    - folder (no suffix or a trailing ``/``): ``frame_00000.png``, ...; an
+      existing folder is replaced only if it holds nothing but such frames.
+
+    Frames go to a hidden temporary file/folder beside the target (``.NAME.XXXX.tmp...``)
+    that is moved into place on a successful :meth:`close`. If the ``with``
+    block raises, or no frame was written, the temporary output is removed
+    and the target is untouched.
+
+    Args:
+        path: the output path.
+        fps: frames per second, finite and in ``(0, 240]``.
+        overwrite: replace an existing output; if False an existing one is an error.
+
+    Raises:
+        VideoError: bad fps, bad path, frames of differing sizes, zero frames,
+            too many GIF frames, or an encoder failure.
+    """
+
+    def __init__(self, path: str | os.PathLike, fps: float, *, overwrite: bool = True):
+        self.fps = _check_fps(fps)
+        self.kind = output_kind(path)
+        self.path = validate_output_path(path, overwrite=overwrite)
+        if not overwrite and (self.path.exists() or self.path.is_symlink()):
+            raise VideoError(f"{self.path}: already exists; remove it or allow overwriting")
+        suffix = "" if self.kind == "folder" else "." + self.kind
+        self._tmp = self.path.parent / _tmp_name(self.path.name, suffix)
+        self.count = 0
+        self.size: tuple[int, int] | None = None  # (W, H) of the first frame
+        self._writer = None
+        self._gif_frames: list = []
+        self._done = False
+        if self.kind == "folder":
+            os.mkdir(self._tmp)
+
+    # -- writing
+
+    def write(self, frame: np.ndarray) -> None:
+        """Append one ``(H, W, 3)`` uint8 RGB frame (the same size as the first)."""
+        if self._done:
+            raise VideoError(f"{self.path}: the writer is already closed")
+        frame = np.asarray(frame)
+        if frame.ndim != 3 or frame.shape[2] != 3:
+            raise VideoError(f"{self.path}: frame {self.count} has shape {frame.shape}; expected (H, W, 3)")
+        if frame.dtype != np.uint8:
+            from ganimation.images import as_rgb_array
+
+            frame = as_rgb_array(frame)
+        h, w = frame.shape[:2]
+        if self.size is None:
+            self.size = (w, h)
+        elif (w, h) != self.size:
+            raise VideoError(f"{self.path}: frame {self.count} is {w}x{h} but the first frame is "
+                             f"{self.size[0]}x{self.size[1]}; all frames must have one size")
+        if self.kind == "mp4":
+            self._write_mp4(frame)
+        elif self.kind == "gif":
+            self._write_gif(frame)
+        else:
+            from PIL import Image
+
+            Image.fromarray(np.ascontiguousarray(frame)).save(self._tmp / _FRAME_NAME.format(self.count), format="PNG")
+        self.count += 1
+
+    def _write_mp4(self, frame: np.ndarray) -> None:
+        h, w = frame.shape[:2]
+        if h < 2 or w < 2:
+            raise VideoError(f"{self.path}: frames of {w}x{h} are too small for MP4; write a .gif or a folder")
+        frame = np.ascontiguousarray(frame[: h - h % 2, : w - w % 2])
+        if self._writer is None:
+            try:
+                import imageio.v2 as imageio
+
+                self._writer = imageio.get_writer(self._tmp, format="FFMPEG", fps=self.fps, codec="libx264",
+                                                  quality=8, macro_block_size=1, pixelformat="yuv420p")
+            except (ImportError, RuntimeError, OSError) as exc:
+                raise VideoError(f"cannot write MP4 ({_one_line(exc)}); install imageio-ffmpeg or write a .gif") from None
+        try:
+            self._writer.append_data(frame)
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise VideoError(f"{self.path}: the MP4 encoder failed ({_one_line(exc)}); "
+                             "check free disk space or write a .gif") from None
+
+    def _write_gif(self, frame: np.ndarray) -> None:
+        from PIL import Image
+
+        if self.count >= DEFAULT_MAX_GIF_FRAMES:
+            raise VideoError(f"{self.path}: a GIF may hold at most {DEFAULT_MAX_GIF_FRAMES} frames; "
+                             "write an .mp4 or a folder, or pass fewer frames (--max-frames)")
+        # palettise now, as the GIF encoder would, so memory is 1 byte per pixel
+        self._gif_frames.append(Image.fromarray(frame).convert("P", palette=Image.Palette.ADAPTIVE))
+
+    # -- finishing
+
+    def _gif_durations(self) -> list[int]:
+        """Per-frame durations in ms, multiples of 10 (GIF's unit) with the mean matching fps."""
+        fps = self.fps
+        if fps > 50:
+            logger.warning("%s: GIF plays at most 50 frames/s; writing %g fps frames at 50 fps", self.path, fps)
+            fps = 50.0
+        ticks = [round(i * 100.0 / fps) for i in range(self.count + 1)]  # centiseconds
+        return [max(2, b - a) * 10 for a, b in pairwise(ticks)]
+
+    def close(self) -> Path:
+        """Finish the output and move it into place; return its path.
+
+        Raises :class:`VideoError` (and removes the temporary output) if no
+        frame was written or the encoder fails.
+        """
+        if self._done:
+            return self.path
+        if self.count == 0:
+            self.abort()
+            raise VideoError(f"{self.path}: no frames were written; nothing to save")
+        try:
+            if self.kind == "mp4":
+                try:
+                    self._writer.close()
+                except (OSError, RuntimeError, ValueError) as exc:
+                    raise VideoError(f"{self.path}: the MP4 encoder failed ({_one_line(exc)}); "
+                                     "check free disk space") from None
+                self._writer = None
+                os.replace(self._tmp, self.path)
+            elif self.kind == "gif":
+                first, *rest = self._gif_frames
+                first.save(self._tmp, format="GIF", save_all=True, append_images=rest,
+                           duration=self._gif_durations(), loop=0)
+                self._gif_frames = []
+                os.replace(self._tmp, self.path)
+            else:
+                self._replace_folder()
+        except BaseException:
+            self.abort()
+            raise
+        self._done = True
+        logger.info("wrote %d frames to %s", self.count, self.path)
+        return self.path
+
+    def _replace_folder(self) -> None:
+        if self.path.exists():
+            if not self.path.is_dir() or not _is_frame_folder(self.path):
+                raise VideoError(f"{self.path}: exists and holds other files; choose a new or empty folder")
+            old = self.path.parent / _tmp_name(self.path.name, ".old")
+            os.rename(self.path, old)
+            try:
+                os.rename(self._tmp, self.path)
+            except OSError:
+                os.rename(old, self.path)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(self._tmp, self.path)
+
+    def abort(self) -> None:
+        """Discard everything written so far; the target is left as it was."""
+        self._done = True
+        self._gif_frames = []
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            try:
+                writer.close()
+            except (OSError, RuntimeError, ValueError) as exc:  # the encoder may already have died
+                logger.debug("closing the MP4 encoder for %s: %s", self.path, exc)
+        if self._tmp.is_dir() and not self._tmp.is_symlink():
+            shutil.rmtree(self._tmp, ignore_errors=True)
+        else:
+            try:
+                self._tmp.unlink()
+            except FileNotFoundError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.abort()
+        else:
+            self.close()
+
+    def __repr__(self) -> str:
+        return f"FrameWriter({str(self.path)!r}, fps={self.fps:g}, kind={self.kind!r}, frames={self.count})"
