@@ -8,8 +8,8 @@ reference frame of the same driving face. That motion is
 2. rescaled per region to the source face (mouth motion by the ratio of mouth
    widths, eye motion by the ratio of eye openings, clamped), so a wide mouth
    drives a narrow one plausibly and a blink closes an eye of any size,
-3. weighted by a per-landmark confidence (face-contour points and points the
-   tracker reports as jittery move less: :func:`confidence`),
+3. weighted by a per-landmark confidence (face-contour points, which slide
+   along the cheek as the head turns, move less: :func:`confidence`),
 
 and added to the source's frame coordinates, which are mapped back to the
 source image in the source's own pose (or, with ``pose=True``, in the source

@@ -1,0 +1,108 @@
+"""``ganimation reenact``: animate the face in a photo by a driving video (landmark motion + triangulated warp)."""
+
+from __future__ import annotations
+
+import math
+
+from ganimation.cli import common
+
+
+def _seconds(text: str) -> float:
+    import argparse
+
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(v) or v < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a time >= 0 in seconds")
+    return v
+
+
+def _positive_int(text: str) -> int:
+    import argparse
+
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number >= 1")
+    return v
+
+
+def _fps(text: str) -> float:
+    import argparse
+
+    from ganimation.video import MAX_FPS
+
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a frame rate") from None
+    if not (math.isfinite(v) and 0 < v <= MAX_FPS):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a frame rate in (0, {MAX_FPS:g}]")
+    return v
+
+
+def add_parser(sub) -> None:
+    from ganimation.motion.regions import REGION_CHOICES
+    from ganimation.reenact import DRIVING_REFS
+
+    p = sub.add_parser("reenact", help="animate the face in a photo by a driving video", description=__doc__)
+    p.add_argument("source", help="photo with the face to animate (any size)")
+    p.add_argument("driving", help="driving video (.mp4 .mov .webm .mkv .avi .gif) or a folder of frames")
+    p.add_argument("-o", "--output", required=True,
+                   help="output: .mp4 (H.264), .gif, or a folder (a path without suffix) of PNG frames")
+    p.add_argument("--face", default="largest", help="which face of the photo: largest, or an index (0 = largest)")
+    common.add_face_search(p, "proposals")
+    p.add_argument("--region", choices=REGION_CHOICES, default="all",
+                   help="which part of the face moves (default all)")
+    p.add_argument("--driving-ref", choices=DRIVING_REFS, default="best",
+                   help="motion is measured from the driving video's first frame, or from the frame whose "
+                        "expression is closest to the source's, so a smiling photo is not made to smile twice (best; default)")
+    p.add_argument("--pose", action="store_true", help="also transfer the driving head's rotation and position")
+    p.add_argument("--no-mouth", dest="mouth", action="store_false",
+                   help="do not shade the inside of a mouth that opens wider than in the photo")
+    p.add_argument("--fps", type=_fps, default=None, help="output frame rate (default: the driving video's)")
+    p.add_argument("--max-frames", type=_positive_int, default=None,
+                   help="use at most N driving frames (without it, videos over the default cap are refused)")
+    p.add_argument("--start", type=_seconds, default=None, help="start of the driving video to use, in seconds")
+    p.add_argument("--end", type=_seconds, default=None, help="end of the driving video to use, in seconds")
+    p.add_argument("--overwrite", action="store_true", help="allow the output to replace an input file")
+    p.set_defaults(func=run, _parser=p)
+
+
+def run(args) -> int:
+    from tqdm import tqdm
+
+    from ganimation.images import load_rgb
+    from ganimation.reenact import Reenactor
+    from ganimation.video import FALLBACK_FPS, FrameWriter, open_frames, validate_output_path
+
+    out = validate_output_path(args.output, inputs=(args.source, args.driving), overwrite=args.overwrite)
+    source = load_rgb(args.source)
+    face = args.face if args.face == "largest" else _face_index(args.face)
+    with open_frames(args.driving, start=args.start, end=args.end, max_frames=args.max_frames) as frames:
+        fps = args.fps or frames.fps or FALLBACK_FPS
+        reenactor = Reenactor(source, face=face, region=args.region, driving_ref=args.driving_ref,
+                              pose=args.pose, mouth=args.mouth, search=args.face_search)
+        bar = tqdm(total=frames.frame_count, unit="frame", desc="reenact", disable=None)
+        with FrameWriter(out, fps) as writer:
+            for frame in reenactor.run(frames, frames.fps or fps):
+                writer.write(frame.image)
+                bar.update(1)
+        bar.close()
+    h, w = source.shape[:2]
+    lost = f"; driving face lost in {reenactor.lost} frame(s), the last good landmarks reused" if reenactor.lost else ""
+    print(f"{reenactor.frames} frame(s) at {w}x{h}, {fps:g} fps -> {out}{lost}")
+    return 0
+
+
+def _face_index(value: str) -> int:
+    from ganimation.errors import GanimationError
+
+    try:
+        return int(value)
+    except ValueError:
+        raise GanimationError(f"--face {value!r}: use largest or a face index") from None

@@ -1,0 +1,130 @@
+"""The AU -> landmark motion model: how the 478 face-mesh landmarks move per Action Unit.
+
+A linear basis ``(17, 478, 3)``: row ``k`` is the frame-coordinate motion
+(:mod:`ganimation.motion.frame`, IOD units, head pose removed) of every
+landmark when AU ``k`` (order :data:`ganimation.aus.AU_CODES`) goes from 0 to
+1, the others held. Fitted by ``benchmarks/fit_au_motion.py`` on within-person
+expression changes of real video clips, shrunk toward a FACS prior template
+per AU and restricted to the AU's own face region (docs/au_motion.md).
+
+    model = AUMotionModel.load()                   # the shipped asset, cached
+    d = model.motion(current_aus, target_aus)      # (478, 3) frame-coordinate motion
+    pixels = pose.motion_to_image(d)               # (478, 2) pixel motion of that face
+
+AU values are clipped to [0, 1] before use (the per-AU saturation): an AU
+asked beyond its range moves no further than at 1.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ganimation.aus import AU_CODES, NUM_AUS
+from ganimation.errors import CheckpointError
+
+NUM_LANDMARKS = 478
+ASSET_NAME = "au_motion.npz"
+
+
+class AUMotionModel:
+    """``basis`` ``(17, 478, 3)`` float32: frame-coordinate motion per unit AU (0-1 scale)."""
+
+    def __init__(self, basis: np.ndarray, info: dict | None = None):
+        basis = np.asarray(basis, np.float32)
+        if basis.shape != (NUM_AUS, NUM_LANDMARKS, 3) or not np.all(np.isfinite(basis)):
+            raise CheckpointError(
+                f"AU motion basis must be finite ({NUM_AUS}, {NUM_LANDMARKS}, 3); got {basis.shape}")
+        basis = basis.copy()
+        basis.setflags(write=False)
+        self.basis = basis
+        self.info = dict(info or {})
+
+    # -- loading --------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> "AUMotionModel":
+        """The model in ``path`` (default: the shipped ``assets/au_motion.npz``); cached per path.
+
+        Raises :class:`CheckpointError` when the file is missing, unreadable or
+        not an AU motion model for the 17 AUs.
+        """
+        if path is None:
+            return _load_default()
+        return _load_path(str(Path(path).resolve()))
+
+    # -- prediction -----------------------------------------------------------
+    def motion(self, current: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """``(478, 3)`` float64 motion taking AUs ``current`` to ``target`` (each ``(17,)``, 0-1).
+
+        ``(clip(target) - clip(current)) @ basis`` with both clipped to [0, 1].
+        """
+        cur = _aus(current, "current")
+        tgt = _aus(target, "target")
+        if cur.ndim != 1 or tgt.ndim != 1:
+            raise ValueError(f"current and target must be ({NUM_AUS},); got {cur.shape} and {tgt.shape}")
+        delta = np.clip(tgt, 0.0, 1.0) - np.clip(cur, 0.0, 1.0)
+        return np.tensordot(delta, self.basis.astype(np.float64), axes=(0, 0))
+
+    def predict(self, aus: np.ndarray) -> np.ndarray:
+        """``(N, 17)`` AUs (0-1) -> ``(N, 478, 3)`` float64 motion relative to all AUs at 0."""
+        a = _aus(aus, "aus")
+        if a.ndim != 2:
+            raise ValueError(f"aus must be (N, {NUM_AUS}); got {a.shape}")
+        return np.tensordot(np.clip(a, 0.0, 1.0), self.basis.astype(np.float64), axes=(1, 0))
+
+    def __repr__(self) -> str:
+        peak = np.linalg.norm(self.basis, axis=2).max(1)
+        top = ", ".join(f"{c} {p:.2f}" for c, p in zip(AU_CODES, peak))
+        return f"AUMotionModel(peak motion per AU in IOD: {top})"
+
+
+def _aus(values, name: str) -> np.ndarray:
+    a = np.asarray(values, np.float64)
+    if a.shape[-1:] != (NUM_AUS,):
+        raise ValueError(f"{name} must have {NUM_AUS} AUs in the last axis; got shape {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return a
+
+
+def _read(fh, where: str) -> AUMotionModel:
+    try:
+        with np.load(fh, allow_pickle=False) as data:
+            if "basis" not in data.files:
+                raise CheckpointError(f"{where} has no 'basis' array; not an AU motion model (rebuild it "
+                                      "with benchmarks/fit_au_motion.py)")
+            basis = data["basis"]
+            codes = [str(c) for c in data["au_codes"]] if "au_codes" in data.files else list(AU_CODES)
+            info = {k: data[k] for k in data.files if k not in ("basis", "au_codes")}
+    except CheckpointError:
+        raise
+    except (OSError, ValueError, EOFError, KeyError) as exc:
+        raise CheckpointError(f"cannot read the AU motion model {where}: {exc}") from None
+    if codes != list(AU_CODES):
+        raise CheckpointError(f"{where} is for AUs {codes}; expected {list(AU_CODES)}")
+    return AUMotionModel(basis, info)
+
+
+@lru_cache(maxsize=1)
+def _load_default() -> AUMotionModel:
+    from importlib import resources
+
+    res = resources.files("ganimation.assets").joinpath(ASSET_NAME)
+    try:
+        with res.open("rb") as fh:
+            return _read(fh, f"assets/{ASSET_NAME}")
+    except FileNotFoundError:
+        raise CheckpointError(f"the shipped assets/{ASSET_NAME} is missing; reinstall ganimation or "
+                              "rebuild it with benchmarks/fit_au_motion.py") from None
+
+
+@lru_cache(maxsize=8)
+def _load_path(path: str) -> AUMotionModel:
+    if not os.path.isfile(path):
+        raise CheckpointError(f"AU motion model {path} does not exist; pass the .npz written by "
+                              "benchmarks/fit_au_motion.py, or nothing for the shipped one")
+    with open(path, "rb") as fh:
+        return _read(fh, path)

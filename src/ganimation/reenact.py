@@ -1,0 +1,161 @@
+"""Portrait animation by a driving video (wg-GAN's warp stage) and one-photo expression transfer.
+
+Pipeline per driving frame (Geng et al., "Warp-guided GANs for single-photo
+facial animation", SIGGRAPH Asia 2018, geometric half):
+
+1. track the driving face's 478 landmarks (:class:`~ganimation.motion.tracking.LandmarkTracker`,
+   One-Euro smoothing, lost frames reuse the last good landmarks);
+2. transfer its motion, head pose removed, rescaled per region, weighted by
+   confidence, onto the source face (:class:`~ganimation.motion.transfer.MotionTransfer`);
+3. warp the source photo with the triangulated warp at its own resolution
+   (:func:`ganimation.warp.face.warp_face`) and shade an opened mouth
+   (:func:`ganimation.warp.mouth.shade_mouth`).
+
+Use :func:`reenact` (a generator of frames) or :class:`Reenactor` for
+the details of every frame (landmarks, displacement map).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from ganimation.errors import FaceNotFoundError, GanimationError
+from ganimation.motion.regions import REGION_CHOICES
+from ganimation.motion.tracking import LandmarkTracker, TrackedFrame
+from ganimation.motion.transfer import MotionTransfer, best_reference
+from ganimation.warp.face import FaceWarp, warp_face
+from ganimation.warp.mouth import shade_mouth
+
+log = logging.getLogger(__name__)
+
+DRIVING_REFS = ("first", "best")
+
+
+@dataclass
+class ReenactFrame:
+    """One output frame: ``image`` ``(H, W, 3)`` uint8 at the source's size, the ``warp``
+    (landmarks, ROI, displacement map; None when the driving face was not yet seen) and
+    the ``driving`` tracked frame."""
+
+    image: np.ndarray
+    warp: FaceWarp | None
+    driving: TrackedFrame | None
+
+
+def select_face(faces: list, face) -> object:
+    """One face of a detection list (largest first): ``"largest"`` or an index."""
+    if not faces:
+        raise FaceNotFoundError("no face found in the source photo; use a photo with a clearly visible, "
+                                "roughly frontal face")
+    if face in (None, "largest"):
+        return faces[0]
+    try:
+        i = int(face)
+    except (TypeError, ValueError):
+        raise GanimationError(f"face={face!r}; use 'largest' or a face index") from None
+    if not 0 <= i < len(faces):
+        raise FaceNotFoundError(f"face index {i} does not exist; {len(faces)} face(s) found (0..{len(faces) - 1})")
+    return faces[i]
+
+
+class Reenactor:
+    """Animates one face of ``source`` ``(H, W, 3)`` uint8.
+
+    - ``face``: ``"largest"`` or an index (faces sorted largest first).
+    - ``region``: ``all``, ``mouth``, ``eyes`` or ``brows``: which part of the face moves.
+    - ``driving_ref``: ``best`` (default: motion relative to the driving frame
+      whose expression is closest to the source's, so a smiling source is not
+      made to smile twice; tracks the whole video first, keeping only its
+      landmarks) or ``first`` (relative to the first tracked frame; frames
+      are streamed).
+    - ``pose``: also transfer the driving head's rotation and position.
+    - ``mouth``: shade the inside of a mouth that opens wider than the source's.
+    """
+
+    def __init__(self, source: np.ndarray, *, face="largest", region: str = "all", driving_ref: str = "best",
+                 pose: bool = False, mouth: bool = True, face_model: str | os.PathLike | None = None,
+                 search: str = "proposals", source_face=None):
+        from ganimation.faces.detect import get_detector
+        from ganimation.images import as_rgb_array
+
+        if region not in REGION_CHOICES:
+            raise GanimationError(f"region {region!r}; choose one of {', '.join(REGION_CHOICES)}")
+        if driving_ref not in DRIVING_REFS:
+            raise GanimationError(f"driving_ref {driving_ref!r}; choose one of {', '.join(DRIVING_REFS)}")
+        self.source = as_rgb_array(source)
+        self.face = source_face if source_face is not None else select_face(
+            get_detector(face_model, search=search).detect(self.source), face)
+        self.region, self.driving_ref, self.pose, self.mouth = region, driving_ref, bool(pose), bool(mouth)
+        self.face_model = face_model
+        self.lost = 0
+        self.frames = 0
+
+    def _transfer(self, reference: np.ndarray) -> MotionTransfer:
+        return MotionTransfer.create(self.face.landmarks, reference, region=self.region, pose=self.pose)
+
+    def render(self, transfer: MotionTransfer, tracked: TrackedFrame) -> ReenactFrame:
+        """The output frame for one tracked driving frame."""
+        target = transfer.target(tracked.landmarks)
+        fw = warp_face(self.source, transfer.source_landmarks, target, pose=transfer.source_pose)
+        image = shade_mouth(fw.image, fw.source, fw.target, fw.iod) if self.mouth else fw.image
+        return ReenactFrame(image=image, warp=fw, driving=tracked)
+
+    def run(self, driving: Iterable[np.ndarray], fps: float = 25.0, *, tracker: LandmarkTracker | None = None,
+            ) -> Iterator[ReenactFrame]:
+        """Yield one :class:`ReenactFrame` per driving frame ``(h, w, 3)`` uint8 (any size)."""
+        tracker = tracker or LandmarkTracker(fps, face_model=self.face_model)
+        if self.driving_ref == "best":
+            yield from self._run_best(driving, tracker)
+            return
+        transfer = None
+        waiting = 0
+        for frame in driving:
+            tracked = tracker.update(frame)
+            self.frames += 1
+            if tracked is None:           # no face seen yet: the source, unchanged
+                waiting += 1
+                yield ReenactFrame(image=self.source.copy(), warp=None, driving=None)
+                continue
+            if transfer is None:
+                transfer = self._transfer(tracked.landmarks)
+            yield self.render(transfer, tracked)
+        self.lost = tracker.lost
+        if self.frames and transfer is None:
+            raise FaceNotFoundError(f"no face found in any of the {self.frames} driving frame(s)")
+
+    def _run_best(self, driving: Iterable[np.ndarray], tracker: LandmarkTracker) -> Iterator[ReenactFrame]:
+        from ganimation.motion.frame import to_frame
+
+        tracks: list[TrackedFrame | None] = []
+        for frame in driving:
+            t = tracker.update(frame)
+            if t is not None:
+                t.face = None  # keep only the landmarks in memory
+            tracks.append(t)
+        self.frames, self.lost = len(tracks), tracker.lost
+        good = [t for t in tracks if t is not None]
+        if not good:
+            raise FaceNotFoundError(f"no face found in any of the {len(tracks)} driving frame(s)")
+        src_frame, _ = to_frame(self.face.landmarks)
+        ref = good[best_reference(src_frame, np.stack([to_frame(t.landmarks)[0] for t in good]))]
+        log.info("driving reference: frame %d (closest expression to the source)", ref.index)
+        transfer = self._transfer(ref.landmarks)
+        for t in tracks:
+            yield (ReenactFrame(image=self.source.copy(), warp=None, driving=None) if t is None
+                   else self.render(transfer, t))
+
+
+def reenact(source: np.ndarray, driving: Iterable[np.ndarray], *, fps: float = 25.0, **options) -> Iterator[np.ndarray]:
+    """Animate the face in ``source`` (``(H, W, 3)`` uint8) by the driving frames; yields ``(H, W, 3)`` uint8 frames.
+
+    ``driving`` is any iterable of ``(h, w, 3)`` uint8 frames (a list, or
+    :func:`ganimation.video.open_frames` for a file); ``options`` are those of
+    :class:`Reenactor`. Frames are streamed with ``driving_ref="first"``.
+    """
+    for out in Reenactor(source, **options).run(driving, fps):
+        yield out.image
