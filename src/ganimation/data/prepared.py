@@ -95,6 +95,15 @@ def _float(value: str, what: str, path: Path, line: int) -> float:
         raise DatasetError(f"{path}:{line}: {what} is {value!r}, not a number; fix or remove the row") from None
 
 
+def _csv_rows(fh, path: Path):
+    """Rows of an open CSV; a binary or malformed file is a one-line :class:`DatasetError`."""
+    try:
+        yield from csv.reader(fh)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DatasetError(f"{path}: not a readable CSV table ({type(exc).__name__}); "
+                           "restore it or prepare the dataset again") from None
+
+
 def read_table(root: str | os.PathLike) -> list[Record]:
     """All records of a prepared dataset, validated (shape, finiteness, range)."""
     root = Path(root)
@@ -103,7 +112,7 @@ def read_table(root: str | os.PathLike) -> list[Record]:
         raise DatasetError(f"{path} is missing; a prepared dataset needs {TABLE} (see docs/data.md)")
     records = []
     with open(path, newline="") as fh:
-        reader = csv.reader(fh)
+        reader = _csv_rows(fh, path)
         header = next(reader, None)
         if header is None:
             raise DatasetError(f"{path} is empty")

@@ -8,7 +8,8 @@ Layouts:
 
 - ``prepared``: the project's format (:mod:`ganimation.data.prepared`).
 - ``official``: GANimation's release layout: ``imgs/*.jpg``, ``aus_openface.pkl``
-  (dict stem -> 17 OpenFace 0-5 intensities, a Python 2 pickle),
+  (dict stem -> 17 OpenFace 0-5 intensities, a Python 2 pickle, read by the
+  restricted unpickler :mod:`ganimation.safe_pickle`: plain data only, never code),
   ``train_ids.csv`` / ``test_ids.csv`` (one image name per line).
 - ``openface``: a folder of images, each with an OpenFace CSV of the same stem
   (``FaceLandmarkImg`` output: columns ``AU01_r`` .. ``AU45_r``, header names
@@ -20,14 +21,13 @@ Layouts:
 from __future__ import annotations
 
 import csv
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ganimation.aus import AU_CODES, NUM_AUS, OPENFACE_SCALE
-from ganimation.errors import DatasetError
+from ganimation.errors import DatasetError, one_line
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
@@ -68,7 +68,11 @@ def load_samples(root: str | Path, split: str = "train", layout: str | None = No
 
 
 def _check_aus(values, where: str, scale: float) -> np.ndarray:
-    arr = np.asarray(values, dtype=np.float64).reshape(-1)
+    try:
+        arr = np.asarray(values, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError, OverflowError):
+        raise DatasetError(f"{where}: AU values {one_line(repr(values), 60)} are not numbers; "
+                           f"expected {NUM_AUS} numbers ({AU_CODES[0]}..{AU_CODES[-1]})") from None
     if arr.shape != (NUM_AUS,):
         raise DatasetError(f"{where}: {arr.size} AU values, expected {NUM_AUS} ({', '.join(AU_CODES)})")
     if not np.all(np.isfinite(arr)):
@@ -97,10 +101,14 @@ def _prepared(root: Path, split: str) -> list[Sample]:
 
 def _read_ids(path: Path) -> list[str]:
     names = []
-    with open(path, newline="") as fh:
-        for row in csv.reader(fh):
-            if row and row[0].strip():
-                names.append(row[0].strip())
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                if row and row[0].strip():
+                    names.append(row[0].strip())
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DatasetError(f"{path}: cannot read the id list ({type(exc).__name__}); "
+                           "write one image name per line (UTF-8 text)") from None
     return names
 
 
@@ -120,11 +128,9 @@ def _official(root: Path, split: str) -> list[Sample]:
     imgs = root / "imgs"
     if not imgs.is_dir():
         raise DatasetError(f"{imgs} is missing; the official layout keeps the face crops in imgs/")
-    try:
-        with open(pkl, "rb") as fh:
-            table = pickle.load(fh, encoding="latin1")
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad file
-        raise DatasetError(f"{pkl}: cannot read the AU pickle ({type(exc).__name__}); re-create it") from None
+    from ganimation import safe_pickle
+
+    table = safe_pickle.load(pkl, encoding="latin1")  # plain data only: a pickle cannot run code here
     if not isinstance(table, dict):
         raise DatasetError(f"{pkl}: expected a dict from image name to 17 AU values")
     splits = ["train", "test"] if split == "all" else [split]
