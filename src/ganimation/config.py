@@ -22,16 +22,47 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import numbers
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ganimation.errors import ConfigError
+from ganimation.errors import ConfigError, one_line
 
 #: Network architectures (``model.arch``).
 ARCHS = ("ganimation", "defgan")
 #: Decoder upsampling modes (``model.upsample``); :func:`ganimation.nn.blocks.up_in_relu` builds them.
 UPSAMPLE_MODES = ("transpose", "resize")
+#: Where the decoded training set lives (``data.cache``).
+CACHE_MODES = ("auto", "memory", "disk")
+#: Mixed precision modes (``train.amp``).
+AMP_MODES = ("none", "bf16")
+
+
+def check_range(name: str, value, lo: float | None = None, hi: float | None = None, *,
+                lo_open: bool = False, hi_open: bool = False, hint: str = "") -> None:
+    """Raise :class:`ConfigError` unless ``value`` is a finite number in the range.
+
+    ``lo``/``hi`` are inclusive unless ``lo_open``/``hi_open``; ``None`` means
+    unbounded. ``name`` is the config key (``train.lr_g``) shown to the user.
+    """
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and lo is not None:
+        ok = value > lo if lo_open else value >= lo
+    if ok and hi is not None:
+        ok = value < hi if hi_open else value <= hi
+    if not ok:
+        def fmt(v) -> str:
+            return str(v) if float(v).is_integer() else f"{v:g}"
+
+        if hi is None:
+            where = f"> {fmt(lo)}" if lo_open else f">= {fmt(lo)}"
+        else:
+            where = f"in {'(' if lo_open else '['}{fmt(lo)}, {fmt(hi)}{')' if hi_open else ']'}"
+        number = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+        raise ConfigError(f"{name}={one_line(repr(value), 40)} must be {'' if number else 'a finite number '}"
+                          f"{where}{'; ' + hint if hint else ''}")
 
 
 @dataclass(frozen=True)
@@ -62,21 +93,37 @@ class ModelConfig:
         return self.def_res_blocks if self.def_res_blocks >= 0 else self.g_res_blocks
 
     def validate(self) -> "ModelConfig":
+        """Check every field against its range (also for configs read from a weights file)."""
         if self.arch not in ARCHS:
-            raise ConfigError(f"model.arch={self.arch!r}; choose {' or '.join(ARCHS)}")
+            raise ConfigError(f"model.arch={one_line(repr(self.arch), 40)}; choose {' or '.join(ARCHS)}")
         if self.upsample not in UPSAMPLE_MODES:
-            raise ConfigError(f"model.upsample={self.upsample!r}; choose {' or '.join(UPSAMPLE_MODES)}")
-        if self.max_offset < 0 or self.def_channels < 0 or self.def_res_blocks < -1:
-            raise ConfigError("model.max_offset and model.def_channels must be >= 0 (0 = default) "
-                              "and model.def_res_blocks >= -1 (-1 = g_res_blocks)")
+            raise ConfigError(f"model.upsample={one_line(repr(self.upsample), 40)}; "
+                              f"choose {' or '.join(UPSAMPLE_MODES)}")
+        for name, (lo, hi) in MODEL_RANGES.items():
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+                raise ConfigError(f"model.{name}={one_line(repr(value), 40)} must be a whole number")
+            check_range(f"model.{name}", value, lo, hi)
+        check_range("model.max_offset", self.max_offset, 0, float(self.image_size), hint="0 = 5 px per 128 px")
         if self.image_size % (2 ** self.d_layers) or self.image_size % 4:
             raise ConfigError(
                 f"model.image_size={self.image_size} must be divisible by 2**model.d_layers={2 ** self.d_layers}"
             )
-        for name in ("num_aus", "g_channels", "g_res_blocks", "d_channels", "d_layers"):
-            if getattr(self, name) < (0 if name == "g_res_blocks" else 1):
-                raise ConfigError(f"model.{name} must be positive")
         return self
+
+
+#: Allowed ranges of the whole-number model fields (inclusive). The upper
+#: bounds keep a damaged or hostile weights file from allocating terabytes.
+MODEL_RANGES: dict[str, tuple[int, int]] = {
+    "image_size": (8, 2048),
+    "num_aus": (1, 64),
+    "g_channels": (1, 1024),
+    "g_res_blocks": (0, 64),
+    "d_channels": (1, 1024),
+    "d_layers": (1, 11),
+    "def_channels": (0, 1024),     # 0 = g_channels
+    "def_res_blocks": (-1, 64),    # -1 = g_res_blocks
+}
 
 
 LOSS_PRESETS: dict[str, dict[str, Any]] = {
@@ -120,9 +167,9 @@ class LossConfig:
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:
                 raise ConfigError(f"loss.{key}={getattr(self, key)!r}; choose one of {', '.join(allowed)}")
-        for key in ("def_au_warp", "def_grid_comp", "def_grid_tv", "def_grid_id", "def_identity"):
-            if getattr(self, key) < 0:
-                raise ConfigError(f"loss.{key} must be >= 0")
+        for f in fields(self):
+            if f.name not in ("preset", "gp_separate_step") and not f.name.endswith("_form"):
+                check_range(f"loss.{f.name}", getattr(self, f.name), 0)
         return self
 
 
@@ -135,6 +182,15 @@ class DataConfig:
     cache: str = "auto"             # auto | memory | disk
     cache_max_gb: float = 12.0      # 'auto' keeps the decoded set in memory below this
     num_workers: int = 0            # DataLoader workers for the disk path
+
+    def validate(self) -> "DataConfig":
+        if self.cache not in CACHE_MODES:
+            raise ConfigError(f"data.cache={one_line(repr(self.cache), 40)}; choose one of {', '.join(CACHE_MODES)}")
+        check_range("data.cache_max_gb", self.cache_max_gb, 0)
+        check_range("data.num_workers", self.num_workers, 0, 256, hint="0 = load in the main process")
+        if not self.split.strip():
+            raise ConfigError("data.split is empty; use train, test or all")
+        return self
 
 
 @dataclass(frozen=True)
@@ -166,16 +222,30 @@ class TrainConfig:
     progress: bool = True
 
     def validate(self) -> "TrainConfig":
-        if self.batch_size < 1 or self.n_critic < 1:
-            raise ConfigError("train.batch_size and train.n_critic must be >= 1")
-        if self.au_warmup < 0:
-            raise ConfigError("train.au_warmup must be >= 0 (0 = no warm-up)")
-        if self.amp not in ("none", "bf16"):
-            raise ConfigError(f"train.amp={self.amp!r}; choose none or bf16")
-        if not 0.0 <= self.ema < 1.0:
-            raise ConfigError("train.ema must lie in [0, 1)")
+        """Check every value against its range before any data or network is touched."""
+        check_range("train.batch_size", self.batch_size, 1)
+        check_range("train.n_critic", self.n_critic, 1)
+        check_range("train.au_warmup", self.au_warmup, 0, hint="0 = no warm-up")
+        for name in ("lr_g", "lr_d"):
+            check_range(f"train.{name}", getattr(self, name), 0, 1, lo_open=True, hint="e.g. 1e-4")
+        for name in ("beta1", "beta2"):
+            check_range(f"train.{name}", getattr(self, name), 0, 1, hi_open=True)
+        check_range("train.epochs", self.epochs, 0)
+        check_range("train.steps", self.steps, 0, hint="0 = epochs x steps per epoch")
+        if self.epochs == 0 and self.steps == 0:
+            raise ConfigError("train.epochs and train.steps are both 0; set one of them")
+        check_range("train.decay_epochs", self.decay_epochs, 0)
         if self.decay_epochs > self.epochs:
             raise ConfigError("train.decay_epochs cannot exceed train.epochs")
+        check_range("train.target_noise", self.target_noise, 0, 1)
+        check_range("train.seed", self.seed, 0, 2 ** 32 - 1)
+        check_range("train.ema", self.ema, 0, 1, hi_open=True, hint="0 = off, e.g. 0.999")
+        for name in ("log_every", "sample_every", "save_every"):
+            check_range(f"train.{name}", getattr(self, name), 1, hint="a number of steps")
+        if self.amp not in AMP_MODES:
+            raise ConfigError(f"train.amp={one_line(repr(self.amp), 40)}; choose none or bf16")
+        if not self.device.strip():
+            raise ConfigError("train.device is empty; use auto, cpu, cuda or cuda:N")
         return self
 
 
@@ -201,10 +271,17 @@ class Config:
 
     @staticmethod
     def from_dict(d: dict | None) -> "Config":
+        if d is not None and not isinstance(d, dict):
+            raise ConfigError("a config is a mapping with sections model, loss, data, train")
         d = dict(d or {})
         unknown = set(d) - {"model", "loss", "data", "train"}
         if unknown:
-            raise ConfigError(f"unknown config section(s) {sorted(unknown)}; use model, loss, data, train")
+            names = ", ".join(one_line(repr(k), 40) for k in sorted(map(str, unknown))[:5])
+            raise ConfigError(f"unknown config section(s) {names}; use model, loss, data, train")
+        for section in ("model", "loss", "data", "train"):
+            if d.get(section) is not None and not isinstance(d[section], dict):
+                raise ConfigError(f"config section {section!r} must be a mapping of key: value, "
+                                  f"not {type(d[section]).__name__}")
         loss_d = dict(d.get("loss") or {})
         preset = loss_d.pop("preset", "official")
         _check_keys(LossConfig, loss_d, "loss")
@@ -215,23 +292,26 @@ class Config:
         return Config(
             model=model,
             loss=LossConfig.from_preset(preset, **_coerce(LossConfig, loss_d, "loss")),
-            data=_build(DataConfig, d.get("data"), "data"),
+            data=_build(DataConfig, d.get("data"), "data").validate(),
             train=_build(TrainConfig, train_d, "train").validate(),
         )
 
     @staticmethod
     def from_json(text: str) -> "Config":
-        return Config.from_dict(json.loads(text))
+        try:
+            d = json.loads(text)
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+            raise ConfigError(f"stored config is not valid JSON ({one_line(exc, 80)})") from None
+        return Config.from_dict(d)
 
 
 def _check_keys(cls, d: dict, section: str) -> None:
     names = {f.name for f in fields(cls)}
     unknown = set(d) - names
     if unknown:
-        raise ConfigError(
-            f"unknown key(s) {', '.join(f'{section}.{k}' for k in sorted(unknown))}; "
-            f"valid: {', '.join(sorted(names))}"
-        )
+        shown = sorted(map(str, unknown))
+        listed = ", ".join(one_line(f"{section}.{k}", 40) for k in shown[:3]) + (" ..." if len(shown) > 3 else "")
+        raise ConfigError(f"unknown key(s) {listed}; valid: {', '.join(sorted(names))}")
 
 
 def _coerce(cls, d: dict, section: str) -> dict:
@@ -254,8 +334,8 @@ def _coerce(cls, d: dict, section: str) -> dict:
                 out[key] = float(value)
             else:
                 out[key] = str(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{section}.{key}={value!r} is not a valid {t}") from None
+        except (TypeError, ValueError, OverflowError):
+            raise ConfigError(f"{section}.{key}={one_line(repr(value), 40)} is not a valid {t}") from None
     return out
 
 
@@ -272,7 +352,7 @@ def parse_overrides(items: list[str] | None) -> dict:
     out: dict = {}
     for item in items or []:
         if "=" not in item or "." not in item.split("=", 1)[0]:
-            raise ConfigError(f"--set {item!r}: write section.key=value, e.g. train.batch_size=8")
+            raise ConfigError(f"--set {one_line(repr(item), 60)}: write section.key=value, e.g. train.batch_size=8")
         key, value = item.split("=", 1)
         section, name = key.strip().split(".", 1)
         try:
@@ -304,15 +384,31 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"config file {p} not found")
-        try:
-            loaded = yaml.safe_load(p.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{p}: invalid YAML ({exc})") from None
+        loaded = _read_yaml(p)
         if not isinstance(loaded, dict):
             raise ConfigError(f"{p}: expected a mapping with sections model/loss/data/train")
         d = merge(d, loaded)
     d = merge(d, parse_overrides(overrides))
     return Config.from_dict(d)
+
+
+def _read_yaml(path: Path):
+    """``yaml.safe_load`` of ``path`` (plain data only, never objects), with one-line errors."""
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file; a config is YAML with sections model/loss/data/train") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to be a config") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise ConfigError(f"{path}: invalid YAML{where} ({one_line(problem, 80)}); fix the file") from None
 
 
 def save_config(config: Config, path: str | Path) -> None:
@@ -321,8 +417,33 @@ def save_config(config: Config, path: str | Path) -> None:
     Path(path).write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
 
 
-def model_config_from_dict(d: dict) -> ModelConfig:
+def model_config_from_dict(d: dict, *, strict: bool = False) -> ModelConfig:
+    """A validated :class:`ModelConfig` from a dict.
+
+    ``strict`` (configs stored in weights files) refuses values of the wrong
+    JSON type, such as an image size given as a string, instead of converting them.
+    """
+    if not isinstance(d, dict):
+        raise ConfigError(f"a model config is a mapping of key: value, not {type(d).__name__}")
+    if strict:
+        _check_types(ModelConfig, d, "model")
     return _build(ModelConfig, d, "model").validate()
+
+
+def _check_types(cls, d: dict, section: str) -> None:
+    """Refuse values whose type does not match the field (no string-to-number conversion)."""
+    types = {f.name: (f.type if isinstance(f.type, str) else f.type.__name__) for f in fields(cls)}
+    accepted = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
+    for key, value in d.items():
+        t = types.get(key)
+        if t is None:
+            continue  # _check_keys names unknown keys
+        ok = isinstance(value, accepted.get(t, (object,)))
+        if t in ("int", "float") and isinstance(value, bool):
+            ok = False
+        if not ok:
+            raise ConfigError(f"{section}.{key}={one_line(repr(value), 40)} must be a {t}, "
+                              f"not {type(value).__name__}")
 
 
 def replace_train(config: Config, **kwargs) -> Config:
