@@ -24,7 +24,7 @@ import torch
 
 from ganimation.aus import AU_CODES
 from ganimation.config import ModelConfig, model_config_from_dict
-from ganimation.errors import CheckpointError, ConfigError
+from ganimation.errors import CheckpointError, ConfigError, one_line
 
 FORMAT_VERSION = "1"
 _UMASK = os.umask(0o022)
@@ -86,19 +86,53 @@ def read_release(path: str | os.PathLike) -> tuple[ModelConfig, dict[str, torch.
         tensors = load_file(str(path))
     except Exception as exc:  # safetensors raises its own error types for damaged files
         raise CheckpointError(
-            f"{path}: not a readable safetensors file ({type(exc).__name__}: {exc}); "
+            f"{path}: not a readable safetensors file ({type(exc).__name__}: {one_line(exc, 100)}); "
             "the file may be truncated: download or export it again"
         ) from None
     if "ganimation.model" not in meta:
         raise CheckpointError(f"{path}: no ganimation model config in its metadata; was it saved by ganimation?")
-    try:
-        cfg = model_config_from_dict(json.loads(meta["ganimation.model"]))
-    except (json.JSONDecodeError, ConfigError, TypeError) as exc:
-        raise CheckpointError(f"{path}: invalid model config in metadata ({exc})") from None
-    codes = json.loads(meta.get("ganimation.au_codes", "[]"))
+    cfg = config_from_metadata(meta, path)
+    codes = _metadata_json(meta, "ganimation.au_codes", path, default=[])
+    if not isinstance(codes, list):
+        raise CheckpointError(f"{path}: ganimation.au_codes in its metadata is not a list; export the file again")
     if codes and list(codes) != list(AU_CODES)[: cfg.num_aus] and len(codes) == cfg.num_aus and cfg.num_aus == len(AU_CODES):
-        raise CheckpointError(f"{path}: trained on AUs {codes}, which differ from {list(AU_CODES)}")
+        raise CheckpointError(f"{path}: trained on AUs {one_line(codes, 120)}, which differ from {list(AU_CODES)}")
+    check_finite(tensors, path)
     return cfg, tensors, meta
+
+
+def _metadata_json(meta: dict[str, str], key: str, path, default=None):
+    """One JSON value of a weights file's metadata, or a one-line :class:`CheckpointError`."""
+    if key not in meta:
+        return default
+    try:
+        return json.loads(meta[key])
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        raise CheckpointError(f"{path}: {key} in its metadata is not valid JSON ({one_line(exc, 80)}); "
+                              "the file is damaged: export or download it again") from None
+
+
+def config_from_metadata(meta: dict[str, str], path) -> ModelConfig:
+    """The model config stored in a weights file, checked against the ranges of :class:`ModelConfig`.
+
+    Used for safetensors and ONNX files alike: malformed JSON, values of the
+    wrong type (a size given as a string) and out-of-range values (an absurd
+    channel count, image size 0) raise :class:`CheckpointError` before any
+    network is built.
+    """
+    d = _metadata_json(meta, "ganimation.model", path)
+    try:
+        return model_config_from_dict(d, strict=True)
+    except ConfigError as exc:
+        raise CheckpointError(f"{path}: invalid model config in its metadata ({exc})") from None
+
+
+def check_finite(tensors: dict[str, torch.Tensor], path) -> None:
+    """Raise :class:`CheckpointError` if a floating-point tensor holds NaN or infinity."""
+    for key, t in tensors.items():
+        if t.is_floating_point() and t.numel() and not bool(torch.isfinite(t).all()):
+            raise CheckpointError(f"{path}: tensor {one_line(key, 60)} holds NaN or infinite values; "
+                                  "the weights are damaged (or training diverged): use an earlier file")
 
 
 def convert_release(src: str | os.PathLike, dst: str | os.PathLike, dtype: torch.dtype = torch.float16,

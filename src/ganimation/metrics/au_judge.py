@@ -153,9 +153,13 @@ class AUJudge(nn.Module):
             raise CheckpointError(f"{path}: not a readable safetensors file ({exc})") from exc
         if meta.get("kind") != KIND:
             raise CheckpointError(f"{path}: not an AU judge (kind={meta.get('kind')!r})")
-        config = json.loads(meta["config"])
-        config.setdefault("head", "relu-sigmoid")  # files written before the field existed
-        model = cls(JudgeConfig(**config))
+        try:
+            config = json.loads(meta["config"])
+            config.setdefault("head", "relu-sigmoid")  # files written before the field existed
+            model = cls(JudgeConfig(**config))
+        except (KeyError, ValueError, TypeError, AttributeError, RecursionError) as exc:
+            raise CheckpointError(f"{path}: invalid judge config in its metadata ({type(exc).__name__}); "
+                                  "train the judge again") from None
         ref = model.state_dict()
         state = {k: v.to(ref[k].dtype) if k in ref else v for k, v in state.items()}
         try:
