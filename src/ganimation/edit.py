@@ -53,7 +53,10 @@ class CropEdit:
 
 
 def default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """``cuda`` when a GPU is usable, else ``cpu`` (:func:`ganimation.devices.default_device`)."""
+    from ganimation.devices import default_device as _default
+
+    return _default()
 
 
 def _to_tensor(crops: np.ndarray, device) -> torch.Tensor:
@@ -75,7 +78,9 @@ class Editor:
 
     def __init__(self, generator: torch.nn.Module, model_config, device=None, metadata: dict | None = None,
                  batch_size: int = 32, optimize: bool | None = None):
-        self.device = torch.device(device) if device is not None else default_device()
+        from ganimation.devices import resolve_device
+
+        self.device = resolve_device(device)
         self.generator = generator.to(self.device).eval()
         #: what edit_crops runs: on CPU a fused copy of ``generator`` (exact: max abs
         #: difference ~2e-5, 1.15-1.3x faster, docs/performance.md); else ``generator``
@@ -94,7 +99,9 @@ class Editor:
     def from_pretrained(cls, path: str | os.PathLike | None = None, device=None, **kwargs) -> "Editor":
         """Load release weights (``.safetensors``); ``None`` means the shipped default."""
         from ganimation.checkpoint import load_generator
+        from ganimation.devices import resolve_device
 
+        device = resolve_device(device)  # before the weights are read: a bad --device fails at once
         if path is not None and str(path).lower().endswith(".onnx"):
             from ganimation.onnx_editor import OnnxEditor
 
@@ -106,7 +113,6 @@ class Editor:
                     "(train one with `ganimation train`)"
                 )
             path = DEFAULT_WEIGHTS
-        device = torch.device(device) if device is not None else default_device()
         net, cfg, meta = load_generator(path, device)
         return cls(net, cfg, device, meta, **kwargs)
 

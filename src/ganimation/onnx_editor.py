@@ -14,14 +14,14 @@ three common outputs only, so DefGAN's offsets (``CropEdit.offsets``) are
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ganimation.config import model_config_from_dict
+from ganimation.checkpoint import config_from_metadata
+from ganimation.devices import resolve_device
 from ganimation.edit import Editor
 from ganimation.errors import CheckpointError, ConfigError
 from ganimation.export import INPUT_NAMES, OUTPUT_NAMES, load_session
@@ -55,10 +55,7 @@ class OnnxEditor(Editor):
         if "ganimation.model" not in meta:
             raise CheckpointError(f"{path}: no ganimation model config in its metadata; "
                                   "export it with `ganimation export`")
-        try:
-            cfg = model_config_from_dict(json.loads(meta["ganimation.model"]))
-        except (json.JSONDecodeError, ConfigError, TypeError) as exc:
-            raise CheckpointError(f"{path}: invalid model config in metadata ({exc})") from None
+        cfg = config_from_metadata(meta, path)
         names = [i.name for i in sess.get_inputs()]
         if names != list(INPUT_NAMES):
             raise CheckpointError(f"{path}: inputs {names}, expected {list(INPUT_NAMES)}")
@@ -69,7 +66,7 @@ class OnnxEditor(Editor):
         """Same signature as :meth:`Editor.from_pretrained`; ``path`` must be a ``.onnx`` file."""
         if path is None:
             raise CheckpointError("OnnxEditor needs a .onnx file; create one with `ganimation export`")
-        if device is not None and torch.device(device).type != "cpu":
+        if device is not None and resolve_device(device).type != "cpu":
             raise ConfigError("OnnxEditor runs on the CPU; use Editor for a GPU")
         return cls.from_onnx(path, **kwargs)
 

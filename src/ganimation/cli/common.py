@@ -51,9 +51,11 @@ def check_target(parser, args) -> None:
 
 
 def load_editor(args):
+    """The editor for ``--weights`` on ``--device`` (checked by :func:`ganimation.devices.resolve_device`)."""
+    from ganimation.devices import resolve_device
     from ganimation.edit import Editor
 
-    return Editor.from_pretrained(args.weights, device=args.device)
+    return Editor.from_pretrained(args.weights, device=resolve_device(args.device))
 
 
 def crop_current_aus(crop: np.ndarray, given: str | None = None) -> np.ndarray | None:

@@ -40,11 +40,13 @@ def setup(device_pref: str = "auto") -> DistInfo:
 
 
 def resolve_device(pref: str, info: DistInfo) -> torch.device:
-    if pref == "auto":
-        pref = "cuda" if torch.cuda.is_available() else "cpu"
-    if pref == "cuda" and info.enabled:
+    """``train.device`` checked by :func:`ganimation.devices.resolve_device`; ``cuda`` under DDP is this rank's GPU."""
+    from ganimation.devices import resolve_device as checked
+
+    device = checked(pref, what="train.device")
+    if device.type == "cuda" and device.index is None and info.enabled:
         return torch.device("cuda", info.local_rank)
-    return torch.device(pref)
+    return device
 
 
 def mean_across(values: dict[str, torch.Tensor], info: DistInfo) -> dict[str, torch.Tensor]:
