@@ -16,7 +16,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ganimation.errors import AUParseError
+from ganimation.errors import AUParseError, one_line
 
 AU_CODES: tuple[str, ...] = (
     "AU01", "AU02", "AU04", "AU05", "AU06", "AU07", "AU09", "AU10", "AU12",
@@ -73,26 +73,35 @@ PRESET_ALIASES = {
     "afraid": "fear", "angry": "anger", "disgusted": "disgust",
 }
 
-_ITEM = re.compile(r"^(?:au)?0*(\d+)\s*[=:]\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?\d+)?)$", re.I)
+_ITEM = re.compile(r"^(?:au)?(\d+)\s*[=:]\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?\d+)?)$", re.I)
+#: Longest AU item read (``"AU12=0.123456"`` is 13); longer ones are refused before any regex runs.
+_MAX_ITEM = 64
 
 
 def au_index(code: str) -> int:
     """Position of ``code`` (``"AU12"``, ``"au12"``, ``"12"``) in :data:`AU_CODES`."""
-    m = re.fullmatch(r"(?:au)?0*(\d+)", code.strip(), re.I)
-    if m:
-        norm = f"AU{int(m.group(1)):02d}"
+    m = re.fullmatch(r"(?:au)?(\d+)", code.strip(), re.I)
+    digits = (m.group(1).lstrip("0") or "0") if m else ""
+    if digits and len(digits) <= 3:
+        norm = f"AU{int(digits):02d}"
         if norm in AU_CODES:
             return AU_CODES.index(norm)
     raise AUParseError(
-        f"unknown Action Unit {code!r}; use one of {', '.join(AU_CODES)}"
+        f"unknown Action Unit {_echo(code)}; use one of {', '.join(AU_CODES)}"
     )
+
+
+def _echo(text: object) -> str:
+    """User input quoted for an error message: one line, at most about 80 characters."""
+    return one_line(repr(str(text)), 80)
 
 
 def parse_aus(text: str, *, relative: bool = False) -> dict[str, float]:
     """Parse ``"AU12=0.8,AU06=0.5"`` into ``{"AU12": 0.8, "AU06": 0.5}``.
 
     Values are on the 0-1 scale; with ``relative=True`` they are offsets in
-    [-1, 1]. Raises :class:`AUParseError` with a message naming the bad item.
+    [-1, 1]. Raises :class:`AUParseError` with a message naming the bad item
+    (shortened when long); a string of separators only (``",,,"``) is an error too.
     """
     if text is None or not str(text).strip():
         raise AUParseError('empty AU string; write e.g. "AU12=0.8,AU06=0.5"')
@@ -101,21 +110,23 @@ def parse_aus(text: str, *, relative: bool = False) -> dict[str, float]:
     for item in re.split(r"[,;\s]+", str(text).strip()):
         if not item:
             continue
-        m = _ITEM.match(item)
+        m = _ITEM.match(item) if len(item) <= _MAX_ITEM else None
         if not m:
             raise AUParseError(
-                f'cannot read {item!r} in the AU string; write items like "AU12=0.8"'
+                f'cannot read {_echo(item)} in the AU string; write items like "AU12=0.8"'
             )
         code = AU_CODES[au_index(m.group(1))]
         value = float(m.group(2))
         if not math.isfinite(value) or not lo <= value <= hi:
             raise AUParseError(
-                f"{code}={m.group(2)} is outside [{lo:g}, {hi:g}]; AU intensities "
+                f"{code}={one_line(m.group(2), 40)} is outside [{lo:g}, {hi:g}]; AU intensities "
                 f"use the 0-1 scale (OpenFace's 0-5 divided by 5)"
             )
         if code in out:
             raise AUParseError(f"{code} is given twice in the AU string")
         out[code] = value
+    if not out:
+        raise AUParseError(f'no AU items in {_echo(text)}; write e.g. "AU12=0.8,AU06=0.5"')
     return out
 
 
@@ -161,7 +172,7 @@ def preset_name(name: str) -> str:
     key = PRESET_ALIASES.get(key, key)
     if key not in PRESETS:
         raise AUParseError(
-            f"unknown expression {name!r}; choose one of {', '.join(PRESETS)}"
+            f"unknown expression {_echo(name)}; choose one of {', '.join(PRESETS)}"
         )
     return key
 

@@ -21,6 +21,9 @@ SUBCOMMANDS = (
     "evaluate", "export", "app",
 )
 
+#: Longest error line printed (characters after ``error: ``); longer messages are shortened.
+ERROR_LIMIT = 300
+
 
 def build_parser() -> argparse.ArgumentParser:
     from ganimation import __version__
@@ -47,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     # Idle OpenMP threads sleep instead of spinning: on a small, shared CPU the
     # spinning made 2 threads slower than 1 (benchmarks/results/cpu_inference*.md).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    from ganimation.errors import GanimationError
+    from ganimation.errors import GanimationError, one_line
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -62,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except GanimationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(exc, ERROR_LIMIT)}", file=sys.stderr)  # one line, bounded
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
