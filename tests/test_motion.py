@@ -1,0 +1,127 @@
+"""Landmark smoothing and motion transfer (no face detector needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ganimation.motion.frame import mean_shape
+from ganimation.motion.regions import region_weights
+from ganimation.motion.smoothing import LandmarkSmoother, OneEuroFilter
+from ganimation.motion.transfer import MotionTransfer, best_reference, expression_features
+
+
+def posed(shape: np.ndarray, *, yaw: float = 0.0, roll: float = 0.0, scale: float = 50.0,
+          t=(200.0, 180.0, 0.0)) -> np.ndarray:
+    """Frame-coordinate ``shape`` placed in an image with a head rotation."""
+    y, r = np.radians(yaw), np.radians(roll)
+    ry = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
+    rz = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
+    return scale * shape @ (rz @ ry).T + np.asarray(t)
+
+
+def open_mouth(amount: float) -> np.ndarray:
+    """Mean shape with the lower lip and chin moved down by ``amount`` IOD (frame coordinates)."""
+    s = mean_shape().copy()
+    low = s[:, 1] > s[13, 1] + 0.005
+    s[low, 1] += amount * np.clip((s[low, 1] - s[13, 1]) / 0.3, 0, 1)
+    s[14, 1] += amount
+    return s
+
+
+def test_one_euro_step_follows_fast_and_settles():
+    f = OneEuroFilter(min_cutoff=1.0, beta=20.0, d_cutoff=4.0)
+    out = [f(np.array([0.0 if i < 10 else 1.0]), i / 30)[0] for i in range(40)]
+    assert out[9] == 0.0
+    assert out[12] > 0.8                  # within 3 frames of the step
+    assert max(out) <= 1.0 + 1e-9         # no overshoot
+    assert out[-1] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_one_euro_removes_jitter_at_rest():
+    rng = np.random.default_rng(0)
+    x = 0.01 * rng.standard_normal((300, 4))
+    f = OneEuroFilter(min_cutoff=1.0, beta=20.0, d_cutoff=4.0)
+    y = np.stack([f(v, i / 30) for i, v in enumerate(x)])
+    assert np.std(np.diff(y[50:], axis=0)) < 0.5 * np.std(np.diff(x[50:], axis=0))
+
+
+def test_landmark_smoother_is_scale_free():
+    """The same motion at two face sizes is smoothed alike (filtering happens in IOD units)."""
+    rng = np.random.default_rng(1)
+    base = posed(mean_shape())
+    seq = [base + rng.normal(0, 0.5, base.shape) for _ in range(30)]
+    a = LandmarkSmoother()
+    b = LandmarkSmoother()
+    ya = np.stack([a(s, i / 25) for i, s in enumerate(seq)])
+    yb = np.stack([b(2 * s, i / 25) for i, s in enumerate(seq)])
+    assert np.allclose(2 * ya, yb, atol=1e-6)
+
+
+def test_transfer_onto_its_own_reference_reproduces_the_driving_landmarks():
+    """A driving clip onto its own first frame (no head motion): the landmarks come back."""
+    ref = posed(mean_shape(), yaw=10.0)
+    t = MotionTransfer.create(ref, ref, region="all")
+    for amount in (0.0, 0.1, 0.3):
+        drv = posed(open_mouth(amount), yaw=10.0)
+        out = t.target(drv)
+        inner = np.ones(478, bool)
+        from ganimation.motion.regions import FACE_OVAL
+        inner[list(FACE_OVAL)] = False   # contour points move with confidence 0.7 by design
+        err = np.linalg.norm((out - drv)[inner, :2], axis=1).max() / 50.0
+        assert err < 0.01
+
+
+def test_head_rotation_of_the_driving_is_removed():
+    src = posed(mean_shape(), roll=-5.0, scale=40.0, t=(100.0, 120.0, 0.0))
+    ref = posed(mean_shape(), yaw=0.0)
+    t = MotionTransfer.create(src, ref)
+    still_turned = posed(mean_shape(), yaw=25.0, roll=12.0)    # the driving head turns, no expression
+    assert np.abs(t.target(still_turned) - src).max() < 1e-6
+    opened = posed(open_mouth(0.3), yaw=25.0, roll=12.0)
+    out = t.target(opened)
+    # the lower lip moves as far in the source's IOD units as in the driving's, along the source's face axis
+    expected = 40.0 * (open_mouth(0.3)[14, 1] - mean_shape()[14, 1])
+    move = out[14, :2] - src[14, :2]
+    assert np.linalg.norm(move) == pytest.approx(expected, rel=0.02)
+    axis = np.array([-np.sin(np.radians(-5.0)), np.cos(np.radians(-5.0))])
+    assert move @ axis == pytest.approx(np.linalg.norm(move), rel=0.01)
+
+
+def test_pose_transfer_moves_the_head():
+    src = posed(mean_shape())
+    t = MotionTransfer.create(src, src, pose=True)
+    turned = posed(mean_shape(), roll=15.0)
+    assert np.allclose(t.target(turned)[:, :2], turned[:, :2], atol=1e-6)
+
+
+def test_region_limits_the_motion():
+    ref = posed(mean_shape())
+    drv = ref.copy()
+    drv[[105, 334, 107, 336], 1] -= 8.0          # brows up
+    drv[14, 1] += 8.0                            # mouth open
+    t = MotionTransfer.create(ref, ref, region="mouth")
+    out = t.target(drv)
+    assert np.abs(out[[105, 334]] - ref[[105, 334]]).max() < 0.5
+    assert out[14, 1] - ref[14, 1] > 6.0
+    w = region_weights("brows")
+    assert w[105] == 1.0 and w[14] < 0.05
+
+
+def test_mouth_motion_scales_with_mouth_width():
+    ref = posed(mean_shape())
+    narrow = mean_shape().copy()
+    narrow[:, 0] *= 0.8                          # a source with a narrower face and mouth
+    src = posed(narrow)
+    t = MotionTransfer.create(src, ref)
+    drv = posed(open_mouth(0.2))
+    move_src = t.target(drv)[14, 1] - src[14, 1]
+    move_drv = drv[14, 1] - ref[14, 1]
+    assert move_src == pytest.approx(0.8 * move_drv, rel=0.05)
+
+
+def test_best_reference_picks_the_matching_expression():
+    frames = np.stack([open_mouth(a) for a in (0.0, 0.1, 0.25, 0.4)])
+    assert best_reference(open_mouth(0.24), frames) == 2
+    assert best_reference(open_mouth(0.0), frames) == 0
+    assert expression_features(open_mouth(0.3))[0] > expression_features(open_mouth(0.0))[0]

@@ -1,0 +1,125 @@
+"""``reenact`` end to end on frames of the project's synthetic renderer (MediaPipe finds those faces)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("mediapipe")
+
+from ganimation.aus import AU_CODES  # noqa: E402
+from ganimation.cli.main import main  # noqa: E402
+from ganimation.data.synthetic import render, sample_identity  # noqa: E402
+
+
+def synth(identity, **aus) -> np.ndarray:
+    v = np.zeros(len(AU_CODES), np.float32)
+    for k, val in aus.items():
+        v[AU_CODES.index(k)] = val
+    return render(identity, v, 192)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    """A source photo (one identity, padded into a larger frame) and a driving folder (another identity)."""
+    root = tmp_path_factory.mktemp("reenact")
+    rng = np.random.default_rng(3)
+    src_id, drv_id = sample_identity(rng), sample_identity(rng)
+    photo = np.full((260, 300, 3), 200, np.uint8)
+    photo[40:232, 60:252] = synth(src_id)
+    Image.fromarray(photo).save(root / "source.png")
+    drv = root / "driving"
+    drv.mkdir()
+    opening = [0.0, 0.0, 0.5, 1.0, 1.0, 0.5]
+    for i, a in enumerate(opening):
+        Image.fromarray(synth(drv_id, AU25=a, AU26=a)).save(drv / f"f{i:02d}.png")
+    return root, photo, opening
+
+
+def read_folder(folder: Path) -> list[np.ndarray]:
+    return [np.asarray(Image.open(p)) for p in sorted(folder.glob("frame_*.png"))]
+
+
+def test_reenact_to_a_folder_keeps_size_count_and_outside_pixels(clip, capsys):
+    root, photo, opening = clip
+    out = root / "out_frames"
+    assert main(["reenact", str(root / "source.png"), str(root / "driving"), "-o", str(out),
+                 "--driving-ref", "first"]) == 0
+    frames = read_folder(out)
+    assert len(frames) == len(opening)
+    assert all(f.shape == photo.shape for f in frames)
+    # the first frame is the reference: nothing moves
+    assert np.array_equal(frames[0], photo)
+    # the grey margin around the pasted face is never touched
+    for f in frames:
+        assert np.array_equal(f[:20], photo[:20]) and np.array_equal(f[:, :30], photo[:, :30])
+    # the mouth opens: the mouth region changes most on the widest frames
+    mouth = (slice(150, 215), slice(120, 195))
+    change = [np.abs(f[mouth].astype(int) - photo[mouth].astype(int)).mean() for f in frames]
+    assert change[3] > 5 * max(change[1], 0.2)
+    assert change[3] > change[2] > change[1]
+    assert "6 frame(s) at 300x260" in capsys.readouterr().out
+
+
+def test_reenact_mp4_and_gif(clip):
+    import imageio.v2 as imageio
+
+    root, photo, opening = clip
+    for name in ("out.mp4", "out.gif"):
+        out = root / name
+        assert main(["reenact", str(root / "source.png"), str(root / "driving"), "-o", str(out),
+                     "--fps", "10", "--max-frames", "4", "--region", "mouth"]) == 0
+        frames = imageio.mimread(out, memtest=False)
+        # (GIF merges identical consecutive frames into one longer frame: the first two are the reference)
+        assert len(frames) == (4 if name.endswith(".mp4") else 3)
+        assert frames[0].shape[:2] == (260, 300)
+    assert not list(root.glob(".*tmp*"))
+
+
+def test_python_api_streams_frames(clip):
+    from ganimation.reenact import Reenactor, reenact
+
+    root, photo, opening = clip
+    drv = [np.asarray(Image.open(p)) for p in sorted((root / "driving").glob("*.png"))]
+    frames = list(reenact(photo, iter(drv), fps=25.0, driving_ref="first"))
+    assert len(frames) == len(drv) and frames[0].shape == photo.shape
+    r = Reenactor(photo, driving_ref="first")
+    out = list(r.run(drv, 25.0))
+    assert out[3].warp.displacement_map().shape[-1] == 2
+    assert np.abs(out[3].warp.displacement_map()).max() > 0.1   # the chin moved by more than 0.1 IOD
+
+
+def test_driving_without_a_face_is_a_clean_error(clip, tmp_path, capsys):
+    root, photo, _ = clip
+    empty = tmp_path / "noface"
+    empty.mkdir()
+    for i in range(3):
+        Image.fromarray(np.full((64, 64, 3), 90 + i, np.uint8)).save(empty / f"{i}.png")
+    out = tmp_path / "o.mp4"
+    assert main(["reenact", str(root / "source.png"), str(empty), "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: no face found in any of the 3 driving frame(s)")
+    assert not out.exists() and not list(tmp_path.glob(".*tmp*"))
+
+
+def test_source_without_a_face_and_bad_options(clip, tmp_path, capsys):
+    root, photo, _ = clip
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((120, 120, 3), 128, np.uint8)).save(blank)
+    out = tmp_path / "o.mp4"
+    assert main(["reenact", str(blank), str(root / "driving"), "-o", str(out)]) == 2
+    assert "no face found in the source photo" in capsys.readouterr().err
+    assert not out.exists()
+    with pytest.raises(SystemExit):
+        main(["reenact", str(root / "source.png"), str(root / "driving"), "-o", str(out), "--fps", "0"])
+    with pytest.raises(SystemExit):
+        main(["reenact", str(root / "source.png"), str(root / "driving"), "-o", str(out), "--max-frames", "-1"])
+    capsys.readouterr()
+    corrupt = tmp_path / "bad.mp4"
+    corrupt.write_bytes(b"\x00" * 100)
+    assert main(["reenact", str(root / "source.png"), str(corrupt), "-o", str(out)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert not out.exists()

@@ -1,0 +1,151 @@
+"""The triangulated warp: identity, exact vertex motion, bounded region, mouth shading."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("cv2")
+
+from ganimation.motion.frame import FacePose, fit_pose, mean_shape, to_frame  # noqa: E402
+from ganimation.warp.dense import backward_map  # noqa: E402
+from ganimation.warp.face import warp_face  # noqa: E402
+from ganimation.warp.mesh import face_mesh  # noqa: E402
+from ganimation.warp.mouth import cavity_polygon, shade_mouth  # noqa: E402
+
+
+def face_landmarks(scale: float = 40.0, centre=(160.0, 150.0), angle_deg: float = 0.0) -> np.ndarray:
+    """``(478, 3)`` pixel landmarks: the canonical face scaled, rolled and placed."""
+    a = np.radians(angle_deg)
+    r = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]])
+    return scale * mean_shape() @ r.T + np.array([centre[0], centre[1], 0.0])
+
+
+def noise_image(h=320, w=320, seed=0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+
+def test_mesh_covers_every_point_once_and_is_fixed():
+    m = face_mesh()
+    assert m.points.shape == (478 + 48, 3)
+    assert set(np.unique(m.triangles)) == set(range(len(m.points)))
+    assert face_mesh() is m
+
+
+def test_identity_motion_is_bit_identical():
+    img = noise_image()
+    lm = face_landmarks()
+    res = warp_face(img, lm, lm[:, :2])
+    assert np.array_equal(res.image, img)
+    assert not res.warp.moved.any()
+
+
+def test_vertex_moves_exactly_where_it_should():
+    """A dot on a cheek landmark follows a known displacement of its neighbourhood within 1 px."""
+    img = np.full((320, 320, 3), 60, np.uint8)
+    lm = face_landmarks()
+    k = 50                                            # a cheek landmark
+    cx, cy = lm[k, :2]
+    yy, xx = np.mgrid[:320, :320]
+    dot = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * 1.2 ** 2))
+    img[..., 0] = np.clip(60 + 190 * dot, 0, 255).astype(np.uint8)
+    target = lm[:, :2].copy()
+    near = np.linalg.norm(lm[:, :2] - lm[k, :2], axis=1) < 0.35 * 40
+    target[near] += (3.0, 7.0)
+    out = warp_face(img, lm, target).image[..., 0].astype(np.float64) - 60
+    w = np.clip(out, 0, None)
+    w[w < 20] = 0
+    centroid = np.array([(w * xx).sum(), (w * yy).sum()]) / w.sum()
+    assert np.linalg.norm(centroid - target[k]) < 1.0
+
+
+def test_far_pixels_untouched_and_roi_bounded():
+    img = noise_image(400, 500)
+    lm = face_landmarks(centre=(250.0, 200.0))
+    target = lm[:, :2].copy()
+    target[[13, 14, 78, 308]] += (0.0, 5.0)
+    res = warp_face(img, lm, target)
+    x0, y0, x1, y1 = res.warp.roi
+    outside = np.ones(img.shape[:2], bool)
+    outside[y0:y1, x0:x1] = False
+    assert np.array_equal(res.image[outside], img[outside])
+    assert res.warp.moved.any()
+    # the motion stays local: the brows' rows are not touched by a mouth motion
+    assert y0 > lm[105, 1]
+
+
+def test_displacement_map_in_iod_units():
+    img = noise_image()
+    lm = face_landmarks(scale=40.0)
+    target = lm[:, :2] + (0.0, 0.0)
+    target[14] += (0.0, 8.0)   # 0.2 IOD
+    res = warp_face(img, lm, target)
+    disp = res.displacement_map()
+    x0, y0 = res.warp.roi[:2]
+    j, i = np.round(target[14] - (x0, y0)).astype(int)
+    assert disp.shape[:2] == res.warp.moved.shape
+    assert disp[i, j, 1] == pytest.approx(0.2, abs=0.03)
+
+
+def test_backward_map_of_a_translation_is_exact():
+    src = np.array([[10, 10], [60, 10], [10, 60], [60, 60]], np.float64)
+    dst = src + (2.5, -1.0)
+    tri = np.array([[0, 1, 2], [1, 3, 2]])
+    dw = backward_map(src, dst, tri, (80, 80))
+    x0, y0 = dw.roi[:2]
+    # a pixel in the middle samples the input 2.5 px left and 1 px down
+    m = dw.map[35 - y0, 35 - x0]
+    assert m == pytest.approx((32.5, 36.0), abs=1e-4)
+
+
+def test_pose_round_trip_and_rotation_invariance():
+    lm = face_landmarks(angle_deg=25.0, scale=55.0)
+    frame, pose = to_frame(lm)
+    assert np.allclose(frame, mean_shape(), atol=1e-6)
+    assert np.allclose(pose.from_frame(frame), lm, atol=1e-6)
+    assert abs(pose.angles()[2] - 25.0) < 1e-3
+    assert pose.scale == pytest.approx(55.0)
+
+
+def test_huge_photo_warps_a_window_only():
+    """A 33,000 px wide panorama: the remap samples a window, no native abort."""
+    img = np.zeros((300, 33000, 3), np.uint8)
+    lm = face_landmarks(centre=(30000.0, 150.0), scale=30.0)
+    target = lm[:, :2].copy()
+    target[14] += (0.0, 4.0)
+    res = warp_face(img, lm, target)
+    assert res.image.shape == img.shape
+
+
+def test_mouth_shading_only_when_the_mouth_opens_wider():
+    img = np.full((320, 320, 3), 180, np.uint8)
+    lm = face_landmarks()
+    same = shade_mouth(img, lm, lm, 40.0)
+    assert same is img
+    target = lm.copy()
+    lower = [14, 87, 178, 88, 95, 317, 402, 318, 324, 17, 84, 314]
+    target[lower, 1] += 12.0
+    out = shade_mouth(img, lm, target, 40.0)
+    mid = np.round((target[13, :2] + target[14, :2]) / 2).astype(int)
+    assert out[mid[1], mid[0]].mean() < 100        # dark inside the new opening
+    assert np.array_equal(out[:100], img[:100])      # nothing else
+
+
+def test_cavity_keeps_the_source_opening():
+    """A source that already shows a gap: the shaded band is the new part only."""
+    lm = face_landmarks()
+    src = lm.copy()
+    src[14, 1] += 4.0                                 # source mouth open by 4 px at the centre
+    dst = src.copy()
+    dst[14, 1] += 10.0                                # target opens 10 px more
+    poly = cavity_polygon(src, dst)
+    centre_height = poly[15, 1] - poly[5, 1]  # lower minus upper of the 13/14 pair
+    gap_t = dst[14, 1] - dst[13, 1]
+    gap_s = src[14, 1] - src[13, 1]
+    assert centre_height == pytest.approx(gap_t - gap_s, abs=0.5)
+
+
+def test_fit_pose_rejects_bad_landmarks():
+    with pytest.raises(ValueError):
+        fit_pose(np.full((478, 3), np.nan))
+    assert isinstance(fit_pose(face_landmarks()), FacePose)
