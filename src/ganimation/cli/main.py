@@ -17,7 +17,7 @@ import sys
 #: Subcommands, in the order ``--help`` lists them. A module that is missing
 #: (an optional part not installed) is skipped.
 SUBCOMMANDS = (
-    "demo", "edit", "animate", "train", "synth", "annotate", "prepare",
+    "demo", "edit", "animate", "reenact", "train", "synth", "annotate", "prepare",
     "evaluate", "export", "app",
 )
 
