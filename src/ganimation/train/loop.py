@@ -49,6 +49,32 @@ log = logging.getLogger("ganimation.train")
 
 STATE_FILE = "state.pt"
 RELEASE_FILE = "generator.safetensors"
+#: Temporary files this project writes in a run folder (``checkpoint.atomic_write``:
+#: ``.NAME.RANDOM.tmp``; ``images.save_image``: ``.NAME.tmp``). A run killed in
+#: the middle of a save leaves one behind; :func:`remove_stale_temporaries` clears them.
+TEMP_PATTERNS = (f".{STATE_FILE}.*.tmp", f".{RELEASE_FILE}.*.tmp", "samples/.step_*.png.tmp",
+                 "samples/.step_*.png.*.tmp")
+
+
+def remove_stale_temporaries(run_dir: str | Path) -> list[Path]:
+    """Delete the temporary files a killed run left in ``run_dir``; return their paths.
+
+    Only the project's own patterns (:data:`TEMP_PATTERNS`) are touched, never
+    any other file. Call it before the run writes anything.
+    """
+    run_dir = Path(run_dir)
+    removed = []
+    for pattern in TEMP_PATTERNS:
+        for path in sorted(run_dir.glob(pattern)):
+            if path.is_file() and not path.is_symlink():
+                try:
+                    path.unlink()
+                except FileNotFoundError:
+                    continue
+                removed.append(path)
+    if removed:
+        log.info("removed %d temporary file(s) left by an interrupted save in %s", len(removed), run_dir)
+    return removed
 
 
 @dataclass
@@ -80,8 +106,10 @@ def train(config: Config, out_dir: str | Path, *, resume: bool = False, until_st
     """Train GANimation (or DefGAN) as ``config`` says; write everything to ``out_dir``.
 
     ``resume`` continues from ``out_dir/state.pt``. ``until_step`` stops early
-    at that step (the schedule still spans the full run).
+    at that step (the schedule still spans the full run); it must be >= 1.
     """
+    if until_step is not None and (isinstance(until_step, bool) or not isinstance(until_step, int) or until_step < 1):
+        raise ConfigError(f"--until-step {until_step!r}: give a step number >= 1 (or leave it out to train to the end)")
     info = dist_util.setup(config.train.device)
     try:
         return _train(config, Path(out_dir), resume, until_step, info)
@@ -177,12 +205,16 @@ def _train(config: Config, run_dir: Path, resume: bool, until_step: int | None, 
             ema.load_state_dict(state["ema"])
         torch.set_rng_state(state["torch_rng"])
         start = int(state["step"])
+        if until_step is not None and until_step < start:
+            raise ConfigError(f"--until-step {until_step} is before step {start} saved in {state_path}; "
+                              "give a later step")
         log.info("resuming %s at step %d of %d", run_dir, start, total)
     elif state_path.exists():
         raise ConfigError(f"{run_dir} already holds a run; pass --resume to continue it or choose a new --out")
 
     if info.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(run_dir)
         save_config(config, run_dir / "config.yaml")
 
     def fetch(idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
