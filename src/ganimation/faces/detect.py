@@ -89,9 +89,22 @@ class Face:
                 "landmarks": np.round(self.landmarks[:, :2], 2).tolist()}
 
 
-def _quiet_mediapipe() -> None:
+def _quiet_mediapipe() -> bool:
+    """Prepare MediaPipe's native logging before it is imported; return whether to silence it.
+
+    Sets ``GLOG_minloglevel`` / ``TF_CPP_MIN_LOG_LEVEL`` (honoured by older
+    wheels) unless the user set them, and returns False under ``ganimation -v``
+    (debug logging), where the native lines stay visible. Current wheels ignore
+    the variables, so the caller also wraps the native objects in
+    :class:`ganimation.quiet.QuietCalls`.
+    """
+    from ganimation.quiet import native_logs_wanted
+
+    if native_logs_wanted():
+        return False
     os.environ.setdefault("GLOG_minloglevel", "2")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return True
 
 
 class FaceDetector:
@@ -113,9 +126,12 @@ class FaceDetector:
 
     def __init__(self, model_path: str | os.PathLike | None = None, *, max_faces: int = 20,
                  min_confidence: float = 0.5, search: str = "proposals"):
-        _quiet_mediapipe()
+        from ganimation.quiet import QuietCalls, silenced_stderr
+
+        quiet = _quiet_mediapipe()
         models.require("mediapipe")
-        from mediapipe.tasks.python import BaseOptions, vision
+        with silenced_stderr(quiet):
+            from mediapipe.tasks.python import BaseOptions, vision
 
         self.model_path = models.face_landmarker_path(model_path)
         self.max_faces = int(max_faces)
@@ -131,15 +147,16 @@ class FaceDetector:
             raise models.MissingDependencyError(
                 f"{self.model_path} is not a MediaPipe face_landmarker.task bundle ({exc})") from None
         try:
-            self._landmarker = vision.FaceLandmarker.create_from_options(vision.FaceLandmarkerOptions(
-                base_options=BaseOptions(model_asset_buffer=data),
-                running_mode=vision.RunningMode.IMAGE, num_faces=self.max_faces,
-                min_face_detection_confidence=self.min_confidence,
-                min_face_presence_confidence=self.min_confidence,
-                output_face_blendshapes=True))
-            self._detector = vision.FaceDetector.create_from_options(vision.FaceDetectorOptions(
-                base_options=BaseOptions(model_asset_buffer=det_bytes),
-                running_mode=vision.RunningMode.IMAGE, min_detection_confidence=0.2))
+            with silenced_stderr(quiet):  # the graph logs while it starts; its calls later too (QuietCalls)
+                self._landmarker = QuietCalls(vision.FaceLandmarker.create_from_options(vision.FaceLandmarkerOptions(
+                    base_options=BaseOptions(model_asset_buffer=data),
+                    running_mode=vision.RunningMode.IMAGE, num_faces=self.max_faces,
+                    min_face_detection_confidence=self.min_confidence,
+                    min_face_presence_confidence=self.min_confidence,
+                    output_face_blendshapes=True)), enabled=quiet)
+                self._detector = QuietCalls(vision.FaceDetector.create_from_options(vision.FaceDetectorOptions(
+                    base_options=BaseOptions(model_asset_buffer=det_bytes),
+                    running_mode=vision.RunningMode.IMAGE, min_detection_confidence=0.2)), enabled=quiet)
         except (RuntimeError, ValueError) as exc:
             raise models.MissingDependencyError(f"cannot load face model {self.model_path}: {exc}") from None
         # close before concurrent.futures shuts its executors down at exit (MediaPipe's
