@@ -1,0 +1,132 @@
+"""The AU -> landmark motion model (the shipped assets/au_motion.npz)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ganimation.aus import AU_CODES, NUM_AUS, au_index
+from ganimation.errors import CheckpointError
+from ganimation.motion.au_model import AUMotionModel
+
+
+@pytest.fixture(scope="module")
+def model() -> AUMotionModel:
+    return AUMotionModel.load()
+
+
+def _unit(code: str, value: float = 1.0) -> np.ndarray:
+    v = np.zeros(NUM_AUS)
+    v[au_index(code)] = value
+    return v
+
+
+def _move(model, code):
+    return model.motion(np.zeros(NUM_AUS), _unit(code))
+
+
+def test_basis_shape_and_cache(model):
+    assert model.basis.shape == (NUM_AUS, 478, 3)
+    assert model.basis.dtype == np.float32
+    assert np.all(np.isfinite(model.basis))
+    assert AUMotionModel.load() is model
+
+
+def test_zero_change_is_zero_motion(model):
+    cur = np.random.default_rng(0).uniform(0, 1, NUM_AUS)
+    d = model.motion(cur, cur)
+    assert d.shape == (478, 3) and d.dtype == np.float64
+    assert np.abs(d).max() == 0.0
+
+
+def test_shapes_and_linearity(model):
+    aus = np.random.default_rng(1).uniform(0, 1, (5, NUM_AUS))
+    p = model.predict(aus)
+    assert p.shape == (5, 478, 3) and p.dtype == np.float64
+    np.testing.assert_allclose(p[1] - p[0], model.motion(aus[0], aus[1]), atol=1e-9)
+    np.testing.assert_allclose(model.predict(np.zeros((1, NUM_AUS)))[0], 0.0)
+
+
+def test_saturation_clips_to_unit_range(model):
+    np.testing.assert_allclose(model.motion(np.zeros(NUM_AUS), _unit("AU12", 3.0)), _move(model, "AU12"))
+
+
+def test_bad_shapes_raise(model):
+    with pytest.raises(ValueError):
+        model.motion(np.zeros(5), np.zeros(NUM_AUS))
+    with pytest.raises(ValueError):
+        model.predict(np.zeros(NUM_AUS))
+
+
+def test_jaw_drop_moves_chin_and_lower_lip_down_not_brows(model):
+    d = _move(model, "AU26")
+    assert d[152, 1] > 0.2 and d[14, 1] > 0.2          # +y is down
+    assert np.abs(d[[105, 334, 107, 336, 70, 300]]).max() == 0.0
+    assert np.abs(d[[159, 386, 145, 374]]).max() == 0.0  # eyes
+
+
+def test_lip_corners(model):
+    up = _move(model, "AU12")
+    down = _move(model, "AU15")
+    for j in (61, 291):
+        assert up[j, 1] < -0.05
+        assert down[j, 1] > 0.03
+    # AU12 pulls the corners outward (61 is on the image left)
+    assert up[61, 0] < 0 < up[291, 0]
+
+
+def test_brows(model):
+    lower = _move(model, "AU04")
+    raise_ = _move(model, "AU01")
+    for j in (107, 336):
+        assert lower[j, 1] > 0.03
+        assert raise_[j, 1] < -0.05
+    assert np.abs(lower[[152, 14, 61, 291]]).max() == 0.0
+
+
+def test_blink_closes_the_eyes(model):
+    d = _move(model, "AU45")
+    from ganimation.motion.frame import mean_shape
+
+    m = mean_shape()
+    for up, lo in ((159, 145), (386, 374)):
+        gap0 = m[lo, 1] - m[up, 1]
+        gap1 = (m[lo, 1] + d[lo, 1]) - (m[up, 1] + d[up, 1])
+        assert d[up, 1] > 0
+        assert gap1 < 0.4 * gap0
+
+
+def test_every_au_stays_in_its_region(model):
+    from ganimation.motion.frame import mean_shape
+
+    y = mean_shape()[:, 1]
+    mag = np.linalg.norm(model.basis, axis=2)
+    brows_eyes = [AU_CODES.index(c) for c in ("AU01", "AU02", "AU04", "AU05", "AU07", "AU45")]
+    mouth = [AU_CODES.index(c) for c in ("AU12", "AU14", "AU15", "AU17", "AU20", "AU23", "AU25", "AU26")]
+    assert mag[brows_eyes][:, y > 0.45].max() == 0.0     # nothing below the nose
+    assert mag[mouth][:, y < 0.1].max() == 0.0            # nothing at the eyes or above
+    assert mag.max(1).min() > 0.03                        # every AU moves something
+
+
+def test_bad_asset_path_gives_checkpoint_error(tmp_path):
+    with pytest.raises(CheckpointError):
+        AUMotionModel.load(tmp_path / "missing.npz")
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(CheckpointError):
+        AUMotionModel.load(bad)
+    wrong = tmp_path / "wrong.npz"
+    np.savez(wrong, basis=np.zeros((3, 478, 3), np.float32))
+    with pytest.raises(CheckpointError):
+        AUMotionModel.load(wrong)
+    nobasis = tmp_path / "nobasis.npz"
+    np.savez(nobasis, other=np.zeros(3))
+    with pytest.raises(CheckpointError):
+        AUMotionModel.load(nobasis)
+
+
+def test_load_roundtrip(tmp_path, model):
+    path = tmp_path / "m.npz"
+    np.savez(path, basis=model.basis, au_codes=np.array(AU_CODES, dtype="<U4"))
+    other = AUMotionModel.load(path)
+    np.testing.assert_array_equal(other.basis, model.basis)
