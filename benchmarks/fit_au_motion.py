@@ -27,7 +27,6 @@ import argparse
 import glob
 import json
 import os
-import sys
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -57,6 +56,7 @@ def track_clip(path: str, max_frames_full: int = 300) -> dict:
     """Largest face per frame: one landmarker pass on a crop around the last face
     (small faces in tall frames), falling back to a proposal search of the whole frame."""
     import imageio.v2 as iio
+
     from ganimation.faces.detect import get_detector
 
     whole = get_detector(search="whole")
@@ -96,6 +96,7 @@ def track_clip(path: str, max_frames_full: int = 300) -> dict:
 
 
 def track_utk(folder: str, count: int) -> dict:
+    from ganimation.errors import ImageError
     from ganimation.faces.detect import get_detector
     from ganimation.images import load_rgb
 
@@ -107,7 +108,8 @@ def track_utk(folder: str, count: int) -> dict:
     for f in files:
         try:
             rgb = load_rgb(f)
-        except Exception:  # noqa: BLE001 - an unreadable crop is skipped
+        except (ImageError, OSError) as exc:
+            print(f"skipped {f}: {exc}", flush=True)
             continue
         rec = _face_record(det.detect(np.asarray(rgb, np.uint8)))
         if rec is None:
@@ -417,7 +419,14 @@ def fit(clips, names, prior, masks, lam, nbrs, utk=None, utk_weight=0.0, rank=8,
 
 
 def region_sets() -> dict[str, list[int]]:
-    from ganimation.motion.regions import CHIN, IRISES, LEFT_BROW, LEFT_EYE, LIPS, RIGHT_BROW, RIGHT_EYE
+    from ganimation.motion.regions import (
+        CHIN,
+        LEFT_BROW,
+        LEFT_EYE,
+        LIPS,
+        RIGHT_BROW,
+        RIGHT_EYE,
+    )
 
     return {"all": list(range(478)), "mouth": list(LIPS + CHIN), "eyes": list(RIGHT_EYE + LEFT_EYE),
             "brows": list(RIGHT_BROW + LEFT_BROW)}
@@ -436,7 +445,7 @@ def eval_clips(W, clips, names) -> dict:
         pred = np.tensordot(dA, W, axes=(1, 0))
         mag = np.linalg.norm(dX[:, :, :2], axis=2).mean(1)
         expressive = mag >= np.quantile(mag, 0.75)
-        r = {"frames": int(len(dX))}
+        r = {"frames": len(dX)}
         for name, idx in regions.items():
             r[f"{name}_model"] = _err(pred, dX, idx)
             r[f"{name}_zero"] = _err(np.zeros_like(dX), dX, idx)
@@ -565,8 +574,8 @@ def main(argv=None) -> None:
 
 def report_md(r: dict) -> str:
     lines = ["# AU -> landmark motion model: held-out error", "",
-             "`python benchmarks/fit_au_motion.py` (docs/au_motion.md). Errors are mean per-landmark 2D "
-             "distances in frame coordinates (IOD units, head pose removed).", "",
+             ("`python benchmarks/fit_au_motion.py` (docs/au_motion.md). Errors are mean per-landmark 2D "
+              "distances in frame coordinates (IOD units, head pose removed)."), "",
              f"Held-out clips (never used in fitting or tuning): {', '.join(r['held_out_clips'])}. "
              f"Training: {len(r['training_clips'])} clips, {r['train_pairs']} frames. "
              f"Ridge strength lambda = {r['lambda']:g}, "
@@ -595,8 +604,8 @@ def report_md(r: dict) -> str:
         lines.append(f"| {name} | {e['all_model']:.4f} | {e['mouth_model']:.4f} | {e['eyes_model']:.4f} | "
                      f"{e['brows_model']:.4f} |")
     e = r["variants"][r["chosen"]]["utkface_held_out"]
-    lines += [f"| mean-shape baseline | {e['all_mean_shape']:.4f} | {e['mouth_mean_shape']:.4f} | "
-              f"{e['eyes_mean_shape']:.4f} | {e['brows_mean_shape']:.4f} |", "",
+    lines += [(f"| mean-shape baseline | {e['all_mean_shape']:.4f} | {e['mouth_mean_shape']:.4f} | "
+               f"{e['eyes_mean_shape']:.4f} | {e['brows_mean_shape']:.4f} |"), "",
               f"{e['faces_test']} held-out faces (every 5th of the tracked ones), {e['faces_train']} for the mean.", "",
               "## Peak landmark motion per AU at 1 (IOD)", "",
               "| " + " | ".join(r["peak_motion_iod"]) + " |", "|" + "---|" * len(r["peak_motion_iod"]),

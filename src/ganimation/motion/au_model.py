@@ -45,7 +45,7 @@ class AUMotionModel:
 
     # -- loading --------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | os.PathLike | None = None) -> "AUMotionModel":
+    def load(cls, path: str | os.PathLike | None = None) -> AUMotionModel:
         """The model in ``path`` (default: the shipped ``assets/au_motion.npz``); cached per path.
 
         Raises :class:`CheckpointError` when the file is missing, unreadable or
