@@ -24,6 +24,8 @@ from ganimation.evaluate import (
 class IdentityEditor:
     """A stand-in editor with attention 1 everywhere: the output is the input."""
 
+    engine = "gan"  # stands in for the generator: photo edits go through the crop path
+
     def __init__(self, size: int):
         self.image_size = size
 

@@ -17,6 +17,8 @@ from ganimation.errors import FaceNotFoundError  # noqa: E402
 class StandIn:
     """Editor stand-in with the lead's Editor interface."""
 
+    engine = "gan"  # stands in for the generator: photo edits go through the crop path
+
     def __init__(self, size=128, attention=1.0, shift=0):
         self.image_size = size
         self.att = attention

@@ -501,10 +501,11 @@ def _is_frame_folder(folder: Path) -> bool:
 
 
 def validate_output_path(path: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = (),
-                         overwrite: bool = False) -> Path:
+                         overwrite: bool = False, suffixes: Iterable[str] | None = None) -> Path:
     """Check an output path before any work starts; return it as a :class:`Path`.
 
-    Checks that the suffix is supported (``.mp4``, ``.gif`` or a folder), the
+    Checks that the suffix is supported (``.mp4``, ``.gif`` or a folder; or, with
+    ``suffixes`` such as ``(".png", ".jpg")``, a file with one of those), the
     name is not longer than the file system allows, the parent exists, is a
     folder and is writable, a file output is not an existing folder (and a
     folder output not an existing file, nor a folder holding other files), and
@@ -513,7 +514,13 @@ def validate_output_path(path: str | os.PathLike, *, inputs: Iterable[str | os.P
     Raises:
         VideoError: one line saying what is wrong and what to do.
     """
-    kind = output_kind(path)
+    if suffixes is not None:
+        allowed = tuple(x.lower() for x in suffixes)
+        if Path(path).suffix.lower() not in allowed:
+            raise VideoError(f"{path}: unsupported output type {Path(path).suffix!r}; use {', '.join(allowed)}")
+        kind = Path(path).suffix.lower().lstrip(".")
+    else:
+        kind = output_kind(path)
     out = Path(os.fspath(path).rstrip("/" + os.sep) or os.sep)
     parent = out.parent
     name = out.name

@@ -26,6 +26,14 @@ def add_face_search(parser: argparse.ArgumentParser, default: str) -> None:
                              f"(default {default})")
 
 
+def add_engine(parser: argparse.ArgumentParser) -> None:
+    """``--engine``: how photos are edited (:data:`ganimation.faces.pipeline.ENGINES`)."""
+    parser.add_argument("--engine", choices=("warp", "gan", "hybrid"), default=None,
+                        help="warp: AU-driven landmark motion and a triangulated warp at the photo's resolution "
+                             "(default; no network); gan: the generator on the aligned crop; hybrid: the warp, "
+                             "then the generator")
+
+
 def add_target(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     g = parser.add_argument_group("target expression")
     g.add_argument("--aus", "-a", default=None, help='AU intensities on 0-1, e.g. "AU12=0.8,AU06=0.5"')

@@ -6,13 +6,20 @@ from pathlib import Path
 
 from ganimation.cli import common
 
+#: what ``-o`` may be (Pillow writes each by its suffix)
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("edit", help="edit the expression in a face crop or photo", description=__doc__)
     p.add_argument("input", help="image: an aligned face crop, or any photo (needs the faces extra)")
     p.add_argument("-o", "--output", required=True, help="output image (.png / .jpg)")
     common.add_weights(p)
+    common.add_engine(p)
     common.add_target(p)
+    p.add_argument("--like", default=None, metavar="REF",
+                   help="photo mode: give the face the expression of the face in photo REF (warp engine: its "
+                        "landmark motion; gan engine: its estimated AUs)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--crop", action="store_true", help="the input is an aligned face crop")
     mode.add_argument("--photo", action="store_true", help="the input is a photo: find, align, edit, paste back")
@@ -20,6 +27,7 @@ def add_parser(sub) -> None:
     common.add_face_search(p, "proposals")
     p.add_argument("--from", dest="source", default=None,
                    help="crop mode: the crop's own AUs (default: estimated, or 0 without the faces extra)")
+    p.add_argument("--overwrite", action="store_true", help="allow the output to replace the input")
     p.add_argument("--save-masks", action="store_true", help="also write OUTPUT_attention.png and OUTPUT_color.png")
     p.set_defaults(func=run, _parser=p)
 
@@ -37,21 +45,27 @@ def _photo_mode(args, image_shape, editor) -> bool:
 
 def run(args) -> int:
     from ganimation.images import load_rgb, save_image
+    from ganimation.video import validate_output_path
 
-    common.check_target(args._parser, args)
-    editor = common.load_editor(args)
+    if args.like is None:
+        common.check_target(args._parser, args)
+    elif args.aus is not None or args.expression is not None:
+        args._parser.error("--like REF replaces --aus/--expression; give one of them")
+    out = validate_output_path(args.output, inputs=[args.input] + ([args.like] if args.like else []),
+                               suffixes=IMAGE_SUFFIXES, overwrite=args.overwrite)
+    editor = common.load_editor(args) if args.engine in ("gan", "hybrid") or args.crop or args.like is None else None
     image = load_rgb(args.input)
-    out = Path(args.output)
-    if _photo_mode(args, image.shape, editor):
+    if editor is None or _photo_mode(args, image.shape, editor):
         if not common.faces_available():
             from ganimation.errors import MissingDependencyError
 
             raise MissingDependencyError('photo mode needs the faces extra: pip install "ganimation[faces]"')
         from ganimation.faces.pipeline import edit_photo_file
 
-        result = edit_photo_file(editor, args.input, out, aus=args.aus, expression=args.expression,
-                                 intensity=args.intensity, relative=args.relative, face=_face_arg(args.face),
-                                 search=args.face_search)
+        target = like_target(args, editor) if args.like else dict(aus=args.aus, expression=args.expression,
+                                                                   intensity=args.intensity, relative=args.relative)
+        result = edit_photo_file(editor, args.input, out, face=_face_arg(args.face), search=args.face_search,
+                                 engine=args.engine, **target)
         print(f"edited {len(result.faces)} face(s) -> {out}")
         if args.save_masks:
             for i, f in enumerate(result.faces):
@@ -65,6 +79,25 @@ def run(args) -> int:
         _save_masks(out, res.attention[0], res.color[0])
     print(f"edited crop -> {out}")
     return 0
+
+
+def like_target(args, editor) -> dict:
+    """Keyword arguments of ``edit_photo`` giving the selected face(s) the expression of ``--like REF``:
+    the reference face's landmarks (warp engine) or its estimated AUs (gan, hybrid)."""
+    from ganimation.aus import to_dict
+    from ganimation.errors import FaceNotFoundError
+    from ganimation.faces.detect import get_detector
+    from ganimation.faces.estimate import estimate_aus
+    from ganimation.faces.pipeline import resolve_engine
+    from ganimation.images import load_rgb
+
+    ref_faces = get_detector(search=args.face_search).detect(load_rgb(args.like))
+    if not ref_faces:
+        raise FaceNotFoundError(f"no face found in the reference photo {args.like}; use a photo with a clearly "
+                                "visible, roughly frontal face")
+    if resolve_engine(editor, args.engine) == "warp":
+        return dict(like=ref_faces[0].landmarks)
+    return dict(aus=to_dict(estimate_aus(ref_faces[0])))
 
 
 def _face_arg(value: str):

@@ -27,6 +27,12 @@ import numpy as np
 from ganimation.aus import NUM_AUS, check_vector, resolve_target
 from ganimation.errors import FaceNotFoundError, GanimationError
 
+#: Editing engines: ``warp`` (AU motion model + triangulated warp at the photo's resolution),
+#: ``gan`` (the generator on the aligned crop), ``hybrid`` (the warp, then the generator on the warped face).
+ENGINES = ("warp", "gan", "hybrid")
+#: The engine used when neither the call nor the editor names one (see docs/engines.md for the measurements).
+DEFAULT_ENGINE = "warp"
+
 
 @dataclass
 class FaceEdit:
@@ -97,10 +103,19 @@ def _select(faces, face):
     return [i]
 
 
+def resolve_engine(editor, engine: str | None) -> str:
+    """``engine``, else the editor's ``engine`` attribute, else :data:`DEFAULT_ENGINE`; checked."""
+    name = engine or getattr(editor, "engine", None) or DEFAULT_ENGINE
+    if name not in ENGINES:
+        raise GanimationError(f"engine {name!r}; choose one of {', '.join(ENGINES)}")
+    return name
+
+
 def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str | None = None,
                intensity: float = 1.0, relative: bool = False, face="all", targets=None,
                face_model=None, calibration=None, paste: str = "residual",
-               feather: float = 0.06, search: str = "proposals") -> PhotoEdit:
+               feather: float = 0.06, search: str = "proposals", engine: str | None = None,
+               like: np.ndarray | None = None) -> PhotoEdit:
     """Edit the expression of the faces in a photo.
 
     - ``image_rgb_uint8``: ``(H, W, 3)`` uint8 RGB.
@@ -110,16 +125,24 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
       or ``targets``: one ``(17,)`` vector per selected face.
     - ``face``: ``"all"``, ``"largest"`` or an index (faces sorted largest first).
     - ``paste``: ``"residual"`` (default) or ``"replace"`` (see :func:`ganimation.faces.align.paste_back`).
+    - ``engine``: ``"warp"``, ``"gan"`` or ``"hybrid"`` (:data:`ENGINES`); default: the
+      editor's ``engine`` attribute, else :data:`DEFAULT_ENGINE`. ``editor`` may be None
+      for the ``warp`` engine.
+    - ``like``: instead of AU targets, the ``(478, 3)`` landmarks of a reference face
+      whose expression every selected face takes (``edit --like``): its landmark motion
+      (:func:`ganimation.geometry_edit.reference_motion`) with the warp engine, its
+      estimated AUs with the others (pass ``like_aus`` through ``targets`` for those).
 
     Raises :class:`FaceNotFoundError` when no face is found.
     """
     from ganimation.faces.align import align_face, face_mask, paste_back
+    from ganimation.faces.align import warp as warp_crop
     from ganimation.faces.detect import get_detector
     from ganimation.faces.estimate import estimate_aus
     from ganimation.images import as_rgb_array
 
     image = as_rgb_array(image_rgb_uint8)
-    size = int(editor.image_size)
+    engine = resolve_engine(editor, engine)
     faces = get_detector(face_model, search=search).detect(image)
     if not faces:
         raise FaceNotFoundError(
@@ -130,35 +153,88 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
         targets = [check_vector(t, name="target") for t in (targets if isinstance(targets, (list, tuple)) else list(np.asarray(targets)))]
         if len(targets) != len(idx):
             raise GanimationError(f"{len(targets)} target vector(s) for {len(idx)} selected face(s)")
+    elif like is not None:
+        if engine != "warp":
+            raise GanimationError(f"a reference face's motion needs the warp engine, not {engine!r}")
     elif aus is None and expression is None:
         raise GanimationError("give a target: aus (e.g. 'AU12=0.8'), an expression preset, or targets")
-    crops, tvecs, infos = [], [], []
+    infos = []
     for n, i in enumerate(idx):
         f = faces[i]
-        al = align_face(image, f, size)
         est = estimate_aus(f, calibration)
-        tgt = (np.clip(targets[n], 0, 1).astype(np.float32) if targets is not None else
-               resolve_target(current=est, aus=aus, expression=expression, intensity=intensity, relative=relative))
-        crops.append(al.crop)
-        tvecs.append(tgt)
-        infos.append((f, al, est, tgt))
-    result = editor.edit_crops(np.stack(crops).astype(np.uint8), np.stack(tvecs).astype(np.float32).reshape(-1, NUM_AUS))
+        if targets is not None:
+            tgt = np.clip(targets[n], 0, 1).astype(np.float32)
+        elif like is not None:
+            tgt = est
+        else:
+            tgt = resolve_target(current=est, aus=aus, expression=expression, intensity=intensity, relative=relative)
+        infos.append((f, est, tgt))
+    out = image
+    landmarks = [f.landmarks for f, _, _ in infos]
+    warped = [None] * len(infos)
+    if engine in ("warp", "hybrid"):
+        from ganimation.geometry_edit import apply_motion, edit_face_geometry, reference_motion
+
+        for n, (f, est, tgt) in enumerate(infos):
+            ge = (apply_motion(out, f.landmarks, reference_motion(f.landmarks, like)[0]) if like is not None
+                  else edit_face_geometry(out, f.landmarks, est, tgt))
+            out = ge.image
+            warped[n] = ge
+            landmarks[n] = np.concatenate([ge.warp.target, f.landmarks[:, 2:3]], 1).astype(np.float32)
+    size = int(editor.image_size) if editor is not None else 128
+    gan = None
+    if engine in ("gan", "hybrid"):
+        if editor is None:
+            raise GanimationError(f"engine {engine!r} needs an editor (weights)")
+        gan = _edit_crops_gan(editor, out, landmarks, [tgt for _, _, tgt in infos], size)
+    if gan is not None:
+        for n, (al_g, edited_g, _att, change_g) in enumerate(gan):
+            mask_g = face_mask(size, al_g.landmarks, feather=feather) * np.clip(change_g, 0.0, 1.0)
+            out = paste_back(out, edited_g, al_g.crop, al_g.transform, mask_g, mode=paste)
+    face_edits = []
+    for n, (f, est, tgt) in enumerate(infos):
+        al = align_face(image, f, size)
+        if engine == "gan":
+            _al, edited, attention, change = gan[n]
+            mask = face_mask(size, al.landmarks, feather=feather) * np.clip(change, 0.0, 1.0)
+        else:  # the crop of the result at the input's alignment; attention 1 where nothing changed
+            edited = warp_crop(out, al.transform, size)
+            attention = np.all(edited == al.crop, axis=-1).astype(np.float32)
+            mask = 1.0 - attention
+        face_edits.append(FaceEdit(box=f.box, landmarks=f.landmarks[:, :2], confidence=f.confidence, estimated=est,
+                                   target=tgt, transform=al.transform, crop=al.crop, edited=edited,
+                                   attention=attention, mask=mask))
+    return PhotoEdit(image=out if out is not image else image.copy(), faces=face_edits)
+
+
+class _Landmarks:
+    """A stand-in face holding only landmarks ``(478, 2|3)`` (for :func:`align_face` on moved landmarks)."""
+
+    def __init__(self, landmarks: np.ndarray):
+        self.landmarks = np.asarray(landmarks)
+
+    def points5(self) -> np.ndarray:
+        from ganimation.faces.detect import Face
+
+        return Face.points5(self)  # type: ignore[arg-type]
+
+
+def _edit_crops_gan(editor, image: np.ndarray, landmarks: list, targets: list, size: int) -> list:
+    """The generator on each face of ``image`` (aligned by ``landmarks``): per face
+    ``(aligned, edited (S,S,3) uint8, attention (S,S), change (S,S))``."""
+    from ganimation.faces.align import align_face
+
+    aligned = [align_face(image, _Landmarks(lm), size) for lm in landmarks]
+    result = editor.edit_crops(np.stack([a.crop for a in aligned]).astype(np.uint8),
+                               np.stack(targets).astype(np.float32).reshape(-1, NUM_AUS))
     edited = np.asarray(result.images)
     attention = np.asarray(result.attention, np.float32)
     change = np.asarray(result.change, np.float32)  # 1 - attention, raised where a DefGAN warp moves pixels
-    if edited.shape != (len(crops), size, size, 3) or attention.shape != (len(crops), size, size):
+    n = len(aligned)
+    if edited.shape != (n, size, size, 3) or attention.shape != (n, size, size):
         raise GanimationError(f"editor returned images {edited.shape} / attention {attention.shape}; "
-                              f"expected ({len(crops)}, {size}, {size}, 3) / ({len(crops)}, {size}, {size})")
-    out = image
-    face_edits = []
-    for n, (f, al, est, tgt) in enumerate(infos):
-        region = face_mask(size, al.landmarks, feather=feather)
-        mask = region * np.clip(change[n], 0.0, 1.0)
-        out = paste_back(out, edited[n].astype(np.uint8), al.crop, al.transform, mask, mode=paste)
-        face_edits.append(FaceEdit(box=f.box, landmarks=f.landmarks[:, :2], confidence=f.confidence, estimated=est,
-                                   target=tgt, transform=al.transform, crop=al.crop, edited=edited[n],
-                                   attention=attention[n], mask=mask))
-    return PhotoEdit(image=out if out is not image else image.copy(), faces=face_edits)
+                              f"expected ({n}, {size}, {size}, 3) / ({n}, {size}, {size})")
+    return [(aligned[i], edited[i].astype(np.uint8), attention[i], change[i]) for i in range(n)]
 
 
 def edit_photo_file(editor, in_path: str | os.PathLike, out_path: str | os.PathLike, **kw) -> PhotoEdit:

@@ -1,0 +1,84 @@
+"""Geometry-first expression editing: AUs -> landmark motion -> the triangulated warp.
+
+For one face in a photo (its 478 landmarks), the change from its estimated
+AUs to the target AUs becomes a landmark motion through the AU motion model
+(:class:`ganimation.motion.au_model.AUMotionModel`, pose-normalised, in IOD),
+which is placed in the face's own pose and applied with the project's one
+warp (:func:`ganimation.warp.face.warp_face`) at the photo's resolution; a
+mouth that opens wider is shaded inside (:func:`ganimation.warp.mouth.shade_mouth`).
+Nothing but the face region changes, no colour is added, and no network runs.
+
+:func:`reference_motion` gives the motion for ``edit --like REF``: the
+difference between the reference face's and the source face's frame
+coordinates, projected onto the expression space the AU motion model spans,
+so that differences of face shape (identity) are not transferred.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ganimation.motion.frame import FacePose, fit_pose
+from ganimation.motion.regions import REGIONS
+from ganimation.warp.face import FaceWarp, warp_face
+from ganimation.warp.mouth import shade_mouth
+
+#: ridge weight of the --like projection (per landmark coordinate, in IOD^2 units)
+PROJECTION_RIDGE = 0.02
+
+
+@dataclass
+class GeometryEdit:
+    """``image`` ``(H, W, 3)`` uint8 after the warp (and mouth shading); ``warp`` the :class:`FaceWarp`;
+    ``motion`` ``(478, 3)`` the frame-coordinate landmark motion applied."""
+
+    image: np.ndarray
+    warp: FaceWarp
+    motion: np.ndarray
+
+
+def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *, pose: FacePose | None = None,
+                 mouth: bool = True) -> GeometryEdit:
+    """Warp the face with ``landmarks`` ``(478, 3)`` pixels in ``image`` by a frame-coordinate ``motion`` ``(478, 3)``."""
+    lm = np.asarray(landmarks, np.float64)
+    pose = pose or fit_pose(lm)
+    target = lm[:, :2] + pose.motion_to_image(motion)
+    fw = warp_face(image, lm, target, pose=pose)
+    out = shade_mouth(fw.image, fw.source, fw.target, fw.iod) if mouth else fw.image
+    return GeometryEdit(image=out, warp=fw, motion=np.asarray(motion, np.float64))
+
+
+def edit_face_geometry(image: np.ndarray, landmarks: np.ndarray, current: np.ndarray, target: np.ndarray, *,
+                       model=None, mouth: bool = True) -> GeometryEdit:
+    """Move one face from its ``current`` AUs ``(17,)`` to ``target`` ``(17,)`` (0-1) by warping ``image``."""
+    from ganimation.motion.au_model import AUMotionModel
+
+    model = model or AUMotionModel.load()
+    return apply_motion(image, landmarks, model.motion(current, target), mouth=mouth)
+
+
+def reference_motion(source_landmarks: np.ndarray, reference_landmarks: np.ndarray, *, model=None,
+                     ridge: float = PROJECTION_RIDGE) -> tuple[np.ndarray, np.ndarray]:
+    """The motion that gives the source face the reference face's expression.
+
+    Returns ``(motion (478, 3), coefficients (17,))``: the frame-coordinate
+    difference (reference - source) on the expression landmarks (lips, eyes,
+    brows, chin) is fitted by the AU motion model's basis with a ridge
+    penalty; the fitted AU changes are clipped to [-1, 1] and their motion
+    returned.
+    """
+    from ganimation.motion.au_model import AUMotionModel
+    from ganimation.motion.frame import to_frame
+
+    model = model or AUMotionModel.load()
+    src, _ = to_frame(np.asarray(source_landmarks, np.float64))
+    ref, _ = to_frame(np.asarray(reference_landmarks, np.float64))
+    idx = sorted(set().union(*REGIONS.values()))
+    basis = np.asarray(model.basis, np.float64)                  # (17, 478, 3)
+    a = basis[:, idx, :2].reshape(len(basis), -1).T               # (K*2, 17)
+    d = (ref - src)[idx, :2].reshape(-1)
+    coef = np.linalg.solve(a.T @ a + ridge * np.eye(a.shape[1]), a.T @ d)
+    coef = np.clip(coef, -1.0, 1.0)
+    return np.tensordot(coef, basis, axes=1), coef
