@@ -1,0 +1,94 @@
+"""Geometry-first editing: the warp engine on real and synthetic faces, ``edit --like``."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("mediapipe")
+
+from ganimation.aus import AU_CODES  # noqa: E402
+from ganimation.cli.main import main  # noqa: E402
+from ganimation.errors import GanimationError  # noqa: E402
+from ganimation.faces.detect import get_detector  # noqa: E402
+from ganimation.faces.pipeline import edit_photo  # noqa: E402
+from ganimation.images import load_rgb  # noqa: E402
+from ganimation.motion.frame import to_frame  # noqa: E402
+
+ASTRO = str(resources.files("ganimation") / "assets" / "astronaut.png")
+
+
+def frame_of(image: np.ndarray) -> np.ndarray:
+    return to_frame(get_detector(search="whole").detect(image)[0].landmarks)[0]
+
+
+@pytest.fixture(scope="module")
+def astronaut():
+    return load_rgb(ASTRO)
+
+
+def test_warp_engine_changes_only_the_face_region(astronaut):
+    res = edit_photo(None, astronaut, expression="surprise", engine="warp")
+    assert res.image.shape == astronaut.shape
+    changed = np.any(res.image != astronaut, axis=-1)
+    assert changed.sum() > 500
+    x0, y0, x1, y1 = res.faces[0].box
+    w, h = x1 - x0, y1 - y0
+    ys, xs = np.nonzero(changed)
+    # the change stays within the face box grown by its own size (the warp's outer ring)
+    assert xs.min() >= x0 - w and xs.max() <= x1 + w and ys.min() >= y0 - h and ys.max() <= y1 + h
+    # and the bottom of the photo (the suit) is untouched
+    assert not changed[int(y1 + 1.2 * h):].any()
+
+
+def test_warp_engine_moves_the_defining_landmarks(astronaut):
+    before = frame_of(astronaut)
+    surprise = frame_of(edit_photo(None, astronaut, expression="surprise").image)
+    assert surprise[14, 1] - surprise[13, 1] > before[14, 1] - before[13, 1] + 0.05   # mouth opens
+    assert surprise[105, 1] < before[105, 1] - 0.02                                     # brows rise
+    sad = frame_of(edit_photo(None, astronaut, expression="sad").image)
+    corner = lambda f: (f[61, 1] + f[291, 1]) / 2 - (f[13, 1] + f[14, 1]) / 2  # noqa: E731 (+ = corners low)
+    assert corner(sad) > corner(before) + 0.03
+
+
+def test_zero_change_is_bit_identical(astronaut):
+    from ganimation.faces.estimate import estimate_aus
+
+    face = get_detector().detect(astronaut)[0]
+    res = edit_photo(None, astronaut, targets=[estimate_aus(face)], engine="warp")
+    assert np.array_equal(res.image, astronaut)
+
+
+def test_unknown_engine_and_missing_editor_are_clear(astronaut):
+    with pytest.raises(GanimationError, match="engine 'paint'"):
+        edit_photo(None, astronaut, expression="happy", engine="paint")
+    with pytest.raises(GanimationError, match="needs an editor"):
+        edit_photo(None, astronaut, expression="happy", engine="gan")
+
+
+def test_edit_like_reference_opens_the_mouth(tmp_path):
+    from ganimation.data.synthetic import render, sample_identity
+
+    rng = np.random.default_rng(5)
+    aus = np.zeros(len(AU_CODES), np.float32)
+    aus[AU_CODES.index("AU25")] = aus[AU_CODES.index("AU26")] = 1.0
+    ref = render(sample_identity(rng), aus, 192)
+    src = render(sample_identity(rng), np.zeros(len(AU_CODES), np.float32), 192)
+    Image.fromarray(ref).save(tmp_path / "ref.png")
+    Image.fromarray(src).save(tmp_path / "src.png")
+    out = tmp_path / "out.png"
+    assert main(["edit", str(tmp_path / "src.png"), "--like", str(tmp_path / "ref.png"), "-o", str(out)]) == 0
+    a, b = frame_of(src), frame_of(load_rgb(out))
+    assert (b[14, 1] - b[13, 1]) - (a[14, 1] - a[13, 1]) > 0.1
+
+
+def test_edit_refuses_to_overwrite_its_input(tmp_path, capsys):
+    p = tmp_path / "a.png"
+    Image.open(ASTRO).save(p)
+    before = p.read_bytes()
+    assert main(["edit", str(p), "--expression", "happy", "-o", str(p)]) == 2
+    assert "is also an input" in capsys.readouterr().err
+    assert p.read_bytes() == before
