@@ -34,6 +34,36 @@ def render(editor, crop: np.ndarray, aus_sequence: np.ndarray) -> np.ndarray:
     return editor.edit_crops(crops, aus_sequence).images
 
 
+def render_photo(editor, image: np.ndarray, aus_sequence: np.ndarray, *, engine: str | None = None, face="largest",
+                 search: str = "proposals", current: np.ndarray | None = None):
+    """Frames ``(H, W, 3)`` uint8 of one face of a photo moved along ``aus_sequence`` ``(F, 17)`` (a generator).
+
+    ``engine`` as in :func:`ganimation.faces.pipeline.edit_photo`. With the
+    ``warp`` engine the face is detected once and each frame is one warp of
+    the photo, so the motion is exactly linear in the AUs: smooth along the
+    path. ``current``: the face's own AUs (default: estimated).
+    """
+    from ganimation.faces.detect import get_detector
+    from ganimation.faces.estimate import estimate_aus
+    from ganimation.faces.pipeline import resolve_engine
+    from ganimation.geometry_edit import edit_face_geometry
+    from ganimation.motion.au_model import AUMotionModel
+    from ganimation.reenact import select_face
+
+    engine = resolve_engine(editor, engine)
+    if engine != "warp":
+        from ganimation.faces.pipeline import edit_photo
+
+        for aus in aus_sequence:
+            yield edit_photo(editor, image, targets=[aus], face=face, engine=engine, search=search).image
+        return
+    f = select_face(get_detector(search=search).detect(image), face)
+    est = estimate_aus(f) if current is None else check_vector(current)
+    model = AUMotionModel.load()
+    for aus in aus_sequence:
+        yield edit_face_geometry(image, f.landmarks, est, check_vector(aus), model=model).image
+
+
 def write_animation(path: str | os.PathLike, frames: np.ndarray, fps: float = 12.0) -> Path:
     """Write ``(F, H, W, 3)`` uint8 frames as ``.gif`` (looping) or ``.mp4`` (H.264); return the path.
 

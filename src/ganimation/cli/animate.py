@@ -6,22 +6,26 @@ from pathlib import Path
 
 import numpy as np
 
-from ganimation.cli import common
+from ganimation.cli import common, types
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("animate", help="animate a face crop toward an expression (GIF/MP4)", description=__doc__)
-    p.add_argument("input", help="an aligned face crop")
+    p = sub.add_parser("animate", help="animate a face toward an expression (GIF/MP4)", description=__doc__)
+    p.add_argument("input", help="a photo (warp engine, the default: any size) or an aligned face crop")
     p.add_argument("-o", "--output", required=True, help="output .gif or .mp4")
     common.add_weights(p)
+    common.add_engine(p)
+    p.add_argument("--face", default="largest", help="photo: which face moves: largest, or an index (0 = largest)")
     p.add_argument("--to", required=True, help='target: a preset name ("happy") or AUs ("AU12=1,AU06=0.8")')
     p.add_argument("--from", dest="source", default=None,
                    help="the crop's own AUs (default: estimated, or 0 without the faces extra)")
-    p.add_argument("--intensity", type=float, default=1.0, help="preset strength in [0, 1]")
-    p.add_argument("--frames", type=int, default=24)
-    p.add_argument("--fps", type=float, default=12.0)
+    p.add_argument("--intensity", type=types.unit_interval, default=1.0, help="preset strength in [0, 1]")
+    p.add_argument("--frames", type=types.animation_frames, default=24,
+                   help=f"frames from start to target, 2 to {types.MAX_ANIMATION_FRAMES} (default 24)")
+    p.add_argument("--fps", type=types.fps, default=12.0, help="frames per second, 0.1 to 240 (default 12)")
     p.add_argument("--pingpong", action="store_true", help="go back to the start expression")
     p.add_argument("--linear", action="store_true", help="linear alpha instead of eased")
+    p.add_argument("--overwrite", action="store_true", help="allow the output to replace the input")
     p.set_defaults(func=run)
 
 
@@ -35,20 +39,42 @@ def parse_to(text: str, current: np.ndarray | None, intensity: float) -> np.ndar
 
 
 def run(args) -> int:
-    from ganimation.animate import render, trajectory, write_animation
+    from ganimation.animate import render, render_photo, trajectory, write_animation
     from ganimation.edit import resize
     from ganimation.images import load_rgb
+    from ganimation.video import validate_output_path
 
     parse_to(args.to, None, args.intensity)  # validate before loading anything
-    editor = common.load_editor(args)
-    crop = load_rgb(args.input)
-    if crop.shape[:2] != (editor.image_size, editor.image_size):
-        crop = resize(crop, editor.image_size)
-    current = common.crop_current_aus(crop, args.source)
-    source = current if current is not None else np.zeros(17, np.float32)
+    types.check_animation_length(args.frames, args.pingpong)
+    out = validate_output_path(args.output, inputs=[args.input], suffixes=(".gif", ".mp4"), overwrite=args.overwrite)
+    engine = common.engine(args)
+    editor = common.load_editor(args) if engine != "warp" else None
+    image = load_rgb(args.input)
+    if engine == "gan":  # the generator on an aligned crop, as trained
+        crop = image
+        if crop.shape[:2] != (editor.image_size, editor.image_size):
+            crop = resize(crop, editor.image_size)
+        current = common.crop_current_aus(crop, args.source)
+        source = current if current is not None else np.zeros(17, np.float32)
+        target = parse_to(args.to, current, args.intensity)
+        seq = trajectory(source, target, args.frames, ease=not args.linear, pingpong=args.pingpong)
+        frames = render(editor, crop, seq)
+        write_animation(Path(args.output), frames, fps=args.fps)
+        print(f"{len(frames)} frames -> {args.output}")
+        return 0
+    from ganimation.aus import parse_aus, to_vector
+    from ganimation.faces.detect import get_detector
+    from ganimation.faces.estimate import estimate_aus
+    from ganimation.reenact import select_face
+    from ganimation.video import FrameWriter
+
+    which = common.parse_face(args.face, allow_all=False)
+    face = select_face(get_detector().detect(image), which)
+    current = to_vector(parse_aus(args.source)) if args.source else estimate_aus(face)
     target = parse_to(args.to, current, args.intensity)
-    seq = trajectory(source, target, args.frames, ease=not args.linear, pingpong=args.pingpong)
-    frames = render(editor, crop, seq)
-    write_animation(Path(args.output), frames, fps=args.fps)
-    print(f"{len(frames)} frames -> {args.output}")
+    seq = trajectory(current, target, args.frames, ease=not args.linear, pingpong=args.pingpong)
+    with FrameWriter(Path(args.output), args.fps) as writer:
+        for frame in render_photo(editor, image, seq, engine=engine, face=which, current=current):
+            writer.write(frame)
+    print(f"{len(seq)} frames at {image.shape[1]}x{image.shape[0]} ({engine} engine) -> {args.output}")
     return 0

@@ -30,8 +30,30 @@ def add_engine(parser: argparse.ArgumentParser) -> None:
     """``--engine``: how photos are edited (:data:`ganimation.faces.pipeline.ENGINES`)."""
     parser.add_argument("--engine", choices=("warp", "gan", "hybrid"), default=None,
                         help="warp: AU-driven landmark motion and a triangulated warp at the photo's resolution "
-                             "(default; no network); gan: the generator on the aligned crop; hybrid: the warp, "
-                             "then the generator")
+                             "(the default; no network); gan: the generator on the aligned crop (the default "
+                             "when --weights is given); hybrid: the warp, then the generator")
+
+
+def engine(args) -> str:
+    """The engine a command uses: ``--engine``; else ``gan`` when ``--weights`` names a model or ``--crop``
+    asks for crop editing (the generator's job); else the default."""
+    from ganimation.faces.pipeline import resolve_engine
+
+    implied = "gan" if getattr(args, "weights", None) or getattr(args, "crop", False) else None
+    return resolve_engine(None, args.engine or implied)
+
+
+def parse_face(value: str, *, allow_all: bool = True):
+    """``--face``: ``"all"`` (when allowed), ``"largest"`` or a face index; a one-line error otherwise."""
+    from ganimation.errors import GanimationError
+
+    if value == "largest" or (allow_all and value == "all"):
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        choices = "all, largest" if allow_all else "largest"
+        raise GanimationError(f"--face {value!r}: use {choices} or a face index") from None
 
 
 def add_target(parser: argparse.ArgumentParser, *, required: bool = True) -> None:

@@ -53,9 +53,15 @@ def run(args) -> int:
         args._parser.error("--like REF replaces --aus/--expression; give one of them")
     out = validate_output_path(args.output, inputs=[args.input] + ([args.like] if args.like else []),
                                suffixes=IMAGE_SUFFIXES, overwrite=args.overwrite)
-    editor = common.load_editor(args) if args.engine in ("gan", "hybrid") or args.crop or args.like is None else None
+    engine = common.engine(args)
+    if args.crop and engine != "gan":
+        from ganimation.errors import GanimationError
+
+        raise GanimationError(f"--crop edits an aligned crop with the generator; drop --engine {engine} "
+                              "or edit the photo instead")
+    editor = common.load_editor(args) if engine != "warp" else None
     image = load_rgb(args.input)
-    if editor is None or _photo_mode(args, image.shape, editor):
+    if engine != "gan" or _photo_mode(args, image.shape, editor):
         if not common.faces_available():
             from ganimation.errors import MissingDependencyError
 
@@ -64,8 +70,8 @@ def run(args) -> int:
 
         target = like_target(args, editor) if args.like else dict(aus=args.aus, expression=args.expression,
                                                                    intensity=args.intensity, relative=args.relative)
-        result = edit_photo_file(editor, args.input, out, face=_face_arg(args.face), search=args.face_search,
-                                 engine=args.engine, **target)
+        result = edit_photo_file(editor, args.input, out, face=common.parse_face(args.face), search=args.face_search,
+                                 engine=engine, **target)
         print(f"edited {len(result.faces)} face(s) -> {out}")
         if args.save_masks:
             for i, f in enumerate(result.faces):
@@ -88,27 +94,15 @@ def like_target(args, editor) -> dict:
     from ganimation.errors import FaceNotFoundError
     from ganimation.faces.detect import get_detector
     from ganimation.faces.estimate import estimate_aus
-    from ganimation.faces.pipeline import resolve_engine
     from ganimation.images import load_rgb
 
     ref_faces = get_detector(search=args.face_search).detect(load_rgb(args.like))
     if not ref_faces:
         raise FaceNotFoundError(f"no face found in the reference photo {args.like}; use a photo with a clearly "
                                 "visible, roughly frontal face")
-    if resolve_engine(editor, args.engine) == "warp":
+    if common.engine(args) == "warp":
         return dict(like=ref_faces[0].landmarks)
     return dict(aus=to_dict(estimate_aus(ref_faces[0])))
-
-
-def _face_arg(value: str):
-    if value in ("all", "largest"):
-        return value
-    try:
-        return int(value)
-    except ValueError:
-        from ganimation.errors import GanimationError
-
-        raise GanimationError(f"--face {value!r}: use all, largest or a face index") from None
 
 
 def _save_masks(out: Path, attention, color, suffix: str = "") -> None:

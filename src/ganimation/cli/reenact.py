@@ -2,47 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
-from ganimation.cli import common
-
-
-def _seconds(text: str) -> float:
-    import argparse
-
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not math.isfinite(v) or v < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a time >= 0 in seconds")
-    return v
-
-
-def _positive_int(text: str) -> int:
-    import argparse
-
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a number >= 1")
-    return v
-
-
-def _fps(text: str) -> float:
-    import argparse
-
-    from ganimation.video import MAX_FPS
-
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a frame rate") from None
-    if not (math.isfinite(v) and 0 < v <= MAX_FPS):
-        raise argparse.ArgumentTypeError(f"{text!r}: give a frame rate in (0, {MAX_FPS:g}]")
-    return v
+from ganimation.cli import common, types
 
 
 def add_parser(sub) -> None:
@@ -64,11 +24,11 @@ def add_parser(sub) -> None:
     p.add_argument("--pose", action="store_true", help="also transfer the driving head's rotation and position")
     p.add_argument("--no-mouth", dest="mouth", action="store_false",
                    help="do not shade the inside of a mouth that opens wider than in the photo")
-    p.add_argument("--fps", type=_fps, default=None, help="output frame rate (default: the driving video's)")
-    p.add_argument("--max-frames", type=_positive_int, default=None,
+    p.add_argument("--fps", type=types.fps, default=None, help="output frame rate (default: the driving video's)")
+    p.add_argument("--max-frames", type=types.positive_int, default=None,
                    help="use at most N driving frames (without it, videos over the default cap are refused)")
-    p.add_argument("--start", type=_seconds, default=None, help="start of the driving video to use, in seconds")
-    p.add_argument("--end", type=_seconds, default=None, help="end of the driving video to use, in seconds")
+    p.add_argument("--start", type=types.seconds, default=None, help="start of the driving video to use, in seconds")
+    p.add_argument("--end", type=types.seconds, default=None, help="end of the driving video to use, in seconds")
     p.add_argument("--overwrite", action="store_true", help="allow the output to replace an input file")
     p.set_defaults(func=run, _parser=p)
 
@@ -82,7 +42,7 @@ def run(args) -> int:
 
     out = validate_output_path(args.output, inputs=(args.source, args.driving), overwrite=args.overwrite)
     source = load_rgb(args.source)
-    face = args.face if args.face == "largest" else _face_index(args.face)
+    face = common.parse_face(args.face, allow_all=False)
     with open_frames(args.driving, start=args.start, end=args.end, max_frames=args.max_frames) as frames:
         fps = args.fps or frames.fps or FALLBACK_FPS
         reenactor = Reenactor(source, face=face, region=args.region, driving_ref=args.driving_ref,
@@ -97,12 +57,3 @@ def run(args) -> int:
     lost = f"; driving face lost in {reenactor.lost} frame(s), the last good landmarks reused" if reenactor.lost else ""
     print(f"{reenactor.frames} frame(s) at {w}x{h}, {fps:g} fps -> {out}{lost}")
     return 0
-
-
-def _face_index(value: str) -> int:
-    from ganimation.errors import GanimationError
-
-    try:
-        return int(value)
-    except ValueError:
-        raise GanimationError(f"--face {value!r}: use largest or a face index") from None
