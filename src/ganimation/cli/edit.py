@@ -12,8 +12,10 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 
 def add_parser(sub) -> None:
     p = sub.add_parser("edit", help="edit the expression in a face crop or photo", description=__doc__)
-    p.add_argument("input", help="image: an aligned face crop, or any photo (needs the faces extra)")
-    p.add_argument("-o", "--output", required=True, help="output image (.png / .jpg)")
+    p.add_argument("input", help="image: an aligned face crop, or any photo (needs the faces extra); or a video "
+                                 "(.mp4 .mov .webm .mkv .avi), whose every frame is edited")
+    p.add_argument("-o", "--output", required=True, help="output image (.png / .jpg); for a video: .mp4, .gif "
+                                                        "or a folder of PNG frames")
     common.add_weights(p)
     common.add_engine(p)
     common.add_target(p)
@@ -47,6 +49,10 @@ def run(args) -> int:
     from ganimation.images import load_rgb, save_image
     from ganimation.video import validate_output_path
 
+    from ganimation.video import VIDEO_SUFFIXES
+
+    if Path(args.input).suffix.lower() in VIDEO_SUFFIXES:
+        return run_video(args)
     if args.like is None:
         common.check_target(args._parser, args)
     elif args.aus is not None or args.expression is not None:
@@ -84,6 +90,34 @@ def run(args) -> int:
     if args.save_masks:
         _save_masks(out, res.attention[0], res.color[0])
     print(f"edited crop -> {out}")
+    return 0
+
+
+def run_video(args) -> int:
+    """Every frame of a video, edited relative to (or toward a target from) each frame's own expression."""
+    from tqdm import tqdm
+
+    from ganimation.errors import GanimationError
+    from ganimation.video import FALLBACK_FPS, FrameWriter, open_frames, validate_output_path
+    from ganimation.video_edit import VideoEditStats, edit_video
+
+    common.check_target(args._parser, args)
+    if common.engine(args) != "warp" or args.like or args.crop:
+        raise GanimationError("videos are edited with the warp engine and an AU target (--aus/--expression); "
+                              "drop --engine/--weights/--like/--crop")
+    out = validate_output_path(args.output, inputs=[args.input], overwrite=args.overwrite)
+    stats = VideoEditStats()
+    with open_frames(args.input) as frames:
+        fps = frames.fps or FALLBACK_FPS
+        bar = tqdm(total=frames.frame_count, unit="frame", desc="edit", disable=None)
+        with FrameWriter(out, fps) as writer:
+            for frame in edit_video(frames, fps, aus=args.aus, expression=args.expression,
+                                    intensity=args.intensity, relative=args.relative, stats=stats):
+                writer.write(frame)
+                bar.update(1)
+        bar.close()
+    lost = f"; no face in {stats.lost} frame(s), passed through unedited" if stats.lost else ""
+    print(f"edited {stats.edited} of {stats.frames} frame(s) at {fps:g} fps -> {out}{lost}")
     return 0
 
 

@@ -1,0 +1,67 @@
+"""``edit VIDEO``: every frame edited relative to its own expression; count, size and frame rate kept."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("mediapipe")
+
+from ganimation.aus import AU_CODES  # noqa: E402
+from ganimation.cli.main import main  # noqa: E402
+from ganimation.data.synthetic import render, sample_identity  # noqa: E402
+from ganimation.video import FrameWriter, open_frames  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    root = tmp_path_factory.mktemp("vid")
+    ident = sample_identity(np.random.default_rng(11))
+    path = root / "talk.mp4"
+    with FrameWriter(path, 12.0) as w:
+        for a in (0.0, 0.2, 0.4, 0.2, 0.0, 0.0):
+            v = np.zeros(len(AU_CODES), np.float32)
+            v[AU_CODES.index("AU25")] = v[AU_CODES.index("AU26")] = a
+            frame = np.full((200, 240, 3), 190, np.uint8)
+            frame[4:196, 24:216] = render(ident, v, 192)
+            w.write(frame)
+    return root, path
+
+
+def test_edit_video_keeps_count_size_and_fps(video, capsys):
+    root, path = video
+    out = root / "smile.mp4"
+    assert main(["edit", str(path), "--aus", "AU12=+0.6", "--relative", "-o", str(out)]) == 0
+    assert "edited 6 of 6 frame(s) at 12 fps" in capsys.readouterr().out
+    with open_frames(out) as src, open_frames(path) as ref:
+        got, want = list(src), list(ref)
+        assert src.fps == pytest.approx(12.0)
+    assert len(got) == len(want) == 6
+    assert got[0].shape == want[0].shape
+    # the edit is visible on every frame, and the margin around the face is untouched
+    for g, w in zip(got, want):
+        assert np.abs(g.astype(int) - w.astype(int)).max() > 20
+        assert np.abs(g[:, :12].astype(int) - w[:, :12].astype(int)).max() <= 3   # codec noise only
+
+
+def test_edit_video_frame_to_frame_change_stays_close_to_the_input(video):
+    from ganimation.video_edit import edit_video
+
+    _, path = video
+    with open_frames(path) as src:
+        frames = list(src)
+    out = list(edit_video(frames, 12.0, aus="AU12=+0.6", relative=True))
+    change = lambda seq: np.mean([np.abs(b.astype(float) - a.astype(float)).mean()  # noqa: E731
+                                  for a, b in zip(seq, seq[1:])])
+    assert change(out) <= 1.10 * change(frames)
+
+
+def test_edit_video_without_faces_is_a_clean_error(tmp_path, capsys):
+    path = tmp_path / "empty.mp4"
+    with FrameWriter(path, 10.0) as w:
+        for i in range(3):
+            w.write(np.full((64, 64, 3), 80 + i, np.uint8))
+    out = tmp_path / "o.mp4"
+    assert main(["edit", str(path), "--expression", "happy", "-o", str(out)]) == 2
+    assert "no face found in any of the 3 frame(s)" in capsys.readouterr().err
+    assert not out.exists() and not list(tmp_path.glob(".*tmp*"))
