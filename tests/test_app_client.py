@@ -38,9 +38,10 @@ def test_api_analyze_edit_preset_reset_animate(app, tmp_path):
 
     client = Client(app, verbose=False, download_files=str(tmp_path))
     out = client.predict(handle_file(str(ASTRONAUT)), api_name="/analyze")
-    # faces image, face selector, edited photo, crop, attention, colour, 17 sliders, downloads, status
-    assert len(out) == 2 + 4 + NUM_AUS + 2
-    sliders = list(out[6:6 + NUM_AUS])
+    # faces image, face selector, edited photo, face before/after, crop, attention, colour, 17 sliders,
+    # downloads, status
+    assert len(out) == 2 + 6 + NUM_AUS + 2
+    sliders = list(out[8:8 + NUM_AUS])
     assert sliders == pytest.approx(ESTIMATED.tolist(), abs=1e-3)
     assert out[1]["value"] == 0 and "1 face found" in out[-1]
     before = _pixels(out[2])
@@ -51,7 +52,7 @@ def test_api_analyze_edit_preset_reset_animate(app, tmp_path):
     edited = client.predict(*sliders, api_name="/edit")
     after = _pixels(edited[0])
     assert np.abs(after - before).max() > 0
-    assert any(str(p).endswith(".png") for p in edited[4]) and "edited" in edited[-1]
+    assert any(str(p).endswith(".png") for p in edited[6]) and "edited" in edited[-1]
 
     happy = client.predict(1.0, api_name="/preset_happy")
     assert happy[AU_CODES.index("AU12")] == pytest.approx(1.0)

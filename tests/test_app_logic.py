@@ -12,6 +12,7 @@ import socket
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 import pytest
 import torch
 
@@ -114,6 +115,7 @@ def session_for(photo, editor, fake=None, **kw):
     from ganimation.app import logic
 
     fake = fake or StandIn()
+    kw.setdefault("engine", "gan")  # the stand-in faces have template landmarks: test the generator path
     return logic.analyze(photo, editor.image_size, detect_fn=fake.detect, estimate_fn=fake.estimate, **kw)
 
 
@@ -232,7 +234,7 @@ def test_several_faces_select_and_annotate(editor):
 
     img = np.full((240, 400, 3), 120, np.uint8)
     fake = StandIn(boxes=[(30, 40, 150, 190), (240, 60, 330, 170)])
-    s = logic.analyze(img, editor.image_size, detect_fn=fake.detect, estimate_fn=fake.estimate)
+    s = logic.analyze(img, editor.image_size, detect_fn=fake.detect, estimate_fn=fake.estimate, engine="gan")
     assert [i for _, i in logic.face_choices(s)] == [0, 1]
     assert logic.face_at(s, 280, 100) == 1 and logic.face_at(s, 5, 5) is None
     ann = logic.annotate(s, selected=1)
@@ -280,6 +282,44 @@ def test_real_faces_pipeline_on_the_astronaut(photo, editor):
     values[AU_CODES.index("AU12")] = 0.0
     r = logic.render(s, editor, 0, values)
     assert r.image.shape == photo.shape
+    # the default engine warps: the smile goes, only the face region changes, large before/after views
+    assert s.engine == "warp"
+    changed = np.any(r.image != photo, axis=-1)
+    assert changed.any() and not changed[300:].any()
+    assert r.before.shape == r.after.shape and max(r.before.shape[:2]) == logic.FACE_VIEW
+    assert not np.array_equal(r.before, r.after)
+    frames = logic.animation_frames(s, editor, 0, frames=3, pingpong=False)
+    assert len(frames) == 3 and not np.array_equal(frames[0], frames[-1])
+    logic.set_engine(s, "gan")
+    assert logic.render(s, editor, 0).image.shape == photo.shape
+    with pytest.raises(GanimationError, match="engine 'paint'"):
+        logic.set_engine(s, "paint")
+
+
+def test_reenact_tab_logic(tmp_path):
+    pytest.importorskip("mediapipe")
+    from ganimation.app import logic
+    from ganimation.data.synthetic import render as render_face, sample_identity
+    from ganimation.video import FrameWriter, open_frames
+
+    rng = np.random.default_rng(2)
+    src, drv = sample_identity(rng), sample_identity(rng)
+    photo = tmp_path / "p.png"
+    Image.fromarray(render_face(src, np.zeros(NUM_AUS, np.float32), 192)).save(photo)
+    video = tmp_path / "d.mp4"
+    with FrameWriter(video, 10.0) as w:
+        for a in (0.0, 0.5, 1.0):
+            v = np.zeros(NUM_AUS, np.float32)
+            v[AU_CODES.index("AU26")] = a
+            w.write(render_face(drv, v, 192))
+    mp4, summary = logic.reenact_clip(str(photo), str(video), workdir=str(tmp_path), max_frames=3)
+    assert summary.startswith("3 frames at 10 fps, 192x192")
+    with open_frames(mp4) as fr:
+        assert len(list(fr)) == 3
+    with pytest.raises(GanimationError, match="no driving video"):
+        logic.reenact_clip(str(photo), None)
+    with pytest.raises(GanimationError, match="MB limit"):
+        logic.reenact_clip(str(photo), str(video), max_mb=0.000001)
 
 
 def test_cli_parser_defaults():
@@ -305,6 +345,8 @@ def serve(editor, fake: StandIn | None = None, **kw):
     """
     from ganimation.app import ui
 
+    if fake is not None:
+        kw.setdefault("engine", "gan")  # stand-in faces carry template landmarks only
     demo = ui.build_demo(editor, detect_fn=fake.detect if fake else None,
                          estimate_fn=fake.estimate if fake else None, **kw)
     port = free_port()

@@ -37,6 +37,13 @@ EXAMPLES: tuple[Path, ...] = (ASSETS / "astronaut.png",)
 DEFAULT_MAX_UPLOAD_MB = 20.0
 #: Largest photo side processed; bigger uploads are downscaled (keeps the page fast).
 MAX_SIDE = 2048
+#: Side of the large before/after views of the selected face.
+FACE_VIEW = 320
+#: Engines offered in the page (see ganimation.faces.pipeline.ENGINES).
+APP_ENGINES = ("warp", "gan")
+#: Reenact tab: at most this many driving frames (about 10 s at 30 fps) and this upload size.
+REENACT_MAX_FRAMES = 300
+REENACT_MAX_MB = 50.0
 #: Largest side of the rendered animation frames.
 ANIMATION_SIDE = 384
 
@@ -60,6 +67,7 @@ class FaceState:
     crop: np.ndarray
     transform: np.ndarray
     region: np.ndarray
+    landmarks: np.ndarray | None = None   # (478, 3) photo pixels (the warp engine moves them)
 
 
 @dataclass
@@ -86,6 +94,7 @@ class Session:
     targets: dict[int, np.ndarray] = field(default_factory=dict)   # face -> target AUs set by the user
     cache: dict[int, CropResult] = field(default_factory=dict)     # face -> last generator output
     workdir: str | None = None
+    engine: str = "warp"                  # "warp" (landmark motion + warp) or "gan" (generator on the crop)
 
     def target(self, face: int) -> np.ndarray:
         """The face's current target (its estimated AUs until the user changes them)."""
@@ -159,18 +168,23 @@ def _default_estimate(face) -> np.ndarray:
 
 def analyze(image: np.ndarray, image_size: int, *, session: Session | None = None, name: str = "photo",
             detect_fn: Callable[[np.ndarray], list] | None = None,
-            estimate_fn: Callable[[object], np.ndarray] | None = None) -> Session:
+            estimate_fn: Callable[[object], np.ndarray] | None = None, engine: str | None = None) -> Session:
     """Detect and align the faces of ``image`` and estimate their AUs.
 
     Returns ``session`` unchanged when it already holds this photo (detection
     is cached per photo within a session). ``detect_fn(image) -> [Face]``
     (largest first) and ``estimate_fn(face) -> (17,)`` default to the faces
-    extra. Raises :class:`FaceNotFoundError` when there is no face.
+    extra. ``engine``: ``warp`` or ``gan`` (default: the session's, else
+    :data:`ganimation.faces.pipeline.DEFAULT_ENGINE`). Raises :class:`FaceNotFoundError`
+    when there is no face.
     """
     from ganimation.faces.align import align_face, face_mask
+    from ganimation.faces.pipeline import DEFAULT_ENGINE
 
+    engine = check_engine(engine or (session.engine if session is not None else DEFAULT_ENGINE))
     key = image_key(image)
     if session is not None and session.key == key and session.image.shape == image.shape:
+        session.engine = engine
         return session
     faces = (detect_fn or _default_detect)(image)
     if not faces:
@@ -182,8 +196,20 @@ def analyze(image: np.ndarray, image_size: int, *, session: Session | None = Non
         est = np.clip(check_vector((estimate_fn or _default_estimate)(f), name="estimated AUs"), 0, 1)
         states.append(FaceState(box=np.asarray(f.box, np.float32), confidence=float(f.confidence),
                                 estimated=est.astype(np.float32), crop=al.crop, transform=al.transform,
-                                region=face_mask(image_size, al.landmarks)))
-    return Session(key=key, image=image, faces=states, name=name)
+                                region=face_mask(image_size, al.landmarks),
+                                landmarks=np.asarray(f.landmarks, np.float64)))
+    return Session(key=key, image=image, faces=states, name=name, engine=engine)
+
+
+def check_engine(engine: str) -> str:
+    if engine not in APP_ENGINES:
+        raise GanimationError(f"engine {engine!r}; choose one of {', '.join(APP_ENGINES)}")
+    return engine
+
+
+def set_engine(session: Session, engine: str) -> None:
+    """Switch the session between the warp and the generator engine."""
+    session.engine = check_engine(engine)
 
 
 def check_face(session: Session, face) -> int:
@@ -301,6 +327,38 @@ def _compose(session: Session, results: dict[int, CropResult]) -> np.ndarray:
     return out if out is not session.image else session.image.copy()
 
 
+def _warp_face(image: np.ndarray, face: FaceState, target: np.ndarray) -> np.ndarray:
+    from ganimation.geometry_edit import edit_face_geometry
+
+    if face.landmarks is None:
+        raise GanimationError("this face has no landmarks for the warp engine; switch to the gan engine")
+    return edit_face_geometry(image, face.landmarks, face.estimated, target).image
+
+
+def _edited_faces(session: Session, include: int | None = None) -> list[int]:
+    """Faces whose target differs from their estimated AUs (plus ``include``)."""
+    return [j for j, f in enumerate(session.faces) if j == include or
+            (j in session.targets and not np.allclose(session.targets[j], f.estimated, atol=1e-4))]
+
+
+def _compose_warp(session: Session, faces: list[int]) -> np.ndarray:
+    out = session.image
+    for j in faces:
+        out = _warp_face(out, session.faces[j], session.target(j))
+    return out if out is not session.image else session.image.copy()
+
+
+def face_view(session: Session, image: np.ndarray, face: int, side: int = FACE_VIEW) -> np.ndarray:
+    """The window around ``face`` in ``image`` (same size as the session photo), resized to ``side``."""
+    from PIL import Image
+
+    x0, y0, x1, y1 = _face_window(session, face)
+    crop = Image.fromarray(np.ascontiguousarray(image[y0:y1, x0:x1]))
+    scale = side / max(crop.size)
+    return np.asarray(crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))),
+                                  Image.LANCZOS if scale < 1 else Image.BICUBIC))
+
+
 @dataclass
 class Rendered:
     """The edited photo and the selected face's views."""
@@ -310,6 +368,8 @@ class Rendered:
     attention: np.ndarray       # (S, S, 3) uint8 attention mask as grey (white = input kept)
     color: np.ndarray           # (S, S, 3) uint8 colour map
     target: np.ndarray          # (17,) selected face's target
+    before: np.ndarray | None = None   # (h, w, 3) uint8 the selected face in the photo, large
+    after: np.ndarray | None = None    # (h, w, 3) uint8 the same window after the edit
 
 
 def render(session: Session, editor, face, values: Sequence[float] | np.ndarray | None = None) -> Rendered:
@@ -322,14 +382,22 @@ def render(session: Session, editor, face, values: Sequence[float] | np.ndarray 
     i = check_face(session, face)
     if values is not None:
         session.targets[i] = slider_vector(values)
-    results = {}
-    for j, f in enumerate(session.faces):
-        if j == i or (j in session.targets and not np.allclose(session.targets[j], f.estimated, atol=1e-4)):
-            results[j] = crop_result(session, editor, j)
+    if session.engine == "warp":
+        from ganimation.faces.align import warp as warp_crop
+
+        image = _compose_warp(session, _edited_faces(session))
+        f = session.faces[i]
+        crop = warp_crop(image, f.transform, f.crop.shape[0])
+        kept = np.all(crop == f.crop, axis=-1)
+        att = np.repeat((kept * 255).astype(np.uint8)[..., None], 3, axis=2)
+        return Rendered(image=image, crop=crop, attention=att, color=f.crop, target=session.target(i),
+                        before=face_view(session, session.image, i), after=face_view(session, image, i))
+    results = {j: crop_result(session, editor, j) for j in _edited_faces(session, include=i)}
     r = results[i]
     att = np.repeat((np.clip(r.attention, 0, 1) * 255 + 0.5).astype(np.uint8)[..., None], 3, axis=2)
-    return Rendered(image=_compose(session, results), crop=r.edited, attention=att, color=r.color,
-                    target=r.target)
+    image = _compose(session, results)
+    return Rendered(image=image, crop=r.edited, attention=att, color=r.color, target=r.target,
+                    before=face_view(session, session.image, i), after=face_view(session, image, i))
 
 
 def upscale_view(image: np.ndarray, side: int = 256) -> np.ndarray:
@@ -357,7 +425,17 @@ def animation_frames(session: Session, editor, face, *, frames: int = 16, pingpo
 
     i = check_face(session, face)
     f = session.faces[i]
-    seq = trajectory(f.estimated, session.target(i), int(frames), pingpong=pingpong)
+    seq = trajectory(f.estimated, session.target(i), check_frames(frames), pingpong=pingpong)
+    x0, y0, x1, y1 = _face_window(session, i)
+    scale = min(1.0, side / max(x1 - x0, y1 - y0))
+    size = (max(2, round((x1 - x0) * scale)) // 2 * 2, max(2, round((y1 - y0) * scale)) // 2 * 2)
+    if session.engine == "warp":
+        from ganimation.geometry_edit import edit_face_geometry
+
+        base = _compose_warp(session, [j for j in _edited_faces(session) if j != i])
+        return np.stack([np.asarray(Image.fromarray(
+            edit_face_geometry(base, f.landmarks, f.estimated, aus).image[y0:y1, x0:x1]).resize(size, Image.LANCZOS))
+            for aus in seq])
     res = editor.edit_crops(np.repeat(f.crop[None], len(seq), axis=0), seq)
     change = getattr(res, "change", None)
     change = np.asarray(change, np.float32) if change is not None else 1.0 - np.clip(res.attention, 0, 1)
@@ -365,9 +443,6 @@ def animation_frames(session: Session, editor, face, *, frames: int = 16, pingpo
     others = {j: crop_result(session, editor, j) for j in session.targets if j != i
               and not np.allclose(session.targets[j], session.faces[j].estimated, atol=1e-4)}
     base = _compose(session, others) if others else session.image
-    x0, y0, x1, y1 = _face_window(session, i)
-    scale = min(1.0, side / max(x1 - x0, y1 - y0))
-    size = (max(2, round((x1 - x0) * scale)) // 2 * 2, max(2, round((y1 - y0) * scale)) // 2 * 2)
     from ganimation.faces.align import paste_back
 
     out = []
@@ -375,6 +450,23 @@ def animation_frames(session: Session, editor, face, *, frames: int = 16, pingpo
         img = paste_back(base, np.asarray(res.images[n], np.uint8), f.crop, f.transform, f.region * change[n])
         out.append(np.asarray(Image.fromarray(img[y0:y1, x0:x1]).resize(size, Image.LANCZOS)))
     return np.stack(out)
+
+
+#: Frame counts an animation may have (each way; the slider offers 6 to 32).
+MIN_FRAMES, MAX_FRAMES = 2, 120
+
+
+def check_frames(frames) -> int:
+    """``frames`` as a whole number in [MIN_FRAMES, MAX_FRAMES]; NaN, infinity, text or a fraction is an error."""
+    import math
+
+    try:
+        value = float(frames)
+    except (TypeError, ValueError):
+        raise GanimationError(f"the frame count must be a number from {MIN_FRAMES} to {MAX_FRAMES}") from None
+    if not math.isfinite(value) or value != int(value) or not MIN_FRAMES <= value <= MAX_FRAMES:
+        raise GanimationError(f"the frame count must be a whole number from {MIN_FRAMES} to {MAX_FRAMES}")
+    return int(value)
 
 
 def _stem(session: Session) -> str:
@@ -406,12 +498,44 @@ def animate(session: Session, editor, face, *, frames: int = 16, fps: float = 12
     """Render the estimated -> target animation of ``face``; returns ``(mp4_path, gif_path)``."""
     from ganimation.animate import write_animation
 
+    frames = check_frames(frames)  # before any work: a NaN from the API is an error, not a crash
     clip = animation_frames(session, editor, face, frames=frames, pingpong=pingpong)
     d = session.output_dir()
     stem = _stem(session)
     gif = write_animation(d / f"{stem}-face{int(face)}.gif", clip, fps=fps)
     mp4 = write_animation(d / f"{stem}-face{int(face)}.mp4", clip, fps=fps)
     return str(mp4), str(gif)
+
+
+def reenact_clip(photo_path, video_path, *, face=0, region: str = "all", workdir: str | None = None,
+                 max_frames: int = REENACT_MAX_FRAMES, max_mb: float = REENACT_MAX_MB) -> tuple[str, str]:
+    """Animate the face of the uploaded photo by the uploaded driving video; returns ``(mp4_path, summary)``.
+
+    The photo is read as in the Edit tab (downscaled to :data:`MAX_SIDE`), at most
+    ``max_frames`` driving frames are used, and the MP4 has the driving video's frame rate.
+    """
+    from ganimation.reenact import Reenactor
+    from ganimation.video import FALLBACK_FPS, FrameWriter, open_frames
+
+    if video_path is None:
+        raise GanimationError("no driving video given; upload a short video of a face (MP4, MOV, WebM or GIF)")
+    v = Path(video_path)
+    if not v.is_file():
+        raise ImageError("the uploaded video is gone; upload it again")
+    size_mb = v.stat().st_size / 1e6
+    if size_mb > max_mb:
+        raise ImageError(f"the video is {size_mb:.1f} MB, more than the {max_mb:g} MB limit; upload a shorter one")
+    image = load_image(photo_path)
+    out_dir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="ganimation-reenact-"))
+    out = out_dir / f"reenact-{time.strftime('%H%M%S')}.mp4"
+    with open_frames(v, max_frames=max_frames) as frames:
+        fps = frames.fps or FALLBACK_FPS
+        r = Reenactor(image, face=int(face), region=region)
+        with FrameWriter(out, fps) as writer:
+            for frame in r.run(frames, fps):
+                writer.write(frame.image)
+    lost = f"; the face was lost in {r.lost} frame(s)" if r.lost else ""
+    return str(out), f"{r.frames} frames at {fps:g} fps, {image.shape[1]}x{image.shape[0]}{lost}."
 
 
 def preset_names() -> list[str]:

@@ -50,22 +50,32 @@ INTRO = """
 Upload a photo (or pick the example), choose a face, then move the **Action Unit** sliders or click an
 expression. The sliders start at the AUs estimated from the face; the edited photo updates when you
 release a slider. *Animate* renders the change from the face's own expression to the target as MP4 and GIF.
+Engine *warp* moves the face's landmarks and warps the photo (shape changes, no colour added); *gan* runs the
+generator on the aligned crop. The *Reenact* tab animates a photo by a driving video.
 """
 
 
 def build_demo(editor, *, detect_fn: Callable | None = None, estimate_fn: Callable | None = None,
-               max_upload_mb: float = logic.DEFAULT_MAX_UPLOAD_MB, examples=logic.EXAMPLES):
+               max_upload_mb: float = logic.DEFAULT_MAX_UPLOAD_MB, examples=logic.EXAMPLES,
+               engine: str | None = None):
     """The ``gr.Blocks`` page editing photos with ``editor`` (shared, read-only).
 
     ``detect_fn`` / ``estimate_fn``: stand-ins for the faces extra (tests).
+    ``engine``: the engine new sessions start with (default: the project's default engine).
     """
+    from ganimation.faces.pipeline import DEFAULT_ENGINE
+
     with warnings.catch_warnings():  # gradio 5 announces its 6.0 renames on every listener
         warnings.filterwarnings("ignore", message=r".*Gradio 6\.0.*", category=DeprecationWarning)
         return _build(editor, detect_fn=detect_fn, estimate_fn=estimate_fn, max_upload_mb=max_upload_mb,
-                      examples=examples)
+                      examples=examples, engine=logic.check_engine(engine or DEFAULT_ENGINE))
 
 
-def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples):
+#: outputs of every view update: whole photo, face before, face after, crop, attention, colour
+N_VIEWS = 6
+
+
+def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples, engine):
     size = int(editor.image_size)
     n_sliders = len(AU_CODES)
 
@@ -82,24 +92,24 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples):
         return f"⚠ {msg}"
 
     def views(session, face, rendered):
-        return [rendered.image,
+        return [rendered.image, rendered.before, rendered.after,
                 logic.upscale_view(rendered.crop), logic.upscale_view(rendered.attention),
                 logic.upscale_view(rendered.color)]
 
-    no_views = [gr.update()] * 4
+    no_views = [gr.update()] * N_VIEWS
 
     def downloads(session, image, face, extra=()):
         return list(extra) + logic.save_photo(session, image, face)
 
     # -- handlers (each returns values for its outputs; errors go to the status box) -------
-    def on_upload(path, session):
-        skip = [gr.update()] * (2 + 4 + n_sliders + 1)
+    def on_upload(path, session, engine_value):
+        skip = [gr.update()] * (2 + N_VIEWS + n_sliders + 1)
         if not path:
             return [session, *skip, gr.update()]
         try:
             image = logic.load_image(path, max_mb=max_upload_mb)
             session = logic.analyze(image, size, session=session, name=Path(str(path)).name,
-                                    detect_fn=detect_fn, estimate_fn=estimate_fn)
+                                    detect_fn=detect_fn, estimate_fn=estimate_fn, engine=engine_value)
             session.selected = 0
             rendered = logic.render(session, editor, 0)
             n = len(session.faces)
@@ -125,7 +135,7 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples):
                 raise GanimationError("upload a photo first")
             return select(session, face)
         except Exception as exc:  # noqa: BLE001
-            return [session] + [gr.update()] * (2 + 4 + n_sliders + 1) + [fail(exc)]
+            return [session] + [gr.update()] * (2 + N_VIEWS + n_sliders + 1) + [fail(exc)]
 
     def on_click(session, evt: gr.SelectData):
         try:
@@ -134,10 +144,10 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples):
             x, y = evt.index
             face = logic.face_at(session, x, y)
             if face is None:
-                return [session] + [gr.update()] * (2 + 4 + n_sliders + 1) + ["Click inside a face box to select it."]
+                return [session] + [gr.update()] * (2 + N_VIEWS + n_sliders + 1) + ["Click inside a face box to select it."]
             return select(session, face)
         except Exception as exc:  # noqa: BLE001
-            return [session] + [gr.update()] * (2 + 4 + n_sliders + 1) + [fail(exc)]
+            return [session] + [gr.update()] * (2 + N_VIEWS + n_sliders + 1) + [fail(exc)]
 
     def on_edit(session, *values):
         try:
@@ -174,6 +184,25 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples):
     def reset_fn(session, face):
         return logic.reset(session, face), f"Face {int(face)} reset to its estimated AUs."
 
+    def on_engine(session, value):
+        try:
+            if session is None:
+                return [session, *no_views, gr.update(), f"Engine {value}: upload a photo to start."]
+            logic.set_engine(session, value)
+            face = session.selected
+            rendered = logic.render(session, editor, face)
+            return [session, *views(session, face, rendered), downloads(session, rendered.image, face),
+                    f"Engine {value}."]
+        except Exception as exc:  # noqa: BLE001
+            return [session, *no_views, gr.update(), fail(exc)]
+
+    def on_reenact(photo, video, face, region):
+        try:
+            mp4, summary = logic.reenact_clip(photo, video, face=int(face or 0), region=region)
+            return [mp4, f"Reenacted: {summary}"]
+        except Exception as exc:  # noqa: BLE001
+            return [gr.update(), fail(exc)]
+
     def on_animate(session, frames):
         try:
             if session is None:
@@ -191,80 +220,111 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples):
                    delete_cache=(3600, 7200)) as demo:
         session = gr.State(None)
         gr.Markdown(INTRO, elem_id="intro")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=1, min_width=320):
-                upload = gr.File(label=f"Photo (JPEG or PNG, up to {max_upload_mb:g} MB)", file_types=["image"],
-                                 type="filepath", height=110, elem_id="upload")
-                if examples:
-                    gr.Examples([[str(p)] for p in examples], inputs=[upload], label="Example photo",
-                                examples_per_page=4)
-                faces_img = gr.Image(label="Faces found (click a box to select it)", interactive=False,
-                                     type="numpy", height=380, elem_id="faces", show_download_button=False)
-                face_sel = gr.Radio(label="Face", choices=[], value=None, elem_id="face-select")
-                status = gr.Textbox(label="Status", interactive=False, lines=2, max_lines=4, elem_id="status",
-                                    value="Upload a photo or click the example to start.")
-            with gr.Column(scale=1, min_width=320):
-                output = gr.Image(label="Edited photo", interactive=False, type="numpy", format="png",
-                                  height=460, elem_id="output")
-                with gr.Accordion("Selected face: edited crop, attention and colour masks", open=False):
-                    gr.Markdown("Attention: white keeps the input pixel, black takes the generated colour.")
-                    with gr.Row():
-                        crop_view = gr.Image(label="Edited crop", interactive=False, height=200,
-                                             show_download_button=False, elem_id="crop-view")
-                        att_view = gr.Image(label="Attention mask", interactive=False, height=200,
-                                            show_download_button=False, elem_id="attention-view")
-                        col_view = gr.Image(label="Colour mask", interactive=False, height=200,
-                                            show_download_button=False, elem_id="color-view")
-                files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="downloads")
-
-        with gr.Group():
-            with gr.Row(equal_height=True, elem_id="presets"):
-                with gr.Column(scale=1, min_width=220):
-                    intensity = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="Expression intensity",
-                                          info="0 = the face's own AUs, 1 = the full expression",
-                                          elem_id="intensity", show_reset_button=False)
-                with gr.Column(scale=3):
-                    gr.Markdown("**Expressions** (from the face's own AUs toward a prototype)",
-                                elem_classes=["region-title"])
-                    preset_buttons = {}
-                    with gr.Row(elem_classes=["preset-row"]):
-                        for name in PRESETS:
-                            preset_buttons[name] = gr.Button(name.capitalize(), size="sm", min_width=70,
-                                                             elem_id=f"preset-{name}")
-                        reset_btn = gr.Button("↺ Reset", size="sm", variant="stop", min_width=70,
-                                              elem_id="reset")
-        sliders: dict[str, object] = {}
-        # balanced columns, regions kept whole except the long mouth group
-        reg = dict(AU_REGIONS)
-        mouth = reg.pop("mouth")
-        order = list(reg.items())
-        columns = [order[0::2], order[1::2], [("mouth", mouth[:4])], [("mouth (cont.)", mouth[4:])]]
-        with gr.Row(equal_height=False, elem_id="sliders"):
-            for col in columns:
-                with gr.Column(min_width=230):
-                    for region, codes in col:
-                        gr.Markdown(f"#### {region.capitalize()}", elem_classes=["region-title"])
-                        with gr.Group():
-                            for code in codes:
-                                sliders[code] = gr.Slider(
-                                    0.0, 1.0, value=0.0, step=0.01, label=f"{code} · {AU_NAMES[code]}",
-                                    elem_id=f"slider-{code}", show_reset_button=False)
-        with gr.Accordion("Animation: from the face's own expression to the target, MP4 and GIF", open=True):
+        with gr.Tab("Edit", id="edit-tab"):
             with gr.Row(equal_height=False):
-                with gr.Column(scale=1, min_width=220):
-                    frames = gr.Slider(6, 32, value=16, step=1, label="Frames (each way)", elem_id="frames",
-                                       show_reset_button=False)
-                    animate_btn = gr.Button("▶ Animate", variant="primary", elem_id="animate")
-                with gr.Column(scale=2, min_width=260):
-                    video = gr.Video(label="MP4", interactive=False, height=260, elem_id="video", autoplay=True,
-                                     loop=True)
-                with gr.Column(scale=2, min_width=260):
-                    gif = gr.Image(label="GIF", interactive=False, type="filepath", height=260, elem_id="gif")
+                with gr.Column(scale=1, min_width=320):
+                    upload = gr.File(label=f"Photo (JPEG or PNG, up to {max_upload_mb:g} MB)", file_types=["image"],
+                                     type="filepath", height=110, elem_id="upload")
+                    if examples:
+                        gr.Examples([[str(p)] for p in examples], inputs=[upload], label="Example photo",
+                                    examples_per_page=4)
+                    faces_img = gr.Image(label="Faces found (click a box to select it)", interactive=False,
+                                         type="numpy", height=380, elem_id="faces", show_download_button=False)
+                    face_sel = gr.Radio(label="Face", choices=[], value=None, elem_id="face-select")
+                    engine_sel = gr.Radio(label="Engine", choices=list(logic.APP_ENGINES), value=engine,
+                                          elem_id="engine",
+                                          info="warp: landmark motion + warp (shape); gan: the generator (colour)")
+                    status = gr.Textbox(label="Status", interactive=False, lines=2, max_lines=4, elem_id="status",
+                                        value="Upload a photo or click the example to start.")
+                with gr.Column(scale=1, min_width=320):
+                    output = gr.Image(label="Edited photo", interactive=False, type="numpy", format="png",
+                                      height=360, elem_id="output")
+                    with gr.Row():
+                        before_view = gr.Image(label="Selected face: before", interactive=False, height=300,
+                                               show_download_button=False, elem_id="before-view")
+                        after_view = gr.Image(label="Selected face: after", interactive=False, height=300,
+                                              show_download_button=False, elem_id="after-view")
+                    with gr.Accordion("Selected face: edited crop, attention and colour masks", open=False):
+                        gr.Markdown("Attention: white keeps the input pixel, black takes the generated colour.")
+                        with gr.Row():
+                            crop_view = gr.Image(label="Edited crop", interactive=False, height=200,
+                                                 show_download_button=False, elem_id="crop-view")
+                            att_view = gr.Image(label="Attention mask", interactive=False, height=200,
+                                                show_download_button=False, elem_id="attention-view")
+                            col_view = gr.Image(label="Colour mask", interactive=False, height=200,
+                                                show_download_button=False, elem_id="color-view")
+                    files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="downloads")
+
+            with gr.Group():
+                with gr.Row(equal_height=True, elem_id="presets"):
+                    with gr.Column(scale=1, min_width=220):
+                        intensity = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="Expression intensity",
+                                              info="0 = the face's own AUs, 1 = the full expression",
+                                              elem_id="intensity", show_reset_button=False)
+                    with gr.Column(scale=3):
+                        gr.Markdown("**Expressions** (from the face's own AUs toward a prototype)",
+                                    elem_classes=["region-title"])
+                        preset_buttons = {}
+                        with gr.Row(elem_classes=["preset-row"]):
+                            for name in PRESETS:
+                                preset_buttons[name] = gr.Button(name.capitalize(), size="sm", min_width=70,
+                                                                 elem_id=f"preset-{name}")
+                            reset_btn = gr.Button("↺ Reset", size="sm", variant="stop", min_width=70,
+                                                  elem_id="reset")
+            sliders: dict[str, object] = {}
+            # balanced columns, regions kept whole except the long mouth group
+            reg = dict(AU_REGIONS)
+            mouth = reg.pop("mouth")
+            order = list(reg.items())
+            columns = [order[0::2], order[1::2], [("mouth", mouth[:4])], [("mouth (cont.)", mouth[4:])]]
+            with gr.Row(equal_height=False, elem_id="sliders"):
+                for col in columns:
+                    with gr.Column(min_width=230):
+                        for region, codes in col:
+                            gr.Markdown(f"#### {region.capitalize()}", elem_classes=["region-title"])
+                            with gr.Group():
+                                for code in codes:
+                                    sliders[code] = gr.Slider(
+                                        0.0, 1.0, value=0.0, step=0.01, label=f"{code} · {AU_NAMES[code]}",
+                                        elem_id=f"slider-{code}", show_reset_button=False)
+            with gr.Accordion("Animation: from the face's own expression to the target, MP4 and GIF", open=True):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=1, min_width=220):
+                        frames = gr.Slider(6, 32, value=16, step=1, label="Frames (each way)", elem_id="frames",
+                                           show_reset_button=False)
+                        animate_btn = gr.Button("▶ Animate", variant="primary", elem_id="animate")
+                    with gr.Column(scale=2, min_width=260):
+                        video = gr.Video(label="MP4", interactive=False, height=260, elem_id="video", autoplay=True,
+                                         loop=True)
+                    with gr.Column(scale=2, min_width=260):
+                        gif = gr.Image(label="GIF", interactive=False, type="filepath", height=260, elem_id="gif")
+        with gr.Tab("Reenact", id="reenact-tab"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=1, min_width=320):
+                    re_photo = gr.File(label="Photo with the face to animate", file_types=["image"],
+                                       type="filepath", height=110, elem_id="reenact-photo")
+                    re_video = gr.File(label=f"Driving video (MP4, MOV, WebM or GIF; the first "
+                                             f"{logic.REENACT_MAX_FRAMES} frames are used)",
+                                       file_types=["video", ".gif"], type="filepath", height=110,
+                                       elem_id="reenact-video")
+                    with gr.Row():
+                        re_face = gr.Number(label="Face (0 = largest)", value=0, precision=0, minimum=0,
+                                            elem_id="reenact-face")
+                        re_region = gr.Radio(label="Moving region", choices=["all", "mouth", "eyes", "brows"],
+                                             value="all", elem_id="reenact-region")
+                    re_btn = gr.Button("▶ Reenact", variant="primary", elem_id="reenact")
+                    re_status = gr.Textbox(label="Status", interactive=False, lines=2, elem_id="reenact-status",
+                                           value="Upload a photo and a short video of a talking face.")
+                with gr.Column(scale=2, min_width=320):
+                    re_out = gr.Video(label="Reenacted (MP4)", interactive=False, height=480,
+                                      elem_id="reenact-out", autoplay=True, loop=True)
+            re_btn.click(on_reenact, [re_photo, re_video, re_face, re_region], [re_out, re_status],
+                         api_name="reenact")
         slider_list = [sliders[c] for c in AU_CODES]
-        view_outs = [output, crop_view, att_view, col_view]
+        view_outs = [output, before_view, after_view, crop_view, att_view, col_view]
 
         # -- wiring --------------------------------------------------------------------
-        upload.change(on_upload, [upload, session],
+        upload.change(on_upload, [upload, session, engine_sel],
                       [session, faces_img, face_sel, *view_outs, *slider_list, files, status],
                       api_name="analyze", trigger_mode="always_last")
         face_sel.input(on_face, [face_sel, session],
@@ -281,12 +341,13 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples):
 
         def on_intensity(session_, value):
             if session_ is None or session_.preset is None:
-                return [session_] + [gr.update()] * (n_sliders + 4 + 1) + ["Pick an expression first."]
+                return [session_] + [gr.update()] * (n_sliders + N_VIEWS + 1) + ["Pick an expression first."]
             return preset_handler(session_.preset)(session_, value)
 
         intensity.release(on_intensity, [session, intensity], slider_outs,
                           api_name=False, trigger_mode="always_last")
         reset_btn.click(with_sliders(reset_fn), [session], slider_outs, api_name="reset")
+        engine_sel.input(on_engine, [session, engine_sel], [session, *view_outs, files, status], api_name="engine")
         animate_btn.click(on_animate, [session, frames], [video, gif, files, status],
                           api_name="animate")
     return demo

@@ -8,27 +8,27 @@ from __future__ import annotations
 
 import os
 
-from ganimation.cli import common
+from ganimation.cli import common, types
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("app", help="web demo: edit expressions with AU sliders in the browser",
                        description=__doc__)
     common.add_weights(p)
+    p.add_argument("--engine", choices=("warp", "gan"), default=None,
+                   help="engine the page starts with (warp by default; gan when --weights is given); "
+                        "switchable in the page")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 serves the network)")
-    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
-    p.add_argument("--max-upload-mb", type=float, default=20.0, help="largest upload in MB (default 20)")
+    p.add_argument("--port", type=types.port, default=7860, help="port (default 7860)")
+    p.add_argument("--max-upload-mb", type=types.float_range(0.0, 10_000.0, lo_open=True, name="mb"), default=20.0, help="largest upload in MB (default 20)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from ganimation.errors import GanimationError, MissingDependencyError
 
-    if not 0 < args.port < 65536:
-        raise GanimationError(f"--port {args.port} is not a valid port (1-65535)")
-    if not args.max_upload_mb > 0:
-        raise GanimationError(f"--max-upload-mb must be positive, got {args.max_upload_mb}")
+    check_host(args.host)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     try:
         import gradio  # noqa: F401
@@ -42,7 +42,8 @@ def run(args) -> int:
     from ganimation.app import ui
 
     editor = common.load_editor(args)
-    demo = ui.build_demo(editor, max_upload_mb=args.max_upload_mb)
+    demo = ui.build_demo(editor, max_upload_mb=args.max_upload_mb,
+                         engine=args.engine or ("gan" if args.weights else None))
     print(f"serving the web demo on http://{args.host}:{args.port} (Ctrl+C stops it)")
     import logging
 
@@ -52,3 +53,26 @@ def run(args) -> int:
     except OSError as exc:
         raise GanimationError(f"cannot serve on {args.host}:{args.port} ({exc}); choose another --port") from None
     return 0
+
+
+def check_host(host: str) -> None:
+    """Raise a one-line error naming ``--host`` when it is not an address this machine can serve on."""
+    import errno
+    import socket
+
+    from ganimation.errors import GanimationError, one_line
+
+    shown = one_line(host, 80)
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, ValueError) as exc:
+        raise GanimationError(f"--host {shown}: not a valid address or host name ({one_line(exc, 60)}); "
+                              "use e.g. 127.0.0.1 or 0.0.0.0") from None
+    family, _, _, _, addr = infos[0]
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.bind((addr[0], 0, *addr[2:]))  # any free port: only the address is tested
+    except OSError as exc:
+        if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+            raise GanimationError(f"--host {shown}: not an address of this machine ({exc.strerror}); "
+                                  "use 127.0.0.1, 0.0.0.0 or one of this machine's addresses") from None
