@@ -103,15 +103,12 @@ def backward_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, size: 
     pts = np.round((dst[tri[active]] - [x0, y0]) * 16).astype(np.int32)  # 4 fractional bits
     for k, poly in zip(active, pts):
         cv2.fillConvexPoly(ids, poly, int(k), lineType=cv2.LINE_8, shift=4)
-    aff = triangle_affines(src, dst, tri).astype(np.float32)
+    aff = triangle_affines(src, dst, tri).astype(np.float32).reshape(-1, 6)
+    # one coefficient row per pixel (id -1 -> the identity row appended last), then two planes
+    coef = np.take(np.concatenate([aff, np.array([[1, 0, 0, 1, 0, 0]], np.float32)]), ids, axis=0, mode="wrap")
     gy, gx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-    inside = ids >= 0
-    a = aff[ids[inside]]                                   # (N, 3, 2)
-    px, py = gx[inside], gy[inside]
-    sx = px * a[:, 0, 0] + py * a[:, 1, 0] + a[:, 2, 0]
-    sy = px * a[:, 0, 1] + py * a[:, 1, 1] + a[:, 2, 1]
-    mx, my = gx.copy(), gy.copy()
-    mx[inside], my[inside] = sx, sy
+    mx = gx * coef[..., 0] + gy * coef[..., 2] + coef[..., 4]
+    my = gx * coef[..., 1] + gy * coef[..., 3] + coef[..., 5]
     moved = (np.abs(mx - gx) > 1e-3) | (np.abs(my - gy) > 1e-3)
     return DenseWarp(roi=roi, map=np.stack([mx, my], -1), moved=moved)
 
@@ -126,20 +123,18 @@ def apply_map(image: np.ndarray, warp: DenseWarp) -> np.ndarray:
     h, w = image.shape[:2]
     mx, my = warp.map[..., 0], warp.map[..., 1]
     # sample from a window around the sources only (remap's 16-bit coordinate limit; speed)
-    sx0 = int(max(0, np.floor(mx[warp.moved].min()) - 2))
-    sy0 = int(max(0, np.floor(my[warp.moved].min()) - 2))
-    sx1 = int(min(w, np.ceil(mx[warp.moved].max()) + 3))
-    sy1 = int(min(h, np.ceil(my[warp.moved].max()) + 3))
+    sx0, sy0 = int(max(0, np.floor(mx.min()) - 2)), int(max(0, np.floor(my.min()) - 2))
+    sx1, sy1 = int(min(w, np.ceil(mx.max()) + 3)), int(min(h, np.ceil(my.max()) + 3))
     if sx1 - sx0 >= _REMAP_LIMIT or sy1 - sy0 >= _REMAP_LIMIT:
         from ganimation.errors import ImageError
 
         raise ImageError(f"the warped region is {sx1 - sx0}x{sy1 - sy0} px; "
                          f"the warp handles faces up to {_REMAP_LIMIT} px across: downscale the photo")
     window = np.ascontiguousarray(image[sy0:sy1, sx0:sx1])
-    res = cv2.remap(window, (mx - sx0).astype(np.float32), (my - sy0).astype(np.float32),
+    res = cv2.remap(window, mx - np.float32(sx0), my - np.float32(sy0),
                     interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     if res.ndim == 2 and image.ndim == 3:
         res = res[..., None]
     region = out[y0:y1, x0:x1]
-    region[warp.moved] = res[warp.moved]
+    np.copyto(region, res, where=warp.moved[..., None] if region.ndim == 3 else warp.moved)
     return out

@@ -18,7 +18,12 @@ from ganimation.motion.regions import INNER_LIPS, inner_mouth_gap
 
 #: RGB of the shaded cavity, and the share of the warped texture kept under it
 CAVITY_RGB = np.array([46.0, 22.0, 24.0], np.float32)
+#: the lower part of the cavity (tongue) and the upper teeth, before the photo's brightness is applied
+TONGUE_RGB = np.array([112.0, 48.0, 52.0], np.float32)
+TEETH_RGB = np.array([226.0, 216.0, 200.0], np.float32)
 TEXTURE_KEPT = 0.15
+#: new opening (IOD) from which upper teeth show
+TEETH_FROM = 0.05
 #: opening beyond the source's (in IOD) at which the shading is complete
 FULL_AT = 0.12
 
@@ -27,8 +32,9 @@ FULL_AT = 0.12
 LIP_PAIRS = ((191, 95), (80, 88), (81, 178), (82, 87), (13, 14), (312, 317), (311, 402), (310, 318), (415, 324))
 
 
-def cavity_polygon(source: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """``(K, 2)`` polygon of the newly opened mouth: the target opening less the source's, per lip pair."""
+def _cavity_chains(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Upper and lower boundary chains ``(11, 2)`` of the new opening (corner to corner) and the share of
+    the centre gap the source already showed."""
     src = np.asarray(source, np.float64)[:, :2]
     dst = np.asarray(target, np.float64)[:, :2]
     upper, lower = [], []
@@ -39,8 +45,48 @@ def cavity_polygon(source: np.ndarray, target: np.ndarray) -> np.ndarray:
         keep = min(gap_s, n) / max(n, 1e-9)          # share of the target gap the source already shows
         upper.append(dst[u] + 0.5 * keep * gap_t)
         lower.append(dst[l] - 0.5 * keep * gap_t)
+        if (u, l) == (13, 14):
+            centre_keep = keep
     corners = dst[[INNER_LIPS[0], INNER_LIPS[10]]]
-    return np.concatenate([corners[:1], upper, corners[1:], lower[::-1]])
+    return (np.concatenate([corners[:1], upper, corners[1:]]), np.concatenate([corners[:1], lower, corners[1:]]),
+            float(centre_keep))
+
+
+def cavity_polygon(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """``(K, 2)`` polygon of the newly opened mouth: the target opening less the source's, per lip pair."""
+    upper, lower, _ = _cavity_chains(source, target)
+    return np.concatenate([upper, lower[-2:0:-1]])
+
+
+def _interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.ndarray, lower: np.ndarray,
+              iod: float, teeth: float, brightness: float) -> np.ndarray:
+    """``(h, w, 3)`` float32 colours of a mouth interior: upper teeth under the upper lip (weight ``teeth``),
+    a dark cavity, the tongue's red toward the lower lip; positions measured along the mouth's axis."""
+    h, w = shape
+    a, b = upper[0], upper[-1]
+    axis = (b - a) / max(float(np.linalg.norm(b - a)), 1e-6)
+    normal = np.array([-axis[1], axis[0]])
+    if normal[1] < 0:
+        normal = -normal                                   # points from the upper to the lower lip
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float64)
+    px, py = gx + origin[0] - a[0], gy + origin[1] - a[1]
+    u, v = px * axis[0] + py * axis[1], px * normal[0] + py * normal[1]
+    uu = (upper - a) @ axis
+    ul = (lower - a) @ axis
+    vu = np.interp(u, uu, (upper - a) @ normal)
+    vl = np.interp(u, ul, (lower - a) @ normal)
+    gap = np.maximum(vl - vu, 1e-6)
+    t = np.clip((v - vu) / gap, 0.0, 1.0)                # 0 at the upper boundary, 1 at the lower
+    s = np.clip(u / max(uu[-1], 1e-6), 0.0, 1.0)         # 0..1 corner to corner
+    centre = 1.0 - np.abs(2.0 * s - 1.0) ** 3             # teeth show between the corners
+    teeth_height = np.clip(0.35 * gap, 0.0, 0.22 * iod)
+    show = np.clip((gap / iod - TEETH_FROM) / TEETH_FROM, 0.0, 1.0) * centre * teeth
+    tw = show * np.clip(1.0 - (t * gap - teeth_height) / max(0.04 * iod, 1.0), 0.0, 1.0)
+    tongue = np.clip((t - 0.6) / 0.4, 0.0, 1.0) ** 1.5
+    dark = CAVITY_RGB + tongue[..., None] * (TONGUE_RGB - CAVITY_RGB)
+    teeth_shade = (0.85 + 0.15 * centre)[..., None] * TEETH_RGB
+    col = dark + tw[..., None] * (teeth_shade - dark)
+    return (col * brightness).astype(np.float32)
 
 
 def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: float) -> np.ndarray:
@@ -56,7 +102,8 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     if strength <= 0.0:
         return image
     cv2 = models.require("cv2", "mouth shading")
-    poly = cavity_polygon(source, target)
+    upper, lower, kept = _cavity_chains(source, target)
+    poly = np.concatenate([upper, lower[-2:0:-1]])
     h, w = image.shape[:2]
     x0, y0 = np.floor(poly.min(0)).astype(int) - 4
     x1, y1 = np.ceil(poly.max(0)).astype(int) + 5
@@ -68,9 +115,13 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     sigma = max(0.6, 0.03 * iod)
     mask = cv2.GaussianBlur(mask, (0, 0), sigmaX=sigma) * strength
     region = image[y0:y1, x0:x1].astype(np.float32)
+    # the photo's light level, from the lips and skin around the mouth (clamped)
+    brightness = float(np.clip(region.mean() / 150.0, 0.45, 1.1))
+    interior = _interior(mask.shape, (x0, y0), upper, lower, iod, teeth=1.0 - kept, brightness=brightness)
+    interior = cv2.GaussianBlur(interior, (0, 0), sigmaX=max(0.5, 0.015 * iod))
     # keep only the coarse shading of the warped texture: the stretched lip line would show as streaks
     coarse = cv2.GaussianBlur(region, (0, 0), sigmaX=max(1.0, 0.08 * iod))
-    shaded = CAVITY_RGB * (1 - TEXTURE_KEPT) + coarse * TEXTURE_KEPT
+    shaded = interior * (1 - TEXTURE_KEPT) + coarse * TEXTURE_KEPT
     blended = region * (1 - mask[..., None]) + shaded * mask[..., None]
     out = image.copy()
     keep = mask <= 0
