@@ -123,3 +123,20 @@ def test_source_without_a_face_and_bad_options(clip, tmp_path, capsys):
     assert main(["reenact", str(root / "source.png"), str(corrupt), "-o", str(out)]) == 2
     assert capsys.readouterr().err.count("\n") == 1
     assert not out.exists()
+
+
+def test_tracker_finds_a_small_face_in_a_large_frame_and_follows_it():
+    """A 96-px face in a 1000x700 frame: found (proposals fallback), then tracked in a window as it moves."""
+    from ganimation.motion.tracking import LandmarkTracker
+
+    face = np.asarray(Image.fromarray(synth(sample_identity(np.random.default_rng(4)))).resize((110, 110)))
+    tracker = LandmarkTracker(25.0)
+    for k in range(4):
+        frame = np.full((700, 1000, 3), 120, np.uint8)
+        x, y = 600 + 20 * k, 400 - 10 * k
+        frame[y:y + 110, x:x + 110] = face
+        t = tracker.update(frame)
+        assert t is not None and t.found
+        cx, cy = t.raw[:, :2].mean(0)
+        assert x < cx < x + 110 and y < cy < y + 110
+    assert tracker.lost == 0
