@@ -125,3 +125,19 @@ def test_best_reference_picks_the_matching_expression():
     assert best_reference(open_mouth(0.24), frames) == 2
     assert best_reference(open_mouth(0.0), frames) == 0
     assert expression_features(open_mouth(0.3))[0] > expression_features(open_mouth(0.0))[0]
+
+
+def test_uncross_meets_lips_and_lids_instead_of_crossing():
+    from ganimation.motion.regions import LID_PAIRS, LIP_PAIRS, uncross
+
+    p = mean_shape().copy()
+    m = np.zeros_like(p)
+    m[14, 1] = -0.2                        # lower lip pushed far above the upper lip
+    m[145, 1] = -0.3                       # lower lid above the upper lid
+    out = uncross(p, m)
+    for u, l in LIP_PAIRS + LID_PAIRS:
+        assert p[l, 1] + out[l, 1] >= p[u, 1] + out[u, 1] - 1e-9
+    assert out[14, 1] == pytest.approx((p[13, 1] + p[14, 1] - 0.2) / 2 - p[14, 1])
+    ok = np.zeros_like(p)
+    ok[14, 1] = 0.1                        # opening is untouched
+    assert np.array_equal(uncross(p, ok), ok)

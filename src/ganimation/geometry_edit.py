@@ -42,8 +42,11 @@ class GeometryEdit:
 def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *, pose: FacePose | None = None,
                  mouth: bool = True) -> GeometryEdit:
     """Warp the face with ``landmarks`` ``(478, 3)`` pixels in ``image`` by a frame-coordinate ``motion`` ``(478, 3)``."""
+    from ganimation.motion.regions import uncross
+
     lm = np.asarray(landmarks, np.float64)
     pose = pose or fit_pose(lm)
+    motion = uncross(pose.to_frame(lm), motion)
     target = lm[:, :2] + pose.motion_to_image(motion)
     fw = warp_face(image, lm, target, pose=pose)
     out = shade_mouth(fw.image, fw.source, fw.target, fw.iod) if mouth else fw.image

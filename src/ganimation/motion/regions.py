@@ -25,6 +25,12 @@ CHIN = (152, 148, 176, 149, 150, 136, 377, 400, 378, 379, 365, 18, 200, 199, 175
 FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
              152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
 
+#: (upper, lower) inner-lip landmark pairs, image left to right
+LIP_PAIRS = ((191, 95), (80, 88), (81, 178), (82, 87), (13, 14), (312, 317), (311, 402), (310, 318), (415, 324))
+#: (upper, lower) eyelid landmark pairs of both eyes
+LID_PAIRS = ((161, 163), (160, 144), (159, 145), (158, 153), (157, 154),
+             (388, 390), (387, 373), (386, 374), (385, 380), (384, 381))
+
 #: ``--region`` choices and their core landmarks (``all`` moves every landmark)
 REGIONS: dict[str, tuple[int, ...]] = {
     "mouth": LIPS + CHIN,
@@ -56,3 +62,20 @@ def inner_mouth_gap(frame_points: np.ndarray) -> float:
     """Inner-lip opening (landmarks 13 to 14) of ``(478, 2|3)`` points, in their units."""
     p = np.asarray(frame_points)
     return float(np.linalg.norm(p[14, :2] - p[13, :2]))
+
+
+def uncross(frame_points: np.ndarray, motion: np.ndarray) -> np.ndarray:
+    """``motion`` ``(478, 3)`` corrected so no lower lip or lower lid point ends above its upper partner.
+
+    ``frame_points``: ``(478, 3)`` frame coordinates (y down) before the motion. Where a pair
+    would cross (a mouth or an eye closed past closed), both points meet at their mean height;
+    crossed pairs fold the warp's triangles over (dark specks at the mouth corners).
+    """
+    p = np.asarray(frame_points, np.float64)
+    m = np.array(motion, np.float64, copy=True)
+    for u, l in LIP_PAIRS + LID_PAIRS:
+        yu, yl = p[u, 1] + m[u, 1], p[l, 1] + m[l, 1]
+        if yl < yu:
+            mid = (yu + yl) / 2
+            m[u, 1], m[l, 1] = mid - p[u, 1], mid - p[l, 1]
+    return m

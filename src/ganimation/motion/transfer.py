@@ -107,7 +107,8 @@ class MotionTransfer:
         """``(478, 3)`` source-frame motion for driving landmarks ``(478, 3)`` pixels, and the driving pose."""
         dp = fit_pose(driving_landmarks)
         delta = dp.to_frame(driving_landmarks) - self.reference_frame
-        return delta * (self.weights * confidence(reliability))[:, None], dp
+        delta = delta * (self.weights * confidence(reliability))[:, None]
+        return regions.uncross(self.source_frame, delta), dp
 
     def target_pose(self, driving_pose: FacePose) -> FacePose:
         """The source pose, or with ``pose=True`` the source pose moved as the driving head moved."""

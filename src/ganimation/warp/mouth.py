@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganimation.motion.regions import INNER_LIPS, inner_mouth_gap
+from ganimation.motion.regions import INNER_LIPS, LIP_PAIRS, inner_mouth_gap
 
 #: RGB of the shaded cavity, and the share of the warped texture kept under it
 CAVITY_RGB = np.array([46.0, 22.0, 24.0], np.float32)
@@ -28,8 +28,6 @@ TEETH_FROM = 0.05
 FULL_AT = 0.12
 
 
-#: (upper, lower) inner-lip landmark pairs, image left to right
-LIP_PAIRS = ((191, 95), (80, 88), (81, 178), (82, 87), (13, 14), (312, 317), (311, 402), (310, 318), (415, 324))
 
 
 def _cavity_chains(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
