@@ -37,6 +37,10 @@ class VideoError(GanimationError):
     """A video, GIF or frame folder that cannot be read or written (corrupt, too long, bad path)."""
 
 
+class OutputPathError(GanimationError):
+    """An output file or folder that cannot be written where asked (a file in the way, read-only, /proc ...)."""
+
+
 class DeviceError(ConfigError):
     """A ``--device`` (or ``train.device``) this machine does not have."""
 

@@ -25,6 +25,7 @@ import dataclasses
 import json
 import logging
 import os
+import secrets
 import warnings
 from pathlib import Path
 from typing import Any
@@ -116,9 +117,12 @@ def export_onnx(weights_path_or_editor, out_path: str | os.PathLike, opset: int 
     example = (torch.rand(check_batch, 3, s, s, generator=gen) * 2 - 1, torch.rand(check_batch, k, generator=gen))
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    # written to a hidden temporary file beside the target and renamed when complete:
+    # a failed or interrupted export leaves neither a partial model nor the temporary file
+    tmp = out_path.with_name(f".{out_path.name[:200]}.{secrets.token_hex(4)}.tmp.onnx")
     try:
-        _export(wrapper, example, out_path, opset, dynamic_batch, dynamo)
-        model = onnx.load(str(out_path))
+        _export(wrapper, example, tmp, opset, dynamic_batch, dynamo)
+        model = onnx.load(str(tmp))
         props = {
             "format": "ganimation-onnx",
             "ganimation.model": json.dumps(dataclasses.asdict(cfg)),
@@ -135,9 +139,14 @@ def export_onnx(weights_path_or_editor, out_path: str | os.PathLike, opset: int 
             entry.key, entry.value = key, value
         model.producer_name = "ganimation"
         onnx.checker.check_model(model)
-        onnx.save(model, str(out_path))
+        onnx.save(model, str(tmp))
+        os.replace(tmp, out_path)
     finally:
         net.to(device).train(was_training)
+        try:
+            tmp.unlink()
+        except FileNotFoundError:
+            pass
     if not check:
         return None
     diff = check_onnx(out_path, wrapper, example)

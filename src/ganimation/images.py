@@ -8,6 +8,7 @@ images smaller than :data:`MIN_SIDE`, truncated and non-image files.
 from __future__ import annotations
 
 import os
+import secrets
 import warnings
 from pathlib import Path
 
@@ -17,9 +18,14 @@ from ganimation.errors import ImageError
 
 MAX_PIXELS = 80_000_000  # ~ 9000 x 9000
 MIN_SIDE = 8
+#: Longest side read. OpenCV's warpAffine and remap abort the process (SIGABRT, no
+#: message) on images with a side of 32,767 px or more, so every image is checked here,
+#: where all of them are read, before any library sees its pixels.
+MAX_SIDE = 32_000
 
 
-def open_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, min_side: int = MIN_SIDE):
+def open_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, min_side: int = MIN_SIDE,
+               max_side: int = MAX_SIDE):
     """Open ``path`` as a PIL image in RGB, upright (EXIF applied).
 
     Returns ``(image, info)`` where ``info`` holds the original ``mode``,
@@ -29,7 +35,13 @@ def open_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, min_sid
 
     path = Path(path)
     if not path.is_file():
-        raise ImageError(f"{path}: no such file")
+        try:
+            there = path.exists() or path.is_symlink()
+        except OSError:  # a name too long, a symlink loop ...
+            there = False
+        if there and not path.is_symlink():
+            raise ImageError(f"{path}: not a regular file (a folder, pipe or device); give an image file")
+        raise ImageError(f"{path}: no such file" + (" (a broken or looping link)" if path.is_symlink() else ""))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -39,6 +51,11 @@ def open_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, min_sid
                 raise ImageError(
                     f"{path}: {w}x{h} is too large ({w * h / 1e6:.0f} MP > {max_pixels / 1e6:.0f} MP); "
                     "downscale it first"
+                )
+            if max(w, h) > max_side:
+                raise ImageError(
+                    f"{path}: {w}x{h} is too large (a side over {max_side} px, the limit); "
+                    "downscale or crop it first"
                 )
             if min(w, h) < min_side:
                 raise ImageError(f"{path}: {w}x{h} is too small to hold a face (min side {min_side} px)")
@@ -115,12 +132,24 @@ def save_image(path: str | os.PathLike, image: np.ndarray, *, exif: bytes | None
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
     img = Image.fromarray(np.asarray(image, dtype=np.uint8))
-    tmp = path.with_name(f".{path.name}.tmp")
     kwargs = {}
     if formats[suffix] in ("JPEG", "WEBP"):
         kwargs["quality"] = quality
     if exif and formats[suffix] in ("JPEG", "PNG", "WEBP"):
         kwargs["exif"] = exif
-    img.save(tmp, format=formats[suffix], **kwargs)
-    os.replace(tmp, path)
+    # a hidden temporary file beside the target (``.NAME.RANDOM.tmp``), renamed over it when
+    # complete and removed on any failure, so the target is either the old or the new image
+    tmp = path.with_name(f".{path.name[:200]}.{secrets.token_hex(4)}.tmp")
+    try:
+        img.save(tmp, format=formats[suffix], **kwargs)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise ImageError(f"{path}: cannot write the image ({exc.strerror or exc}); "
+                             "check the folder and free disk space") from None
+        raise
     return path

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ganimation.cli import types
+
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("annotate", help="estimate the 17 AU intensities of every face in a photo",
@@ -14,7 +16,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON (with all 478 landmarks)")
     p.add_argument("--face-model", metavar="PATH", help="MediaPipe face_landmarker.task to use instead of the bundled one")
     p.add_argument("--calibration", metavar="JSON", help="AU calibration from ganimation.faces.estimate.calibrate")
-    p.add_argument("--max-faces", type=int, default=20)
+    p.add_argument("--max-faces", type=types.max_faces, default=20, help="most faces reported, 1 to 100 (default 20)")
     p.set_defaults(func=run)
     return p
 

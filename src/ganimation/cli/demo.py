@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganimation.cli import common
+from ganimation.cli import common, types
 
 log = logging.getLogger("ganimation.demo")
 
@@ -26,14 +26,20 @@ def add_parser(sub) -> None:
     p.add_argument("--photo", default=None, help="a photo to edit instead of the bundled astronaut")
     p.add_argument("--device", default=None)
     p.add_argument("--synthetic", action="store_true", help="force the train-from-scratch synthetic demo")
-    p.add_argument("--steps", type=int, default=300, help="training steps of the synthetic demo")
+    p.add_argument("--steps", type=types.steps, default=300, help="training steps of the synthetic demo")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from ganimation.edit import DEFAULT_WEIGHTS
 
-    out = Path(args.out)
+    from ganimation.video import validate_output_dir
+
+    out = validate_output_dir(args.out, inputs=[args.photo] if args.photo else (), what="output folder")
+    if args.photo:
+        from ganimation.images import load_rgb
+
+        load_rgb(args.photo)  # a bad photo is an error before the folder is made
     out.mkdir(parents=True, exist_ok=True)
     have_weights = args.weights is not None or DEFAULT_WEIGHTS.is_file()
     if have_weights and common.faces_available() and not args.synthetic:

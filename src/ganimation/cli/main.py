@@ -25,10 +25,20 @@ SUBCOMMANDS = (
 ERROR_LIMIT = 300
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one ``error:`` line (exit status 2), like every other error."""
+
+    def error(self, message: str):
+        from ganimation.errors import one_line
+
+        self.exit(2, f"error: {self.prog}: {one_line(message, ERROR_LIMIT - len(self.prog) - 40)} "
+                     f"(see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from ganimation import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="ganimation",
         description="Edit facial expressions by Action Unit intensities.",
     )
@@ -53,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     from ganimation.errors import GanimationError, one_line
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # a usage error (one ``error:`` line already printed), --help or --version
+        return exc.code if isinstance(exc.code, int) else 2
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",

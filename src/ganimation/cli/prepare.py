@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ganimation.cli import common
+from ganimation.cli import common, types
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -14,13 +14,14 @@ def add_parser(sub) -> argparse.ArgumentParser:
                     "(see docs/faces.md). Re-run the same command to resume an interrupted run.")
     p.add_argument("photos", metavar="PHOTOS_DIR", help="folder of photos (searched recursively)")
     p.add_argument("-o", "--output", required=True, metavar="DATASET", help="output dataset folder")
-    p.add_argument("--size", type=int, default=128, help="crop size in pixels (default 128)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--size", type=types.crop_size, default=128,
+                   help=f"crop size in pixels, {types.MIN_CROP} to {types.MAX_CROP} (default 128)")
+    p.add_argument("--workers", type=types.workers, default=1, help="worker processes (default 1)")
     p.add_argument("--openface-csv", metavar="DIR", help="take AUs from OpenFace CSVs (<stem>.csv per image, or one CSV with a path column)")
-    p.add_argument("--test-fraction", type=float, default=0.1, help="fraction of photos in the test split (default 0.1)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the train/test split (default 0)")
+    p.add_argument("--test-fraction", type=types.fraction, default=0.1, help="fraction of photos in the test split (default 0.1)")
+    p.add_argument("--seed", type=types.seed, default=0, help="seed of the train/test split (default 0)")
     p.add_argument("--all-faces", action="store_true", help="keep every face, not only the largest")
-    p.add_argument("--min-face", type=float, default=32.0, help="minimum face width in source pixels (default 32)")
+    p.add_argument("--min-face", type=types.positive_float, default=32.0, help="minimum face width in source pixels (default 32)")
     common.add_face_search(p, "whole")
     p.add_argument("--face-model", metavar="PATH", help="MediaPipe face_landmarker.task to use instead of the bundled one")
     p.add_argument("--calibration", metavar="JSON", help="AU calibration to apply to the estimator")
@@ -32,7 +33,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     from ganimation.faces.prepare import prepare
+    from ganimation.video import validate_output_dir
 
+    validate_output_dir(args.output, inputs=[args.photos], what="dataset folder")
     s = prepare(args.photos, args.output, size=args.size, workers=args.workers, test_fraction=args.test_fraction,
                 seed=args.seed, keep="all" if args.all_faces else "largest", openface_csv=args.openface_csv,
                 face_model=args.face_model, calibration=args.calibration, min_face=args.min_face,

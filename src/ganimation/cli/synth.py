@@ -6,6 +6,8 @@ import argparse
 import os
 import time
 
+from ganimation.cli import types
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -15,13 +17,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "(crops/ + annotations.csv), optionally with same-identity evaluation pairs.",
     )
     p.add_argument("-o", "--out", required=True, metavar="DIR", help="output dataset folder")
-    p.add_argument("--count", type=int, default=1000, help="number of faces (default 1000)")
-    p.add_argument("--size", type=int, default=128, help="image side in pixels (default 128)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--pairs", type=int, default=0, metavar="K", help="also write K evaluation pairs under DIR/pairs/")
-    p.add_argument("--test-fraction", type=float, default=0.1, help="fraction of identities in the test split (default 0.1)")
-    p.add_argument("--per-identity", type=int, default=4, help="faces per identity (default 4)")
-    p.add_argument("--workers", type=int, default=None, help="render processes (default: CPU count)")
+    p.add_argument("--count", type=types.count, default=1000, help="number of faces (default 1000)")
+    p.add_argument("--size", type=int, default=128, help="image side in pixels (default 128; range checked with the dataset's settings)")
+    p.add_argument("--seed", type=types.seed, default=0, help="random seed (default 0)")
+    p.add_argument("--pairs", type=types.int_range(0, types.MAX_COUNT, name="pairs"), default=0, metavar="K", help="also write K evaluation pairs under DIR/pairs/")
+    p.add_argument("--test-fraction", type=types.fraction, default=0.1, help="fraction of identities in the test split (default 0.1)")
+    p.add_argument("--per-identity", type=types.int_range(1, 1000, name="per_identity"), default=4, help="faces per identity (default 4)")
+    p.add_argument("--workers", type=types.workers, default=None, help="render processes (default: CPU count)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
     return p
@@ -31,10 +33,9 @@ def run(args) -> int:
     from tqdm import tqdm
 
     from ganimation.data.synthetic import synthesize_dataset
-    from ganimation.errors import DatasetError
+    from ganimation.video import validate_output_dir
 
-    if args.count < 0 or args.pairs < 0:
-        raise DatasetError("--count and --pairs must be >= 0")
+    validate_output_dir(args.out, what="dataset folder")
     workers = args.workers if args.workers is not None else min(os.cpu_count() or 1, 8)
     if args.count + args.pairs < 64:
         workers = 1  # not worth starting processes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ganimation.cli import types
 from ganimation.config import ARCHS
 
 
@@ -13,7 +14,7 @@ def add_arguments(p) -> None:
                    help="override a config value, e.g. --set train.batch_size=8 (repeatable)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its state.pt")
     p.add_argument("--arch", choices=ARCHS, default=None, help="model architecture")
-    p.add_argument("--until-step", type=int, default=None, help="stop at this step (the schedule spans the full run)")
+    p.add_argument("--until-step", type=types.steps, default=None, help="stop at this step (the schedule spans the full run)")
 
 
 def add_parser(sub) -> None:
@@ -34,8 +35,10 @@ def config_from_args(args):
 
 def run(args) -> int:
     from ganimation.train import train
+    from ganimation.video import validate_output_dir
 
     config = config_from_args(args)
+    validate_output_dir(args.out, inputs=[args.data], what="run folder")
     result = train(config, args.out, resume=args.resume, until_step=args.until_step)
     print(f"trained {result.step}/{result.total_steps} steps in {result.seconds:.0f} s; weights: {result.weights}")
     for step, state, mean in result.attention_events:

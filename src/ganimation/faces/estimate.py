@@ -183,17 +183,24 @@ class Calibration:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Calibration":
+        from ganimation.errors import one_line
+
         try:
-            data = json.loads(Path(path).read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise DatasetError(f"{path}: cannot read the AU calibration ({exc})") from None
-        if data.get("format") != "ganimation-au-calibration" or list(data.get("au_codes", [])) != list(AU_CODES):
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:  # JSON and UTF-8 decoding errors are ValueErrors
+            raise DatasetError(f"{path}: cannot read the AU calibration ({one_line(exc, 100)})") from None
+        if (not isinstance(data, dict) or data.get("format") != "ganimation-au-calibration"
+                or not isinstance(data.get("au_codes", []), list) or list(data.get("au_codes", [])) != list(AU_CODES)):
             raise DatasetError(f"{path}: not a ganimation AU calibration for the 17 OpenFace AUs")
-        scale = np.asarray(data["scale"], np.float32)
-        offset = np.asarray(data["offset"], np.float32)
+        try:
+            scale = np.asarray(data["scale"], np.float32)
+            offset = np.asarray(data["offset"], np.float32)
+        except (KeyError, TypeError, ValueError):
+            raise DatasetError(f"{path}: scale and offset must be 17 finite numbers each") from None
         if scale.shape != (NUM_AUS,) or offset.shape != (NUM_AUS,) or not (np.isfinite(scale).all() and np.isfinite(offset).all()):
             raise DatasetError(f"{path}: scale and offset must be 17 finite numbers each")
-        return cls(scale=scale, offset=offset, n=int(data.get("n", 0)), info=data.get("info", {}))
+        n = data.get("n", 0)
+        return cls(scale=scale, offset=offset, n=n if isinstance(n, int) else 0, info=data.get("info", {}))
 
 
 def estimate_aus(face, calibration: Calibration | str | os.PathLike | None = None) -> np.ndarray:

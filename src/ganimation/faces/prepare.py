@@ -202,10 +202,18 @@ def prepare(photos: str | os.PathLike, out: str | os.PathLike, *, size: int = 12
     photos, out = Path(photos), Path(out)
     files = list_images(photos)
     base = photos if photos.is_dir() else photos.parent
-    if face_model is None:
-        from ganimation.faces.models import face_landmarker_path
+    if int(workers) < 1:
+        raise DatasetError(f"workers={workers}; give 1 or more")
+    # everything the workers would fail on is checked here, before the dataset folder is made:
+    # the face model loads (a garbage --face-model is one error, not a skip per photo) and
+    # the calibration file reads
+    from ganimation.faces.detect import get_detector
 
-        face_landmarker_path()  # fail early with the install hint
+    get_detector(face_model, min_confidence=PrepareOptions.min_confidence, search=search)
+    if calibration:
+        from ganimation.faces.estimate import Calibration
+
+        Calibration.load(calibration)
     openface = read_openface_dir(openface_csv) if openface_csv else None
     opts = PrepareOptions(size=size, keep=keep, min_face=min_face, face_model=str(face_model) if face_model else None,
                           calibration=str(calibration) if calibration else None, openface=openface, search=search)

@@ -49,11 +49,11 @@ log = logging.getLogger("ganimation.train")
 
 STATE_FILE = "state.pt"
 RELEASE_FILE = "generator.safetensors"
-#: Temporary files this project writes in a run folder (``checkpoint.atomic_write``:
-#: ``.NAME.RANDOM.tmp``; ``images.save_image``: ``.NAME.tmp``). A run killed in
-#: the middle of a save leaves one behind; :func:`remove_stale_temporaries` clears them.
-TEMP_PATTERNS = (f".{STATE_FILE}.*.tmp", f".{RELEASE_FILE}.*.tmp", "samples/.step_*.png.tmp",
-                 "samples/.step_*.png.*.tmp")
+#: Temporary files this project writes in a run folder (``checkpoint.atomic_write`` and
+#: ``images.save_image``: ``.NAME.RANDOM.tmp``; older versions of save_image: ``.NAME.tmp``).
+#: A run killed in the middle of a save leaves one behind; :func:`remove_stale_temporaries` clears them.
+TEMP_PATTERNS = (f".{STATE_FILE}.*.tmp", f".{RELEASE_FILE}.*.tmp", ".metrics.jsonl.*.tmp",
+                 "samples/.step_*.png.tmp", "samples/.step_*.png.*.tmp")
 
 
 def remove_stale_temporaries(run_dir: str | Path) -> list[Path]:
@@ -75,6 +75,30 @@ def remove_stale_temporaries(run_dir: str | Path) -> list[Path]:
     if removed:
         log.info("removed %d temporary file(s) left by an interrupted save in %s", len(removed), run_dir)
     return removed
+
+
+def release_step(path: str | Path) -> int | None:
+    """The training step stored in a release file's metadata, or None (missing, unreadable, no step)."""
+    try:
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="pt") as fh:
+            return int((fh.metadata() or {}).get("ganimation.step"))
+    except Exception:  # noqa: BLE001 - any damage means "rewrite it"
+        return None
+
+
+def sync_release(path: Path, generator: torch.nn.Module, model_config, step: int, loss_preset: str) -> bool:
+    """On resume: make the release weights match the resumed state (step ``step``); True if rewritten.
+
+    A run killed between writing the weights and the state (or while writing
+    the weights) leaves them at another step than ``state.pt``, or missing.
+    """
+    if release_step(path) == step:
+        return False
+    log.info("%s does not match the state at step %d; writing it again from the state", path, step)
+    save_release(path, generator, model_config, extra={"step": str(step), "loss_preset": loss_preset})
+    return True
 
 
 @dataclass
@@ -216,6 +240,8 @@ def _train(config: Config, run_dir: Path, resume: bool, until_step: int | None, 
         run_dir.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(run_dir)
         save_config(config, run_dir / "config.yaml")
+        if start > 0:
+            sync_release(run_dir / RELEASE_FILE, ema if ema is not None else G, mc, start, config.loss.preset)
 
     def fetch(idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Crops ``(B, 3, S, S)`` uint8 and AUs ``(B, K)`` of dataset indices ``idx``, on the device."""
@@ -245,7 +271,7 @@ def _train(config: Config, run_dir: Path, resume: bool, until_step: int | None, 
             persistent_workers=config.data.num_workers > 0)
         loader_iter = iter(loader)
 
-    reporter = Reporter(run_dir, enabled=info.is_main)
+    reporter = Reporter(run_dir, enabled=info.is_main, start_step=start)
     monitor = AttentionMonitor()
     preview = _fixed_preview(images if in_memory else torch.stack([dataset[i][0] for i in range(min(6, n))]),
                              dataset.aus, device)
@@ -261,8 +287,12 @@ def _train(config: Config, run_dir: Path, resume: bool, until_step: int | None, 
     step = start
 
     def save(step_now: int) -> None:
+        # The release weights first, then the state: a kill between the two leaves the weights one
+        # save ahead of state.pt, never behind; a resume then rewrites them from the state (sync_release).
         if not info.is_main:
             return
+        save_release(run_dir / RELEASE_FILE, ema if ema is not None else G, mc,
+                     extra={"step": str(step_now), "loss_preset": config.loss.preset})
         save_state(state_path, {
             "step": step_now, "config": config.to_json(),
             "generator": G.state_dict(), "critic": D.state_dict(),
@@ -270,8 +300,6 @@ def _train(config: Config, run_dir: Path, resume: bool, until_step: int | None, 
             "ema": ema.state_dict() if ema is not None else None,
             "torch_rng": torch.get_rng_state(),
         })
-        save_release(run_dir / RELEASE_FILE, ema if ema is not None else G, mc,
-                     extra={"step": str(step_now), "loss_preset": config.loss.preset})
 
     try:
         for step in range(start, stop):

@@ -10,13 +10,43 @@ from pathlib import Path
 log = logging.getLogger("ganimation.train")
 
 
+def truncate_log(path: Path, last_step: int) -> int:
+    """Keep only the ``metrics.jsonl`` lines of steps <= ``last_step``; return how many were dropped.
+
+    Unparseable lines (a line cut by a kill) are dropped too. The file is
+    rewritten atomically (temporary file + rename), and only when it changes.
+    """
+    if not path.is_file():
+        return 0
+    kept, dropped = [], 0
+    with open(path, "rb") as fh:
+        for raw in fh:
+            try:
+                entry = json.loads(raw)
+                keep = isinstance(entry, dict) and int(entry["step"]) <= last_step
+            except (ValueError, KeyError, TypeError):
+                keep = False
+            if keep:
+                kept.append(raw if raw.endswith(b"\n") else raw + b"\n")
+            else:
+                dropped += 1
+    if dropped:
+        from ganimation.checkpoint import atomic_write
+
+        atomic_write(path, lambda tmp: Path(tmp).write_bytes(b"".join(kept)))
+    return dropped
+
+
 class Reporter:
     """Writes ``{name: float}`` per step to ``metrics.jsonl`` and TensorBoard (``tb/``).
 
-    Disabled (a no-op) on non-main DDP ranks.
+    Disabled (a no-op) on non-main DDP ranks. ``start_step``: the step a run
+    starts (or resumes) at; log entries after it, written by a run killed before
+    its next save, are dropped from ``metrics.jsonl`` (and TensorBoard's
+    events after it are purged) so that each step is logged once.
     """
 
-    def __init__(self, run_dir: str | Path, enabled: bool = True, tensorboard: bool = True):
+    def __init__(self, run_dir: str | Path, enabled: bool = True, tensorboard: bool = True, start_step: int = 0):
         self.enabled = enabled
         self._tb = None
         self._fh = None
@@ -24,12 +54,16 @@ class Reporter:
             return
         run_dir = Path(run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
+        dropped = truncate_log(run_dir / "metrics.jsonl", start_step)
+        if dropped:
+            log.info("dropped %d metrics.jsonl entries after step %d (logged by a run stopped before its next save)",
+                     dropped, start_step)
         self._fh = open(run_dir / "metrics.jsonl", "a")
         if tensorboard:
             try:
                 from torch.utils.tensorboard import SummaryWriter
 
-                self._tb = SummaryWriter(str(run_dir / "tb"))
+                self._tb = SummaryWriter(str(run_dir / "tb"), purge_step=start_step if start_step > 0 else None)
             except ImportError:  # tensorboard is a core dependency; stay usable without it
                 log.warning("tensorboard is not installed: metrics go to metrics.jsonl only")
 
