@@ -1,19 +1,28 @@
 """Editing faces in photos in the wild.
 
-:func:`edit_photo` detects every selected face, aligns it to the canonical
-crop (:mod:`ganimation.faces.align`), estimates its AUs, builds its target,
-edits all crops in one call to ``editor.edit_crops(crops, targets)`` and
-pastes each result back with the inverse transform. The blend weight is a
-feathered face-region mask times ``1 - attention`` of the model (attention 1
-keeps the input), and the *change* of the crop is what is pasted, so pixels
-outside the blend region are bit-identical to the input and the face keeps
-the photo's own resolution where the model changes nothing.
+:func:`edit_photo` detects every selected face, estimates its AUs and builds
+its target, then edits with one of three engines (:data:`ENGINES`):
 
-The editor contract (``ganimation.edit.Editor`` or any stand-in):
+- ``warp`` (default): the AU change becomes landmark motion
+  (:mod:`ganimation.geometry_edit`) and the photo is warped at its own
+  resolution; no network runs, pixels beyond the warp's outer ring are
+  bit-identical to the input.
+- ``gan``: every face is aligned to the canonical crop
+  (:mod:`ganimation.faces.align`), all crops are edited in one call to
+  ``editor.edit_crops(crops, targets)`` and each result is pasted back with
+  the inverse transform. The blend weight is a feathered face-region mask
+  times ``1 - attention`` of the model (attention 1 keeps the input), and the
+  *change* of the crop is what is pasted, so pixels outside the blend region
+  are bit-identical to the input.
+- ``hybrid``: the warp, then the generator on the warped faces.
+
+The editor contract (``ganimation.edit.Editor`` or any stand-in; the warp
+engine needs none):
 ``editor.image_size: int``; ``editor.edit_crops(crops (N,S,S,3) uint8,
 targets (N,17) float32) -> result`` with ``result.images`` (N,S,S,3) uint8,
 ``result.attention`` (N,S,S) float32 in [0, 1] (1 = keep input) and
-``result.color`` (N,S,S,3) uint8.
+``result.color`` (N,S,S,3) uint8; an optional ``editor.engine`` names the
+engine it wants by default.
 """
 
 from __future__ import annotations
