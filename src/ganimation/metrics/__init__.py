@@ -1,1 +1,2 @@
-"""Evaluation metrics: image similarity, distributions (FID/KID), AU control, locality, emotion."""
+"""Evaluation metrics: image similarity, distributions (FID/KID), AU control, locality, emotion,
+landmark geometry of expressions, colour shift of the face."""

@@ -1,0 +1,64 @@
+"""Preset grids of real faces for the docs: rows = faces, columns = input + six presets, one engine.
+
+Each cell is cut from the whole edited photo at its own resolution (the face
+box grown by 35 % per side, resized to 256 px with Lanczos), so what the grid
+shows is what `ganimation edit` writes, not the generator's 64-px crop.
+
+    .venv/bin/python benchmarks/engines_grid.py            # docs/images/presets_grid.png (warp) and _gan.png
+    .venv/bin/python benchmarks/engines_grid.py --engine hybrid -o /tmp/grid_hybrid.png
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+WILD = Path("/work/shared/data/wild_dev")
+UTK = Path("data/utkface_engines120")  # held-out UTKFace faces (benchmarks/results/engines/summary.md)
+ROWS = [WILD / "40_obama.jpg", WILD / "48_einstein.jpg", WILD / "46_single_face.jpg",
+        UTK / "26_1_3_20170104222813183.jpg.chip.jpg", UTK / "46_0_0_20170104183946093.jpg.chip.jpg",
+        UTK / "72_1_0_20170110152914413.jpg.chip.jpg"]
+
+
+def grid(engine: str, rows: list[Path]) -> np.ndarray:
+    from ganimation.edit import Editor
+    from ganimation.evaluation.engines import ENGINE_PRESETS, grid_cell, preset_grid
+    from ganimation.faces.pipeline import edit_photo
+    from ganimation.images import load_rgb
+
+    editor = Editor.from_pretrained() if engine != "warp" else None
+    cells = []
+    for path in rows:
+        img = load_rgb(path)
+        row, box = None, None
+        for preset in ENGINE_PRESETS:
+            res = edit_photo(editor, img, expression=preset, engine=engine, face="largest")
+            if box is None:
+                box = res.faces[0].box
+                row = [grid_cell(img, box)]
+            row.append(grid_cell(res.image, box))
+        cells.append(row)
+    return preset_grid(cells, ["input", *ENGINE_PRESETS])
+
+
+def main() -> None:
+    from PIL import Image
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--engine", default=None, help="one engine (default: warp and gan into docs/images)")
+    ap.add_argument("-o", "--out", default=None, help="output PNG (with --engine)")
+    ap.add_argument("photos", nargs="*", type=Path, help="photos, one row each (default: 3 wild_dev + 2 UTKFace)")
+    args = ap.parse_args()
+    rows = args.photos or [p for p in ROWS if p.is_file()]
+    jobs = ([(args.engine, Path(args.out or f"presets_grid_{args.engine}.png"))] if args.engine else
+            [("warp", Path("docs/images/presets_grid.png")), ("gan", Path("docs/images/presets_grid_gan.png"))])
+    for engine, out in jobs:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(grid(engine, rows)).save(out, optimize=True)
+        print(f"wrote {out} ({engine}, {len(rows)} rows)")
+
+
+if __name__ == "__main__":
+    main()
