@@ -18,12 +18,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import tiny_config, write_toy_dataset
 
 from ganimation.train import train
 from ganimation.train.loop import release_step, sync_release
 from ganimation.train.report import truncate_log
-
-from conftest import tiny_config, write_toy_dataset
 
 STEPS, SAVE_EVERY = 8, 2
 
@@ -73,7 +72,7 @@ def _kill_during_training(tmp_path: Path, mode: str) -> tuple[Path, Path]:
     code = CHILD.format(tests=str(Path(__file__).parent), mode=mode, data=str(data), run=str(run),
                         steps=STEPS, save_every=SAVE_EVERY)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=300, check=False)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode(errors="replace")[-2000:]
     return data, run
 
