@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ganimation.cli import common
+from ganimation.cli import common, types
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -25,16 +25,16 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--targets", default="shuffled",
                    help="shuffled (another face's AUs), presets (each expression preset in turn) or a CSV file "
                         "of 17-AU rows on 0-1 (default shuffled)")
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="evaluate the first N faces")
-    p.add_argument("--recon-limit", type=int, default=200, metavar="M",
+    p.add_argument("--limit", type=types.positive_int, default=None, metavar="N", help="evaluate the first N faces")
+    p.add_argument("--recon-limit", type=types.int_range(-1, None, name="recon_limit"), default=200, metavar="M",
                    help="self-reconstruction and cycle on the first M faces (two more passes; default 200, -1 = all)")
     p.add_argument("--inception", default=None, metavar="PATH",
                    help="TorchScript Inception network for standard FID/KID (nothing is downloaded)")
     p.add_argument("--emotion", action="store_true",
                    help="with --targets presets: check preset edits with the optional emotion classifier")
-    p.add_argument("--seed", type=int, default=0, help="seed for shuffled targets and KID subsets")
-    p.add_argument("--samples", type=int, default=8, help="faces in the sample grid (default 8)")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--seed", type=types.seed, default=0, help="seed for shuffled targets and KID subsets")
+    p.add_argument("--samples", type=types.int_range(0, 1000, name="samples"), default=8, help="faces in the sample grid (default 8)")
+    p.add_argument("--threads", type=types.threads, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--engine", default=None, metavar="ENGINE[,ENGINE...]",
                    help="evaluate the photo editing engines instead (warp, gan, hybrid; comma-separated for "
                         "several side by side, or 'all'): every photo's largest face is edited toward the six "
@@ -63,9 +63,9 @@ def _check(args) -> None:
     if args.inception is not None and not Path(args.inception).expanduser().is_file():
         raise GanimationError(f"--inception {args.inception}: no such file (a TorchScript Inception network; "
                               "nothing is downloaded)")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise GanimationError(f"-o {args.out} is a file; give a folder for the report")
+    from ganimation.video import validate_output_dir
+
+    validate_output_dir(args.out, inputs=[args.data], what="report folder")
     if args.engine is not None:
         _engines(args.engine)
 
@@ -119,11 +119,14 @@ def run(args) -> int:
     from ganimation.evaluate import evaluate
 
     editor = common.load_editor(args)
+    out_existed = Path(args.out).exists()
     m = evaluate(editor, args.data, split=args.split, targets=args.targets, limit=args.limit,
                  inception=args.inception, emotion=args.emotion, out_dir=args.out,
                  recon_limit=None if args.recon_limit == -1 else args.recon_limit, kind=args.kind,
                  seed=args.seed, samples=args.samples, device=args.device, weights=args.weights)
     meta = m["meta"]
+    if not meta.get("n"):
+        _nothing_evaluated(args, m, out_existed)
     parts = [f"{meta['n']} faces ({meta['kind']})"]
     if "edit" in m.get("au_control", {}):
         au = m["au_control"]
@@ -143,3 +146,17 @@ def run(args) -> int:
         print(f"note: {note}")
     print(f"wrote {Path(args.out) / 'metrics.json'} and {Path(args.out) / 'report.md'}")
     return 0
+
+
+def _nothing_evaluated(args, metrics: dict, out_existed: bool) -> None:
+    """No face could be evaluated (every photo unreadable or faceless): remove the empty report, raise."""
+    import shutil
+
+    from ganimation.errors import DatasetError
+
+    notes = "; ".join(str(n) for n in metrics.get("notes", [])[:2])
+    if not out_existed:
+        shutil.rmtree(args.out, ignore_errors=True)
+    raise DatasetError(f"--data {args.data}: nothing could be evaluated (no readable face in "
+                       f"{metrics.get('meta', {}).get('kind', 'the data')})" + (f": {notes}" if notes else "")
+                       + "; check the folder, --kind and --split")
