@@ -27,6 +27,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--calibration", metavar="JSON", help="AU calibration to apply to the estimator")
     p.add_argument("--retry-skipped", action="store_true", help="process again the photos listed in skipped.csv")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g = p.add_argument_group("talking-face videos (wg-GAN refinement and mouth networks; docs/wggan.md)")
+    g.add_argument("--video", action="store_true",
+                   help="PHOTOS_DIR is a folder of videos: one .npz of sampled face-window frames per clip")
+    g.add_argument("--video-size", type=types.crop_size, default=256, help="side of the stored face window (default 256)")
+    g.add_argument("--every", type=types.positive_int, default=2, help="sample every N-th frame (default 2)")
+    g.add_argument("--clip-frames", type=types.positive_int, default=150,
+                   help="at most N sampled frames per clip (default 150)")
+    g.add_argument("--exclude", action="append", default=[], metavar="NAME",
+                   help="leave this video out (file name or stem; repeatable), e.g. held-out evaluation clips")
     p.set_defaults(func=run)
     return p
 
@@ -36,6 +45,8 @@ def run(args) -> int:
     from ganimation.video import validate_output_dir
 
     validate_output_dir(args.output, inputs=[args.photos], what="dataset folder")
+    if getattr(args, "video", False):
+        return _run_video(args)
     s = prepare(args.photos, args.output, size=args.size, workers=args.workers, test_fraction=args.test_fraction,
                 seed=args.seed, keep="all" if args.all_faces else "largest", openface_csv=args.openface_csv,
                 face_model=args.face_model, calibration=args.calibration, min_face=args.min_face,
@@ -44,4 +55,14 @@ def run(args) -> int:
           f"{s.processed} processed, {s.already_done} already done, {sum(s.skipped.values())} skipped"
           + (" (" + ", ".join(f"{k}: {v}" for k, v in sorted(s.skipped.items())) + f"; see {args.output}/skipped.csv)"
              if s.skipped else ""))
+    return 0
+
+
+def _run_video(args) -> int:
+    from ganimation.data.video_pairs import prepare_videos
+
+    s = prepare_videos(args.photos, args.output, size=args.video_size, every=args.every, max_frames=args.clip_frames,
+                       exclude=args.exclude, face_model=args.face_model, progress=not args.no_progress)
+    print(f"{args.output}: {len(s.clips)} clip(s), {sum(s.clips.values())} frame(s); {s.already_done} already done"
+          + (f"; skipped: {', '.join(f'{k} ({v})' for k, v in s.skipped.items())}" if s.skipped else ""))
     return 0

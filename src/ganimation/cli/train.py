@@ -13,7 +13,9 @@ def add_arguments(p) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set train.batch_size=8 (repeatable)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its state.pt")
-    p.add_argument("--arch", choices=ARCHS, default=None, help="model architecture")
+    p.add_argument("--arch", choices=(*ARCHS, "wggan"), default=None,
+                   help="model architecture (wggan: the wg-GAN refinement and mouth networks on a video "
+                        "dataset, docs/wggan.md)")
     p.add_argument("--until-step", type=types.steps, default=None, help="stop at this step (the schedule spans the full run)")
 
 
@@ -37,10 +39,24 @@ def run(args) -> int:
     from ganimation.train import train
     from ganimation.video import validate_output_dir
 
+    if args.arch == "wggan":
+        return _run_wggan(args)
     config = config_from_args(args)
     validate_output_dir(args.out, inputs=[args.data], what="run folder")
     result = train(config, args.out, resume=args.resume, until_step=args.until_step)
     print(f"trained {result.step}/{result.total_steps} steps in {result.seconds:.0f} s; weights: {result.weights}")
     for step, state, mean in result.attention_events:
         print(f"warning: attention {state} at step {step} (mean {mean:.3f})")
+    return 0
+
+
+def _run_wggan(args) -> int:
+    from ganimation.train.wggan import load_wggan_config, train_wggan
+    from ganimation.video import validate_output_dir
+
+    config = load_wggan_config(args.config, args.overrides, data=args.data)
+    validate_output_dir(args.out, inputs=[args.data], what="run folder")
+    result = train_wggan(config, args.out, resume=args.resume, until_step=args.until_step)
+    print(f"trained {result['step']}/{result['total_steps']} steps in {result['seconds']:.0f} s; weights: "
+          + ", ".join(str(w) for w in result["weights"]))
     return 0

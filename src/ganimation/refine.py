@@ -1,0 +1,192 @@
+"""wg-GAN's learned stages after the warp: the refinement network and the mouth-interior network.
+
+Per output frame (:meth:`Refinement.refine_frame`): the warped photo is
+aligned by the TARGET landmarks into an ``S`` x ``S`` crop (the networks'
+training size), the displacement map of the warp is resampled into the same
+crop, the refiner adds what the warp cannot (shading, stretched texture
+fixed), the mouth network paints the inside of a mouth that opens wider than
+the source's (otherwise the non-learned :func:`~ganimation.warp.mouth.shade_mouth`
+result is kept), and the change is pasted back under the face mask, so
+pixels outside the face region stay bit-identical.
+
+Weights: ``src/ganimation/assets/wggan_refiner.safetensors`` and
+``wggan_mouth.safetensors`` (fp16, the network config in the metadata);
+see ``src/ganimation/assets/WGGAN_MODEL_CARD.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ganimation.errors import CheckpointError, GanimationError, one_line
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+REFINER_WEIGHTS = ASSETS / "wggan_refiner.safetensors"
+MOUTH_WEIGHTS = ASSETS / "wggan_mouth.safetensors"
+FORMAT = "ganimation-wggan"
+KINDS = ("refiner", "mouth")
+STAGES = ("warp", "refine", "mouth")
+#: the mouth network runs when the target's inner-lip gap exceeds the source's by this much (inter-ocular distances)
+MOUTH_OPENS_IOD = 0.02
+
+
+def _kind_of(net) -> str:
+    from ganimation.nn.mouth import MouthInpainter
+
+    return "mouth" if isinstance(net, MouthInpainter) else "refiner"
+
+
+def save_weights(path, net, cfg, *, dtype=None, extra: dict[str, Any] | None = None) -> Path:
+    """Write ``net``'s tensors (cast to ``dtype`` if given) with its frozen config in the metadata, atomically."""
+    import torch
+    from safetensors.torch import save_file
+
+    from ganimation.checkpoint import atomic_write
+
+    tensors = {}
+    for k, v in net.state_dict().items():
+        t = v.detach().to("cpu")
+        if dtype is not None and t.is_floating_point():
+            t = t.to(dtype)
+        tensors[k] = t.contiguous()
+    meta = {"format": FORMAT, "ganimation.kind": _kind_of(net), "ganimation.config": json.dumps(dataclasses.asdict(cfg))}
+    for k, v in (extra or {}).items():
+        meta[f"ganimation.{k}"] = v if isinstance(v, str) else json.dumps(v)
+    del torch
+    return atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=meta))
+
+
+def load_weights(path, kind: str):
+    """``(network in eval mode, float32, config)`` of a ``kind`` (refiner or mouth) weights file.
+
+    A missing, truncated, foreign or mismatched file raises a one-line :class:`CheckpointError`.
+    """
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    from ganimation.checkpoint import check_finite
+    from ganimation.config import _check_keys, _coerce
+    from ganimation.errors import ConfigError
+    from ganimation.nn.mouth import MouthConfig, MouthInpainter
+    from ganimation.nn.refiner import Refiner, RefinerConfig
+
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{kind} weights file {path} not found")
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            meta = fh.metadata() or {}
+        tensors = load_file(str(path))
+    except Exception as exc:  # noqa: BLE001 - safetensors raises its own types for damaged files
+        raise CheckpointError(f"{path}: not a readable safetensors file ({type(exc).__name__}: "
+                              f"{one_line(exc, 80)}); the file may be truncated") from None
+    if meta.get("format") != FORMAT or meta.get("ganimation.kind") != kind:
+        raise CheckpointError(f"{path}: not wg-GAN {kind} weights (format {one_line(meta.get('format'), 30)}, "
+                              f"kind {one_line(meta.get('ganimation.kind'), 20)})")
+    cls, net_cls = (RefinerConfig, Refiner) if kind == "refiner" else (MouthConfig, MouthInpainter)
+    try:
+        d = json.loads(meta["ganimation.config"])
+        if not isinstance(d, dict):
+            raise ValueError("not a mapping")
+        _check_keys(cls, d, kind)
+        cfg = cls(**_coerce(cls, d, kind))
+        sizes = [getattr(cfg, n) for n in ("image_size", "patch", "channels", "res_blocks") if hasattr(cfg, n)]
+        if not all(isinstance(s, int) and 0 <= s <= 2048 for s in sizes):
+            raise ValueError(f"sizes out of range {sizes}")
+    except (KeyError, ValueError, ConfigError, RecursionError) as exc:
+        raise CheckpointError(f"{path}: invalid {kind} config in its metadata ({one_line(exc, 80)})") from None
+    check_finite(tensors, path)
+    net = net_cls(cfg)
+    try:
+        net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}, strict=True)
+    except RuntimeError as exc:
+        raise CheckpointError(f"{path}: weights do not match the config in the file "
+                              f"({one_line(str(exc).splitlines()[0], 100)})") from None
+    return net.eval(), cfg
+
+
+def parse_stages(stages) -> tuple[str, ...]:
+    """``"warp,refine"`` or a sequence -> a checked tuple in pipeline order (``warp`` always first)."""
+    if stages is None:
+        return default_stages()
+    items = [s.strip() for s in (stages.split(",") if isinstance(stages, str) else stages) if str(s).strip()]
+    bad = [s for s in items if s not in STAGES]
+    if bad or "warp" not in items:
+        raise GanimationError(f"stages {one_line(','.join(map(str, items)), 40)}: give warp, warp,refine or "
+                              "warp,refine,mouth")
+    if "mouth" in items and "refine" not in items:
+        raise GanimationError("stages: mouth needs refine (warp,refine,mouth)")
+    return tuple(s for s in STAGES if s in items)
+
+
+def default_stages() -> tuple[str, ...]:
+    """All stages whose shipped weights exist (the warp alone when none do)."""
+    out = ["warp"]
+    if REFINER_WEIGHTS.is_file():
+        out.append("refine")
+        if MOUTH_WEIGHTS.is_file():
+            out.append("mouth")
+    return tuple(out)
+
+
+@dataclass
+class Refinement:
+    """The loaded refiner (and mouth network, or None); use :meth:`load`."""
+
+    refiner: Any
+    refiner_cfg: Any
+    mouth: Any = None
+    mouth_cfg: Any = None
+    threads: int | None = None
+
+    @classmethod
+    def load(cls, refiner: str | os.PathLike | None = None, mouth: str | os.PathLike | None = None, *,
+             use_mouth: bool = True) -> "Refinement":
+        """The shipped weights, or the given files (``mouth`` only when ``use_mouth``)."""
+        g, gc = load_weights(refiner or REFINER_WEIGHTS, "refiner")
+        m = mc = None
+        if use_mouth:
+            m, mc = load_weights(mouth or MOUTH_WEIGHTS, "mouth")
+        return cls(g, gc, m, mc)
+
+    def refine_frame(self, image: np.ndarray, face_warp, *, mouth: bool = True) -> np.ndarray:
+        """``image`` ``(H, W, 3)`` uint8 (the warped, mouth-shaded frame of ``face_warp``, a
+        :class:`~ganimation.warp.face.FaceWarp`) -> ``(H, W, 3)`` uint8 refined; pixels outside the
+        face mask are bit-identical to ``image``."""
+        import torch
+
+        from ganimation.data.video_pairs import crop_displacement, inner_mouth_mask, mouth_open, points5
+        from ganimation.faces.align import align_transform, apply, face_mask, paste_back, warp
+        from ganimation.train.wggan import mouth_box, refiner_input
+
+        s = self.refiner_cfg.image_size
+        m = align_transform(points5(face_warp.target), s)
+        crop = warp(image, m, s)
+        disp = crop_displacement(face_warp.displacement_map(), face_warp.warp.roi, image.shape, m, s)
+        lm_c = apply(m, face_warp.target)
+        mouth_mask = inner_mouth_mask(lm_c, s)
+
+        def t(a):
+            return torch.from_numpy(np.ascontiguousarray(a)).float()
+
+        with torch.inference_mode():
+            x = refiner_input(t(crop).permute(2, 0, 1)[None] / 127.5 - 1.0, t(disp).permute(2, 0, 1)[None],
+                              t(mouth_mask)[None, None], self.refiner_cfg)
+            out = self.refiner(x)[0]
+            opens = mouth_open(face_warp.target) - mouth_open(face_warp.source) > MOUTH_OPENS_IOD
+            if mouth and self.mouth is not None and opens and mouth_mask.any():
+                p = self.mouth_cfg.patch
+                y0, x0 = mouth_box(mouth_mask, p)
+                patch = out[:, :, y0:y0 + p, x0:x0 + p]
+                pm = t(mouth_mask[y0:y0 + p, x0:x0 + p])[None, None]
+                out = out.clone()
+                out[:, :, y0:y0 + p, x0:x0 + p] = self.mouth(patch, pm)[0]
+        refined = ((out[0].permute(1, 2, 0).clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8).numpy()
+        return paste_back(image, refined, crop, m, face_mask(s, lm_c))
