@@ -9,7 +9,10 @@ facial animation", SIGGRAPH Asia 2018, geometric half):
    confidence, onto the source face (:class:`~ganimation.motion.transfer.MotionTransfer`);
 3. warp the source photo with the triangulated warp at its own resolution
    (:func:`ganimation.warp.face.warp_face`) and shade an opened mouth
-   (:func:`ganimation.warp.mouth.shade_mouth`).
+   (:func:`ganimation.warp.mouth.shade_mouth`);
+4. (``stages``) refine the face with the learned refinement network and paint
+   the inside of a mouth that opens wider than the source's with the mouth
+   network (:mod:`ganimation.refine`; docs/wggan.md).
 
 Use :func:`reenact` (a generator of frames) or :class:`Reenactor` for
 the details of every frame (landmarks, displacement map).
@@ -75,11 +78,15 @@ class Reenactor:
       are streamed).
     - ``pose``: also transfer the driving head's rotation and position.
     - ``mouth``: shade the inside of a mouth that opens wider than the source's.
+    - ``stages``: ``"warp"``, ``"warp,refine"`` or ``"warp,refine,mouth"`` (or a sequence);
+      None (default): every stage whose shipped weights exist. ``refiner_weights`` /
+      ``mouth_weights``: other weights files for the learned stages.
     """
 
     def __init__(self, source: np.ndarray, *, face="largest", region: str = "all", driving_ref: str = "best",
                  pose: bool = False, mouth: bool = True, face_model: str | os.PathLike | None = None,
-                 search: str = "proposals", source_face=None):
+                 search: str = "proposals", source_face=None, stages=None,
+                 refiner_weights: str | os.PathLike | None = None, mouth_weights: str | os.PathLike | None = None):
         from ganimation.faces.detect import get_detector
         from ganimation.images import as_rgb_array
 
@@ -92,6 +99,11 @@ class Reenactor:
             get_detector(face_model, search=search).detect(self.source), face)
         self.region, self.driving_ref, self.pose, self.mouth = region, driving_ref, bool(pose), bool(mouth)
         self.face_model = face_model
+        from ganimation.refine import Refinement, parse_stages
+
+        self.stages = parse_stages(stages)
+        self.refinement = (Refinement.load(refiner_weights, mouth_weights, use_mouth="mouth" in self.stages)
+                           if "refine" in self.stages else None)
         self.lost = 0
         self.frames = 0
 
@@ -103,6 +115,8 @@ class Reenactor:
         target = transfer.target(tracked.landmarks)
         fw = warp_face(self.source, transfer.source_landmarks, target, pose=transfer.source_pose)
         image = shade_mouth(fw.image, fw.source, fw.target, fw.iod) if self.mouth else fw.image
+        if self.refinement is not None:
+            image = self.refinement.refine_frame(image, fw, mouth="mouth" in self.stages)
         return ReenactFrame(image=image, warp=fw, driving=tracked)
 
     def run(self, driving: Iterable[np.ndarray], fps: float = 25.0, *, tracker: LandmarkTracker | None = None,

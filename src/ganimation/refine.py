@@ -35,6 +35,8 @@ KINDS = ("refiner", "mouth")
 STAGES = ("warp", "refine", "mouth")
 #: the mouth network runs when the target's inner-lip gap exceeds the source's by this much (inter-ocular distances)
 MOUTH_OPENS_IOD = 0.02
+#: a frame whose landmarks all moved less than this (pixels) is left as the warp made it
+STILL_PX = 0.5
 
 
 def _kind_of(net) -> str:
@@ -112,6 +114,27 @@ def load_weights(path, kind: str):
     return net.eval(), cfg
 
 
+def mouth_box(mask: np.ndarray, patch: int) -> tuple[int, int]:
+    """Top-left ``(y, x)`` of the ``patch`` square centred on a ``(S, S)`` mouth mask's centroid, inside the crop."""
+    s = mask.shape[0]
+    ys, xs = np.nonzero(mask > 0)
+    cy, cx = (ys.mean(), xs.mean()) if len(ys) else (0.68 * s, 0.5 * s)
+    y = int(np.clip(round(cy - patch / 2), 0, s - patch))
+    x = int(np.clip(round(cx - patch / 2), 0, s - patch))
+    return y, x
+
+
+def refiner_input(warped: torch.Tensor, disp: torch.Tensor, mouth: torch.Tensor, cfg) -> "torch.Tensor":
+    """``(B, C, S, S)`` network input from the warped crop ``(B, 3, S, S)`` in [-1, 1], the displacement
+    ``(B, 2, S, S)`` (IOD) and the inner-mouth mask ``(B, 1, S, S)``."""
+    import torch
+
+    parts = [warped, disp * cfg.disp_scale]
+    if cfg.mouth_input:
+        parts.append(mouth)
+    return torch.cat(parts, 1)
+
+
 def parse_stages(stages) -> tuple[str, ...]:
     """``"warp,refine"`` or a sequence -> a checked tuple in pipeline order (``warp`` always first)."""
     if stages is None:
@@ -159,12 +182,16 @@ class Refinement:
     def refine_frame(self, image: np.ndarray, face_warp, *, mouth: bool = True) -> np.ndarray:
         """``image`` ``(H, W, 3)`` uint8 (the warped, mouth-shaded frame of ``face_warp``, a
         :class:`~ganimation.warp.face.FaceWarp`) -> ``(H, W, 3)`` uint8 refined; pixels outside the
-        face mask are bit-identical to ``image``."""
+        face mask are bit-identical to ``image``. A frame whose landmarks did not move (under
+        :data:`STILL_PX` pixels) is returned unchanged: no motion, nothing to refine."""
         import torch
+
+        move = np.abs(np.asarray(face_warp.target, np.float64) - np.asarray(face_warp.source, np.float64)[:, :2])
+        if float(move.max(initial=0.0)) < STILL_PX:
+            return image
 
         from ganimation.data.video_pairs import crop_displacement, inner_mouth_mask, mouth_open, points5
         from ganimation.faces.align import align_transform, apply, face_mask, paste_back, warp
-        from ganimation.train.wggan import mouth_box, refiner_input
 
         s = self.refiner_cfg.image_size
         m = align_transform(points5(face_warp.target), s)

@@ -24,6 +24,11 @@ def add_parser(sub) -> None:
     p.add_argument("--pose", action="store_true", help="also transfer the driving head's rotation and position")
     p.add_argument("--no-mouth", dest="mouth", action="store_false",
                    help="do not shade the inside of a mouth that opens wider than in the photo")
+    p.add_argument("--stages", default=None, metavar="STAGES",
+                   help="warp, warp,refine or warp,refine,mouth: the wg-GAN stages to run (default: every stage "
+                        "whose shipped weights exist; docs/wggan.md)")
+    p.add_argument("--refiner-weights", default=None, metavar="FILE", help="refinement network weights (.safetensors)")
+    p.add_argument("--mouth-weights", default=None, metavar="FILE", help="mouth network weights (.safetensors)")
     p.add_argument("--fps", type=types.fps, default=None, help="output frame rate (default: the driving video's)")
     p.add_argument("--max-frames", type=types.positive_int, default=None,
                    help="use at most N driving frames (without it, videos over the default cap are refused)")
@@ -46,7 +51,8 @@ def run(args) -> int:
     with open_frames(args.driving, start=args.start, end=args.end, max_frames=args.max_frames) as frames:
         fps = args.fps or frames.fps or FALLBACK_FPS
         reenactor = Reenactor(source, face=face, region=args.region, driving_ref=args.driving_ref,
-                              pose=args.pose, mouth=args.mouth, search=args.face_search)
+                              pose=args.pose, mouth=args.mouth, search=args.face_search, stages=args.stages,
+                              refiner_weights=args.refiner_weights, mouth_weights=args.mouth_weights)
         bar = tqdm(total=frames.frame_count, unit="frame", desc="reenact", disable=None)
         with FrameWriter(out, fps) as writer:
             for frame in reenactor.run(frames, frames.fps or fps):

@@ -36,6 +36,7 @@ import torch
 from ganimation.errors import ConfigError, DatasetError, one_line
 from ganimation.nn.mouth import MouthConfig
 from ganimation.nn.refiner import RefinerConfig
+from ganimation.refine import mouth_box, refiner_input  # noqa: F401 - shared with inference
 
 log = logging.getLogger("ganimation.train")
 
@@ -120,8 +121,9 @@ def wggan_config_from_dict(d: dict) -> WgganConfig:
     cfg = WgganConfig(refiner=_section(RefinerConfig, d.get("refiner"), "refiner"),
                       mouth=_section(MouthConfig, d.get("mouth"), "mouth"),
                       train=_section(WgganTrainConfig, d.get("train"), "train").validate(), data=str(path))
-    if cfg.refiner.image_size % 16 or cfg.mouth.patch % 16 or not 16 <= cfg.refiner.image_size <= 1024:
-        raise ConfigError("refiner.image_size and mouth.patch must be multiples of 16 (16..1024)")
+    for name, v in (("refiner.image_size", cfg.refiner.image_size), ("mouth.patch", cfg.mouth.patch)):
+        if v % 16 or not 32 <= v <= 1024:
+            raise ConfigError(f"{name}={v} must be a multiple of 16 in 32..1024")
     if cfg.refiner.image_size % (2 ** cfg.train.d_layers) or cfg.mouth.patch % (2 ** cfg.train.mouth_d_layers):
         raise ConfigError("refiner.image_size / mouth.patch must be divisible by 2**train.d_layers / 2**mouth_d_layers")
     if cfg.mouth.patch > cfg.refiner.image_size:
@@ -188,25 +190,6 @@ class HistoryBuffer:
     def load(self, state: dict) -> None:
         imgs = state.get("images")
         self.images = [t.clone() for t in imgs] if imgs is not None and imgs.numel() else []
-
-
-def mouth_box(mask: np.ndarray, patch: int) -> tuple[int, int]:
-    """Top-left ``(y, x)`` of the ``patch`` square centred on a ``(S, S)`` mouth mask's centroid, inside the crop."""
-    s = mask.shape[0]
-    ys, xs = np.nonzero(mask > 0)
-    cy, cx = (ys.mean(), xs.mean()) if len(ys) else (0.68 * s, 0.5 * s)
-    y = int(np.clip(round(cy - patch / 2), 0, s - patch))
-    x = int(np.clip(round(cx - patch / 2), 0, s - patch))
-    return y, x
-
-
-def refiner_input(warped: torch.Tensor, disp: torch.Tensor, mouth: torch.Tensor, cfg: RefinerConfig) -> torch.Tensor:
-    """``(B, C, S, S)`` network input from the warped crop ``(B, 3, S, S)`` in [-1, 1], the displacement
-    ``(B, 2, S, S)`` (IOD) and the inner-mouth mask ``(B, 1, S, S)``."""
-    parts = [warped, disp * cfg.disp_scale]
-    if cfg.mouth_input:
-        parts.append(mouth)
-    return torch.cat(parts, 1)
 
 
 def _to_unit(x: np.ndarray) -> torch.Tensor:
@@ -307,7 +290,7 @@ class Trainer:
             self.opt_g.step()
             with torch.no_grad():
                 warp_l1 = masked_l1(b["warped"], b["target"], weight)
-            logs.update({"g/l1": float(l1), "g/adv": float(adv), "g/warp_l1": float(warp_l1),
+            logs.update({"g/l1": float(l1.detach()), "g/adv": float(adv.detach()), "g/warp_l1": float(warp_l1),
                          "g/attention": float(att.mean())})
         return logs
 
@@ -326,7 +309,7 @@ class Trainer:
             self.opt_m.zero_grad(set_to_none=True)
             loss.backward()
             self.opt_m.step()
-            logs["mouth/l1"] = float(l1)
+            logs["mouth/l1"] = float(l1.detach())
         return logs
 
     def state_dict(self) -> dict:
