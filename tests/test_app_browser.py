@@ -117,6 +117,8 @@ def test_page_example_slider_and_bad_upload(app, tmp_path):
 
             # a slider moves (released) -> the edited photo changes
             _drag_slider(page, "AU12", 0.02)
+            page.wait_for_function(
+                "() => parseFloat(document.querySelector('#slider-AU12 input[type=number]')?.value) <= 0.03")
             page.wait_for_function("(s) => document.querySelector('#output img')?.src !== s", arg=first)
             second = _output_src(page)
             assert second != first

@@ -208,7 +208,8 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples, engine):
             if session is None:
                 raise GanimationError("upload a photo first")
             face = session.selected
-            mp4, gif = logic.animate(session, editor, face, frames=int(frames))
+            frames = logic.check_frames(frames)
+            mp4, gif = logic.animate(session, editor, face, frames=frames)
             rendered = logic.render(session, editor, face)
             return [mp4, gif, downloads(session, rendered.image, face, [mp4, gif]),
                     f"Animation of face {int(face)}: {int(frames)} frames there and back."]
