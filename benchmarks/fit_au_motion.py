@@ -220,8 +220,8 @@ def prior_templates() -> tuple[np.ndarray, np.ndarray]:
     P["AU01"][:, 1] = -0.13 * _gauss(ax, 0.25, 0.22) * brow_band
     P["AU02"][:, 1] = -0.12 * _gauss(ax, 0.8, 0.22) * brow_band
     P["AU02"][:, 1] += -0.03 * _gauss(ax, 0.25, 0.2) * brow_band
-    P["AU04"][:, 1] = 0.08 * _gauss(ax, 0.35, 0.3) * brow_band
-    P["AU04"][:, 0] = -0.06 * sx * _gauss(ax, 0.3, 0.25) * brow_band
+    P["AU04"][:, 1] = 0.14 * _gauss(ax, 0.35, 0.3) * brow_band    # apex brow lowering (FACS: AU04 E)
+    P["AU04"][:, 0] = -0.08 * sx * _gauss(ax, 0.3, 0.25) * brow_band
     for c in ("AU01", "AU02", "AU04"):
         M[c] = brow_reg
     # eyes: AU05 upper lid up, AU07 lids tighten, AU45 lids closed
@@ -237,13 +237,13 @@ def prior_templates() -> tuple[np.ndarray, np.ndarray]:
     M["AU06"] = _soft(y, -0.2, 0.8, 0.15) * _soft(ax, 0.2, 1.1, 0.15)
     # AU09 nose wrinkle: nose sides and wings up, upper lip up a little, inner brows down
     nose = _soft(ax, 0, 0.3, 0.12) * _soft(y, 0.15, 0.8, 0.15)
-    P["AU09"][:, 1] = -0.06 * nose * _gauss(y, 0.6, 0.2) - 0.03 * upper * _soft(ax, 0, 0.3, 0.15)
+    P["AU09"][:, 1] = -0.08 * nose * _gauss(y, 0.6, 0.2) - 0.06 * upper * _soft(ax, 0, 0.3, 0.15)
     P["AU09"][:, 1] += 0.04 * _gauss(ax, 0.2, 0.15) * _soft(y, -0.45, -0.15, 0.12)
     P["AU09"][:, 0] = -0.015 * sx * nose
     M["AU09"] = np.maximum(_soft(ax, 0, 0.5, 0.12) * _soft(y, -0.5, 1.0, 0.1), 0)
     # AU10 upper lip up (centre most), nasolabial fold up a little
     ul_zone = _soft(y, 0.55, 1.0, 0.08) * (1 - below_mouth) * _soft(ax, 0, 0.55, 0.15)
-    P["AU10"][:, 1] = -0.09 * ul_zone * _gauss(ax, 0, 0.3) * _soft(y, 0.8, 9, 0.25)
+    P["AU10"][:, 1] = -0.13 * ul_zone * _gauss(ax, 0, 0.3) * _soft(y, 0.8, 9, 0.25)
     P["AU10"][:, 2] = -0.02 * ul_zone * _gauss(ax, 0, 0.3)
     M["AU10"] = _soft(y, 0.45, 1.0, 0.1) * (1 - 0.7 * below_mouth) * _soft(ax, 0, 0.7, 0.15)
     # mouth corners: AU12 up and out, AU14 in and back, AU15 down, AU20 sideways
