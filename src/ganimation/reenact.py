@@ -52,18 +52,14 @@ class ReenactFrame:
 
 def select_face(faces: list, face) -> object:
     """One face of a detection list (largest first): ``"largest"`` or an index."""
+    from ganimation.faces.pipeline import select_faces
+
     if not faces:
         raise FaceNotFoundError("no face found in the source photo; use a photo with a clearly visible, "
                                 "roughly frontal face")
-    if face in (None, "largest"):
-        return faces[0]
-    try:
-        i = int(face)
-    except (TypeError, ValueError):
-        raise GanimationError(f"face={face!r}; use 'largest' or a face index") from None
-    if not 0 <= i < len(faces):
-        raise FaceNotFoundError(f"face index {i} does not exist; {len(faces)} face(s) found (0..{len(faces) - 1})")
-    return faces[i]
+    if face is None or face == "all":
+        face = "largest"
+    return faces[select_faces(faces, face)[0]]
 
 
 class Reenactor:

@@ -109,6 +109,19 @@ class Session:
 
 
 # -- loading and detection ---------------------------------------------------
+def uploaded_file(path, max_mb: float, *, missing: str, what: str, smaller: str) -> Path:
+    """The path of an uploaded file, checked: given, still there, at most ``max_mb`` MB."""
+    if path is None:
+        raise ImageError(missing)
+    p = Path(path)
+    if not p.is_file():
+        raise ImageError(f"the uploaded {what} is gone; upload it again")
+    size_mb = p.stat().st_size / 1e6
+    if size_mb > max_mb:
+        raise ImageError(f"the {what} is {size_mb:.1f} MB, more than the {max_mb:g} MB limit; upload {smaller}")
+    return p
+
+
 def load_image(path: str | os.PathLike, *, max_mb: float = DEFAULT_MAX_UPLOAD_MB,
                max_side: int = MAX_SIDE) -> np.ndarray:
     """``(H, W, 3)`` uint8 RGB photo from an uploaded file, downscaled to ``max_side``.
@@ -117,15 +130,8 @@ def load_image(path: str | os.PathLike, *, max_mb: float = DEFAULT_MAX_UPLOAD_MB
     """
     from ganimation.images import open_image
 
-    if path is None:
-        raise ImageError("no photo given; upload a JPEG or PNG or pick the example")
-    p = Path(path)
-    if not p.is_file():
-        raise ImageError("the uploaded file is gone; upload it again")
-    size_mb = p.stat().st_size / 1e6
-    if size_mb > max_mb:
-        raise ImageError(f"the file is {size_mb:.1f} MB, more than the {max_mb:g} MB limit; "
-                         "upload a smaller photo")
+    p = uploaded_file(path, max_mb, missing="no photo given; upload a JPEG or PNG or pick the example",
+                      what="file", smaller="a smaller photo")
     try:
         img, _ = open_image(p)
     except ImageError as exc:  # the temp path means nothing to the user
@@ -517,14 +523,8 @@ def reenact_clip(photo_path, video_path, *, face=0, region: str = "all", workdir
     from ganimation.reenact import Reenactor
     from ganimation.video import FALLBACK_FPS, FrameWriter, open_frames
 
-    if video_path is None:
-        raise GanimationError("no driving video given; upload a short video of a face (MP4, MOV, WebM or GIF)")
-    v = Path(video_path)
-    if not v.is_file():
-        raise ImageError("the uploaded video is gone; upload it again")
-    size_mb = v.stat().st_size / 1e6
-    if size_mb > max_mb:
-        raise ImageError(f"the video is {size_mb:.1f} MB, more than the {max_mb:g} MB limit; upload a shorter one")
+    v = uploaded_file(video_path, max_mb, what="video", smaller="a shorter one",
+                      missing="no driving video given; upload a short video of a face (MP4, MOV, WebM or GIF)")
     image = load_image(photo_path)
     out_dir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="ganimation-reenact-"))
     out = out_dir / f"reenact-{time.strftime('%H%M%S')}.mp4"

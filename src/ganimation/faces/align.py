@@ -52,21 +52,9 @@ def template_points(size: int) -> np.ndarray:
 
 def similarity_transform(src: np.ndarray, dst: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """``(2, 3)`` similarity ``M`` minimising ``sum w |M [src; 1] - dst|^2`` (Umeyama)."""
-    src = np.asarray(src, np.float64)
-    dst = np.asarray(dst, np.float64)
-    w = np.ones(len(src)) if weights is None else np.asarray(weights, np.float64)
-    w = w / w.sum()
-    mu_s, mu_d = w @ src, w @ dst
-    s0, d0 = src - mu_s, dst - mu_d
-    var_s = (w * (s0 ** 2).sum(1)).sum()
-    cov = (d0 * w[:, None]).T @ s0
-    u, sig, vt = np.linalg.svd(cov)
-    d = np.eye(2)
-    if np.linalg.det(u) * np.linalg.det(vt) < 0:
-        d[1, 1] = -1
-    r = u @ d @ vt
-    scale = (sig * np.diag(d)).sum() / max(var_s, 1e-12)
-    t = mu_d - scale * r @ mu_s
+    from ganimation.motion.frame import umeyama
+
+    scale, r, t = umeyama(np.asarray(src, np.float64)[:, :2], np.asarray(dst, np.float64)[:, :2], weights)
     return np.hstack([scale * r, t[:, None]]).astype(np.float64)
 
 

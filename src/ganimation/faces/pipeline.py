@@ -98,7 +98,8 @@ def estimate_crop_aus(crop: np.ndarray, *, face_model=None, calibration=None) ->
     return estimate_aus(faces[0], calibration)
 
 
-def _select(faces, face):
+def select_faces(faces, face) -> list[int]:
+    """Indices of the faces ``face`` names: ``"all"``, ``"largest"`` or an index (faces sorted largest first)."""
     if face == "all" or face is None:
         return list(range(len(faces)))
     if face == "largest":
@@ -157,7 +158,7 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
         raise FaceNotFoundError(
             "no face found in the photo; use a photo with a clearly visible, roughly frontal face "
             "(at least ~40 px between the eyes)")
-    idx = _select(faces, face)
+    idx = select_faces(faces, face)
     if targets is not None:
         targets = [check_vector(t, name="target") for t in (targets if isinstance(targets, (list, tuple)) else list(np.asarray(targets)))]
         if len(targets) != len(idx):
