@@ -356,7 +356,7 @@ def _open_video(path: Path, start, end, max_frames, max_side) -> FrameSource:
     except (OSError, RuntimeError, IndexError, ValueError) as exc:
         close_reader()
         raise unreadable(exc) from None
-    logger.info("%s: video %dx%d at %.3g fps, ~%s frames", path, first_frame.shape[1], first_frame.shape[0],
+    logger.debug("%s: video %dx%d at %.3g fps, ~%s frames", path, first_frame.shape[1], first_frame.shape[0],
                 fps, total if total is not None else "?")
     return FrameSource(path, "video", fps, gen, first_frame, limit=limit, limit_is_default=is_default,
                        frame_count=expected, max_side=max_side, closer=close_reader)
@@ -809,7 +809,7 @@ class FrameWriter:
             self.abort()
             raise
         self._done = True
-        logger.info("wrote %d frames to %s", self.count, self.path)
+        logger.debug("wrote %d frames to %s", self.count, self.path)
         return self.path
 
     def _replace_folder(self) -> None:

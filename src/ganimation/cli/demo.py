@@ -49,28 +49,83 @@ def run(args) -> int:
     return _synthetic_demo(args, out)
 
 
+#: the presets the demo shows, in sheet order
+DEMO_PRESETS = ("happy", "surprise", "sad", "anger", "disgust", "fear")
+
+
 def _photo_demo(args, out: Path) -> int:
-    from ganimation.animate import write_animation
+    from ganimation.animate import render_photo, trajectory
+    from ganimation.aus import resolve_target
     from ganimation.edit import ASSETS, Editor
+    from ganimation.faces.detect import get_detector
+    from ganimation.faces.estimate import estimate_aus
     from ganimation.faces.pipeline import edit_photo
     from ganimation.images import load_rgb, save_image
+    from ganimation.video import FrameWriter
 
-    editor = Editor.from_pretrained(args.weights, device=args.device)
+    engine = "gan" if args.weights else None  # as in `edit`: given weights mean the generator
+    editor = Editor.from_pretrained(args.weights, device=args.device) if engine == "gan" else None
     photo_path = Path(args.photo) if args.photo else ASSETS / "astronaut.png"
     photo = load_rgb(photo_path)
-    written = []
-    for name in ("happy", "surprise", "sad", "anger"):
-        res = edit_photo(editor, photo, expression=name)
+    face = get_detector().detect(photo)
+    written, views = [], []
+    for name in DEMO_PRESETS:
+        res = edit_photo(editor, photo, expression=name, engine=engine, face="largest")
         written.append(save_image(out / f"{photo_path.stem}_{name}.jpg", res.image))
-    frames = []
-    for alpha in np.linspace(0, 1, 16):
-        frames.append(edit_photo(editor, photo, expression="happy", intensity=float(alpha)).image)
-    frames += frames[-2:0:-1]
-    written.append(write_animation(out / f"{photo_path.stem}_happy.gif", _shrink(frames, 384), fps=12))
-    written.append(write_animation(out / f"{photo_path.stem}_happy.mp4", frames, fps=12))
+        views.append(res.image)
+    if face:
+        written.append(save_image(out / f"{photo_path.stem}_presets.png", _sheet(photo, views, face[0].box)))
+        current = estimate_aus(face[0])
+        seq = trajectory(current, resolve_target(current=current, expression="happy"), 16, pingpong=True)
+        frames = list(render_photo(editor, photo, seq, engine=engine, face="largest", current=current))
+        for suffix, clip in ((".gif", _shrink(frames, 384)), (".mp4", frames)):
+            with FrameWriter(out / f"{photo_path.stem}_happy{suffix}", 12.0) as w:
+                for f in clip:
+                    w.write(f)
+            written.append(w.path)
+        written.append(_reenact_demo(photo, out / f"{photo_path.stem}_reenact.mp4"))
     for p in written:
         print(f"wrote {p}")
+    if face:
+        print(f"{photo_path.stem}_presets.png: the face before and after {', '.join(DEMO_PRESETS)} "
+              f"({'gan' if engine else 'warp'} engine)")
     return 0
+
+
+def _sheet(photo: np.ndarray, edits: list, box, side: int = 256) -> np.ndarray:
+    """The face window of ``photo`` and of each edit side by side, each ``side`` px high."""
+    from ganimation.edit import resize
+
+    h, w = photo.shape[:2]
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    half = 0.8 * max(box[2] - box[0], box[3] - box[1])
+    x0, x1 = int(max(0, cx - half)), int(min(w, cx + half))
+    y0, y1 = int(max(0, cy - half)), int(min(h, cy + half))
+    size = (max(2, round(side * (x1 - x0) / (y1 - y0))), side)
+    return np.concatenate([resize(np.ascontiguousarray(im[y0:y1, x0:x1]), size) for im in [photo, *edits]], 1)
+
+
+def _reenact_demo(photo: np.ndarray, path: Path) -> Path:
+    """The photo animated by a driving clip the synthetic renderer makes (talking, a blink, a smile)."""
+    from ganimation.aus import AU_CODES
+    from ganimation.data.synthetic import render, sample_identity
+    from ganimation.reenact import Reenactor
+    from ganimation.video import FrameWriter
+
+    ident = sample_identity(np.random.default_rng(7))
+    t = np.arange(48) / 24.0
+    driving = []
+    for k, tk in enumerate(t):
+        aus = np.zeros(len(AU_CODES), np.float32)
+        talk = 0.5 - 0.5 * np.cos(2 * np.pi * 2.0 * tk)
+        aus[AU_CODES.index("AU25")] = aus[AU_CODES.index("AU26")] = 0.45 * talk
+        aus[AU_CODES.index("AU12")] = aus[AU_CODES.index("AU06")] = float(np.clip((tk - 1.0) * 2, 0, 0.6))
+        aus[AU_CODES.index("AU45")] = 1.0 if k in (20, 21) else 0.0
+        driving.append(render(ident, aus, 192))
+    with FrameWriter(path, 24.0) as w:
+        for frame in Reenactor(photo, driving_ref="first").run(driving, 24.0):
+            w.write(frame.image)
+    return w.path
 
 
 def _shrink(frames, side: int):
