@@ -1,0 +1,93 @@
+"""Flicker of ``edit VIDEO``: frame-to-frame change in the face region, output vs input.
+
+For each clip, every frame is edited (``ganimation.video_edit.edit_video``) with
+a relative smile (``AU12=+0.4,AU06=+0.2``) and with the ``surprise`` preset;
+the face region is the convex hull of the face oval of the input frame's
+tracked landmarks (the same region in both frames of a pair). Flicker is the
+mean absolute RGB change between consecutive frames inside that region;
+the goal (issue 28) is output <= 1.10 x input.
+
+    python benchmarks/video_edit_flicker.py [--frames 150]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+CLIPS = ("video_dev/retalking_3.mp4", "video_dev/sadtalker_wda_kh.mp4", "video_dev/lp_s20.mp4",
+         "driving_dev/d9.mp4")
+EDITS = {"smile +0.4 (relative)": dict(aus="AU12=+0.4,AU06=+0.2", relative=True),
+         "surprise preset": dict(expression="surprise")}
+
+
+def face_masks(frames: list, fps: float) -> list:
+    import cv2
+
+    from ganimation.motion.regions import FACE_OVAL
+    from ganimation.motion.tracking import LandmarkTracker
+
+    tracker = LandmarkTracker(fps)
+    masks = []
+    for f in frames:
+        t = tracker.update(f)
+        m = np.zeros(f.shape[:2], np.uint8)
+        if t is not None:
+            hull = cv2.convexHull(np.round(t.landmarks[list(FACE_OVAL), :2]).astype(np.int32))
+            cv2.fillConvexPoly(m, hull, 1)
+        masks.append(m.astype(bool))
+    return masks
+
+
+def flicker(frames: list, masks: list) -> float:
+    vals = []
+    for a, b, m in zip(frames, frames[1:], masks):
+        if m.any():
+            vals.append(np.abs(b.astype(np.float32) - a.astype(np.float32))[m].mean())
+    return float(np.mean(vals))
+
+
+def main() -> None:
+    from ganimation.video import open_frames
+    from ganimation.video_edit import edit_video
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frames", type=int, default=150)
+    ap.add_argument("-o", "--out", default=str(ROOT / "benchmarks/results/video_edit_flicker"))
+    args = ap.parse_args()
+    rows = []
+    t0 = time.time()
+    for clip in CLIPS:
+        with open_frames(SHARED / clip, max_frames=args.frames) as src:
+            frames, fps = list(src), src.fps or 25.0
+        masks = face_masks(frames, fps)
+        base = flicker(frames, masks)
+        for name, kw in EDITS.items():
+            out = list(edit_video(frames, fps, **kw))
+            f = flicker(out, masks)
+            rows.append(dict(clip=clip, edit=name, frames=len(frames), input=round(base, 3), output=round(f, 3),
+                             ratio=round(f / base, 3)))
+            print(f"{clip:32s} {name:24s} input {base:.3f} output {f:.3f} ratio {f / base:.3f}", flush=True)
+    out = Path(args.out)
+    out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
+    lines = ["# Flicker of `edit VIDEO` (face region, frame to frame)", "", "```",
+             f"python benchmarks/video_edit_flicker.py --frames {args.frames}", "```", "",
+             __doc__.split("\n\n")[1].replace("\n", " "), "",
+             "| clip | edit | frames | input | output | output / input |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['clip']} | {r['edit']} | {r['frames']} | {r['input']} | {r['output']} | {r['ratio']} |"
+              for r in rows]
+    worst = max(r["ratio"] for r in rows)
+    lines += ["", f"Largest ratio {worst:.3f} (goal <= 1.10: {'met' if worst <= 1.10 else 'not met'}). "
+              f"{time.time() - t0:.0f} s on 2 shared CPU cores."]
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    print(f"wrote {out}.json/.md")
+
+
+if __name__ == "__main__":
+    main()
