@@ -77,7 +77,7 @@ def _interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.ndarray
     t = np.clip((v - vu) / gap, 0.0, 1.0)                # 0 at the upper boundary, 1 at the lower
     s = np.clip(u / max(uu[-1], 1e-6), 0.0, 1.0)         # 0..1 corner to corner
     centre = 1.0 - np.abs(2.0 * s - 1.0) ** 3             # teeth show between the corners
-    teeth_height = np.clip(0.35 * gap, 0.0, 0.22 * iod)
+    teeth_height = np.clip(0.18 * gap, 0.0, 0.08 * iod)
     show = np.clip((gap / iod - TEETH_FROM) / TEETH_FROM, 0.0, 1.0) * centre * teeth
     tw = show * np.clip(1.0 - (t * gap - teeth_height) / max(0.04 * iod, 1.0), 0.0, 1.0)
     tongue = np.clip((t - 0.6) / 0.4, 0.0, 1.0) ** 1.5
