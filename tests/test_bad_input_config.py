@@ -45,8 +45,10 @@ def test_defaults_and_shipped_configs_pass():
     Config.from_dict({})
     from pathlib import Path
 
+    from ganimation.train.wggan import is_wggan_config, load_wggan_config
+
     for path in sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml")):
-        load_config(path)
+        load_wggan_config(path) if is_wggan_config(path) else load_config(path)
 
 
 @pytest.mark.parametrize("text", [

@@ -39,7 +39,7 @@ def run(args) -> int:
     from ganimation.train import train
     from ganimation.video import validate_output_dir
 
-    if args.arch == "wggan":
+    if args.arch == "wggan" or (args.arch is None and args.config and _is_wggan(args.config)):
         return _run_wggan(args)
     config = config_from_args(args)
     validate_output_dir(args.out, inputs=[args.data], what="run folder")
@@ -48,6 +48,14 @@ def run(args) -> int:
     for step, state, mean in result.attention_events:
         print(f"warning: attention {state} at step {step} (mean {mean:.3f})")
     return 0
+
+
+def _is_wggan(path) -> bool:
+    from pathlib import Path
+
+    from ganimation.train.wggan import is_wggan_config
+
+    return Path(path).is_file() and is_wggan_config(path)
 
 
 def _run_wggan(args) -> int:

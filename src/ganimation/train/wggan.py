@@ -73,7 +73,7 @@ class WgganTrainConfig:
     log_every: int = 50
     sample_every: int = 500
     save_every: int = 250
-    exclude: str = "lp_s13,retalking_3,sadtalker_wda_kh"   # held-out clips, never trained on
+    exclude: str = "lp_s13,retalking_3,sadtalker_wda_kh,sadtalker_wda_aoc"   # held out (aoc: same person as retalking_3)
 
     def validate(self) -> "WgganTrainConfig":
         for name in ("steps", "batch_size", "mouth_batch_size", "n_critic", "pairs", "threads", "log_every",
@@ -129,6 +129,14 @@ def wggan_config_from_dict(d: dict) -> WgganConfig:
     if cfg.mouth.patch > cfg.refiner.image_size:
         raise ConfigError("mouth.patch must not exceed refiner.image_size")
     return cfg
+
+
+def is_wggan_config(path) -> bool:
+    """Whether the YAML file ``path`` is a wg-GAN config (it has a ``refiner`` or ``mouth`` section)."""
+    from ganimation.config import _read_yaml
+
+    d = _read_yaml(Path(path))
+    return isinstance(d, dict) and bool({"refiner", "mouth"} & set(map(str, d)))
 
 
 def load_wggan_config(path=None, overrides=None, data=None) -> WgganConfig:
@@ -291,7 +299,7 @@ class Trainer:
             with torch.no_grad():
                 warp_l1 = masked_l1(b["warped"], b["target"], weight)
             logs.update({"g/l1": float(l1.detach()), "g/adv": float(adv.detach()), "g/warp_l1": float(warp_l1),
-                         "g/attention": float(att.mean())})
+                         "g/attention": float(att.detach().mean())})
         return logs
 
     def mouth_step(self, b: dict, generator_step: bool = True) -> dict[str, float]:
