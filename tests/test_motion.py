@@ -8,7 +8,11 @@ import pytest
 from ganimation.motion.frame import mean_shape
 from ganimation.motion.regions import region_weights
 from ganimation.motion.smoothing import LandmarkSmoother, OneEuroFilter
-from ganimation.motion.transfer import MotionTransfer, best_reference, expression_features
+from ganimation.motion.transfer import (
+    MotionTransfer,
+    best_reference,
+    expression_features,
+)
 
 
 def posed(shape: np.ndarray, *, yaw: float = 0.0, roll: float = 0.0, scale: float = 50.0,

@@ -22,9 +22,9 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -426,8 +426,9 @@ def _face_window(session: Session, face: int) -> tuple[int, int, int, int]:
 def animation_frames(session: Session, editor, face, *, frames: int = 16, pingpong: bool = True,
                      side: int = ANIMATION_SIDE) -> np.ndarray:
     """``(F, h, w, 3)`` uint8: the photo around ``face`` going from its estimated AUs to its target."""
-    from ganimation.animate import trajectory
     from PIL import Image
+
+    from ganimation.animate import trajectory
 
     i = check_face(session, face)
     f = session.faces[i]

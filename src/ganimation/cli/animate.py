@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ganimation.cli import common, types
@@ -30,7 +28,7 @@ def add_parser(sub) -> None:
 
 
 def parse_to(text: str, current: np.ndarray | None, intensity: float) -> np.ndarray:
-    from ganimation.aus import PRESETS, PRESET_ALIASES, resolve_target
+    from ganimation.aus import PRESET_ALIASES, PRESETS, resolve_target
 
     key = text.strip().lower()
     if key in PRESETS or key in PRESET_ALIASES:
@@ -59,8 +57,8 @@ def run(args) -> int:
         target = parse_to(args.to, current, args.intensity)
         seq = trajectory(source, target, args.frames, ease=not args.linear, pingpong=args.pingpong)
         frames = render(editor, crop, seq)
-        write_animation(Path(args.output), frames, fps=args.fps)
-        print(f"{len(frames)} frames -> {args.output}")
+        write_animation(out, frames, fps=args.fps)
+        print(f"{len(frames)} frames -> {out}")
         return 0
     from ganimation.aus import parse_aus, to_vector
     from ganimation.faces.detect import get_detector
@@ -73,8 +71,8 @@ def run(args) -> int:
     current = to_vector(parse_aus(args.source)) if args.source else estimate_aus(face)
     target = parse_to(args.to, current, args.intensity)
     seq = trajectory(current, target, args.frames, ease=not args.linear, pingpong=args.pingpong)
-    with FrameWriter(Path(args.output), args.fps) as writer:
+    with FrameWriter(out, args.fps) as writer:
         for frame in render_photo(editor, image, seq, engine=engine, face=which, current=current):
             writer.write(frame)
-    print(f"{len(seq)} frames at {image.shape[1]}x{image.shape[0]} ({engine} engine) -> {args.output}")
+    print(f"{len(seq)} frames at {image.shape[1]}x{image.shape[0]} ({engine} engine) -> {out}")
     return 0

@@ -32,7 +32,6 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from ganimation.edit import DEFAULT_WEIGHTS
-
     from ganimation.video import validate_output_dir
 
     out = validate_output_dir(args.out, inputs=[args.photo] if args.photo else (), what="output folder")

@@ -47,9 +47,7 @@ def _photo_mode(args, image_shape, editor) -> bool:
 
 def run(args) -> int:
     from ganimation.images import load_rgb, save_image
-    from ganimation.video import validate_output_path
-
-    from ganimation.video import VIDEO_SUFFIXES
+    from ganimation.video import VIDEO_SUFFIXES, validate_output_path
 
     if Path(args.input).suffix.lower() in VIDEO_SUFFIXES:
         return run_video(args)
@@ -98,7 +96,12 @@ def run_video(args) -> int:
     from tqdm import tqdm
 
     from ganimation.errors import GanimationError
-    from ganimation.video import FALLBACK_FPS, FrameWriter, open_frames, validate_output_path
+    from ganimation.video import (
+        FALLBACK_FPS,
+        FrameWriter,
+        open_frames,
+        validate_output_path,
+    )
     from ganimation.video_edit import VideoEditStats, edit_video
 
     common.check_target(args._parser, args)

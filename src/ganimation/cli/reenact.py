@@ -43,7 +43,12 @@ def run(args) -> int:
 
     from ganimation.images import load_rgb
     from ganimation.reenact import Reenactor
-    from ganimation.video import FALLBACK_FPS, FrameWriter, open_frames, validate_output_path
+    from ganimation.video import (
+        FALLBACK_FPS,
+        FrameWriter,
+        open_frames,
+        validate_output_path,
+    )
 
     out = validate_output_path(args.output, inputs=(args.source, args.driving), overwrite=args.overwrite)
     source = load_rgb(args.source)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -183,7 +182,11 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
     landmarks = [f.landmarks for f, _, _ in infos]
     warped = [None] * len(infos)
     if engine in ("warp", "hybrid"):
-        from ganimation.geometry_edit import apply_motion, edit_face_geometry, reference_motion
+        from ganimation.geometry_edit import (
+            apply_motion,
+            edit_face_geometry,
+            reference_motion,
+        )
 
         for n, (f, est, tgt) in enumerate(infos):
             ge = (apply_motion(out, f.landmarks, reference_motion(f.landmarks, like)[0]) if like is not None

@@ -92,7 +92,7 @@ class MotionTransfer:
 
     @classmethod
     def create(cls, source_landmarks: np.ndarray, reference_landmarks: np.ndarray, *, region: str = "all",
-               pose: bool = False) -> "MotionTransfer":
+               pose: bool = False) -> MotionTransfer:
         """``source_landmarks``, ``reference_landmarks``: ``(478, 3)`` pixels of the source face and of the
         driving face in its reference frame."""
         src = np.asarray(source_landmarks, np.float64)
