@@ -281,3 +281,10 @@ def test_reenact_cli_bad_stages_and_bad_weights_exit_2(tmp_path, synth_clip, cap
         assert main(["reenact", str(tmp_path / "s.png"), str(drv), "-o", str(tmp_path / "o"), *extra]) == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith("error:") and "\n" not in err
+
+
+def test_default_stages_are_the_warp_until_the_learned_stages_pass_their_goal():
+    from ganimation.refine import DEFAULT_STAGES, available_stages, default_stages
+
+    assert default_stages() == parse_stages(None) == DEFAULT_STAGES[: len(default_stages())]
+    assert default_stages()[0] == "warp" and available_stages()[0] == "warp"

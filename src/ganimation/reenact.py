@@ -75,7 +75,8 @@ class Reenactor:
     - ``pose``: also transfer the driving head's rotation and position.
     - ``mouth``: shade the inside of a mouth that opens wider than the source's.
     - ``stages``: ``"warp"``, ``"warp,refine"`` or ``"warp,refine,mouth"`` (or a sequence);
-      None (default): every stage whose shipped weights exist. ``refiner_weights`` /
+      None (default): :data:`ganimation.refine.DEFAULT_STAGES` (the warp alone: the shipped
+      networks fall short of their quality goal, docs/wggan.md). ``refiner_weights`` /
       ``mouth_weights``: other weights files for the learned stages.
     """
 

@@ -149,8 +149,26 @@ def parse_stages(stages) -> tuple[str, ...]:
     return tuple(s for s in STAGES if s in items)
 
 
+#: The stages ``reenact`` runs when none are named. The shipped networks lower the inner-mouth error
+#: by 44 % and raise face PSNR by 0.7 dB on the held-out clips, but they soften the face and raise the
+#: identity distance (docs/wggan.md): short of the issue's goal (+1 dB, identity no worse), so they
+#: stay opt-in (``stages="warp,refine,mouth"``) until a better-trained model passes it.
+DEFAULT_STAGES: tuple[str, ...] = ("warp",)
+
+
 def default_stages() -> tuple[str, ...]:
-    """All stages whose shipped weights exist (the warp alone when none do)."""
+    """:data:`DEFAULT_STAGES`, less any learned stage whose shipped weights are missing."""
+    have = {"warp": True, "refine": REFINER_WEIGHTS.is_file(), "mouth": MOUTH_WEIGHTS.is_file()}
+    out = []
+    for stage in DEFAULT_STAGES:
+        if not have[stage] or (stage == "mouth" and "refine" not in out):
+            break
+        out.append(stage)
+    return tuple(out)
+
+
+def available_stages() -> tuple[str, ...]:
+    """Every stage whose shipped weights exist (the warp alone when none do)."""
     out = ["warp"]
     if REFINER_WEIGHTS.is_file():
         out.append("refine")

@@ -25,8 +25,8 @@ def add_parser(sub) -> None:
     p.add_argument("--no-mouth", dest="mouth", action="store_false",
                    help="do not shade the inside of a mouth that opens wider than in the photo")
     p.add_argument("--stages", default=None, metavar="STAGES",
-                   help="warp, warp,refine or warp,refine,mouth: the wg-GAN stages to run (default: every stage "
-                        "whose shipped weights exist; docs/wggan.md)")
+                   help="warp (default), warp,refine or warp,refine,mouth: the wg-GAN stages to run; the learned "
+                        "stages paint teeth into an opened mouth but soften the face (docs/wggan.md)")
     p.add_argument("--refiner-weights", default=None, metavar="FILE", help="refinement network weights (.safetensors)")
     p.add_argument("--mouth-weights", default=None, metavar="FILE", help="mouth network weights (.safetensors)")
     p.add_argument("--fps", type=types.fps, default=None, help="output frame rate (default: the driving video's)")
