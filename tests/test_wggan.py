@@ -288,3 +288,36 @@ def test_default_stages_are_the_warp_until_the_learned_stages_pass_their_goal():
 
     assert default_stages() == parse_stages(None) == DEFAULT_STAGES[: len(default_stages())]
     assert default_stages()[0] == "warp" and available_stages()[0] == "warp"
+
+
+def test_prepare_video_cli_writes_clips_resumes_and_refuses_faceless_videos(tmp_path, synth_clip, capsys):
+    from ganimation.cli.main import main
+    from ganimation.data.video_pairs import load_clips
+    from ganimation.video import FrameWriter
+
+    frames, _ = synth_clip
+    vids = tmp_path / "videos"
+    vids.mkdir()
+    with FrameWriter(vids / "talk.mp4", 10) as w:
+        for f in frames:
+            w.write(f)
+    with FrameWriter(vids / "held.mp4", 10) as w:
+        for f in frames:
+            w.write(f)
+    out = tmp_path / "ds"
+    args = ["prepare", str(vids), "--video", "-o", str(out), "--every", "1", "--video-size", "128",
+            "--exclude", "held", "--no-progress"]
+    assert main(args) == 0
+    clips = load_clips(out)
+    assert [c.name for c in clips] == ["talk"] and clips[0].frames.shape[1:] == (128, 128, 3)
+    assert clips[0].landmarks.shape[1:] == (478, 3)
+    assert main(args) == 0 and "1 already done" in capsys.readouterr().out
+    blank = tmp_path / "blank"
+    blank.mkdir()
+    with FrameWriter(blank / "empty.mp4", 10) as w:
+        for _ in range(3):
+            w.write(np.full((96, 96, 3), 128, np.uint8))
+    capsys.readouterr()
+    assert main(["prepare", str(blank), "--video", "-o", str(tmp_path / "ds2"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and "\n" not in err
