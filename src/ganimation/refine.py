@@ -150,7 +150,7 @@ def parse_stages(stages) -> tuple[str, ...]:
 
 
 #: The stages ``reenact`` runs when none are named. The shipped networks lower the inner-mouth error
-#: by 44 % and raise face PSNR by 0.7 dB on the held-out clips, but they soften the face and raise the
+#: by 42 % and raise face PSNR by 0.6 dB on the held-out clips, but they soften the face and raise the
 #: identity distance (docs/wggan.md): short of the issue's goal (+1 dB, identity no worse), so they
 #: stay opt-in (``stages="warp,refine,mouth"``) until a better-trained model passes it.
 DEFAULT_STAGES: tuple[str, ...] = ("warp",)
