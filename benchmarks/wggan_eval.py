@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import reenact_common as rc  # noqa: E402
+import reenact_common as rc
 
 CLIPS = ("lp_s13", "retalking_3", "sadtalker_wda_kh")
 STAGE_SETS = {"warp": "warp", "warp+refine": "warp,refine", "warp+refine+mouth": "warp,refine,mouth"}
@@ -69,7 +69,7 @@ def load_clip(name, args):
         from ganimation.faces.detect import get_detector
 
         b = get_detector(search="proposals").detect(frames[0])[0].box
-        half = int(round(args.window * (b[2] - b[0]) / 2))
+        half = round(args.window * (b[2] - b[0]) / 2)
         h, w = frames[0].shape[:2]
         x0 = int(np.clip(round((b[0] + b[2]) / 2) - half, 0, max(0, w - 2 * half)))
         y0 = int(np.clip(round((b[1] + b[3]) / 2) - half, 0, max(0, h - 2 * half)))
@@ -218,12 +218,12 @@ def main(argv=None):
 
 def write_md(path, data, args):
     L = ["# wg-GAN stages on the held-out clips (self-reenactment, pose on)", "", "```", data["command"], "```", "",
-         f"Clips {', '.join(args.clips)} (never trained or tuned on), first {args.frames} frames, step {args.step}; "
+         (f"Clips {', '.join(args.clips)} (never trained or tuned on), first {args.frames} frames, step {args.step}; "
          "frame 0 is the source. Mouth error: inside the true frame's inner-lip polygon, on frames whose mouth opens "
          f"more than {OPENS_IOD} IOD beyond the source's. Fréchet: dlib embeddings of the outputs vs the real frames "
          "(all clips pooled). Sharpness: variance of the Laplacian in the face region, output / real (1 = as sharp as "
          f"the real frames). Machine: {data['machine']['nproc']} CPUs, {data['machine']['cpu_model']}, shared with "
-         f"other jobs; {data['seconds']:.0f} s.", "",
+         f"other jobs; {data['seconds']:.0f} s."), "",
          "| clip | stages | PSNR face (dB) | SSIM face | lmk (IOD) | identity | mouth MAE (0-255) | mouth PSNR (dB) | mouth frames | sharpness |",
          "|---|---|---|---|---|---|---|---|---|---|"]
     for c, r in data["clips"].items():
@@ -237,8 +237,8 @@ def write_md(path, data, args):
     for label, s in data["overall_mean_of_clips"].items():
         L.append(f"| {label} | {s['psnr']:.2f} | {s['ssim']:.3f} | {s['lmk']:.4f} | {s['identity']:.3f} | "
                  f"{s['mouth_mae']:.1f} | {s['mouth_psnr']:.2f} | {s['embedding_frechet_to_real']:.4f} | {s['sharp_ratio']:.2f} |")
-    L += ["", "Speed (batch 1; wall and user CPU time per call; the machine was shared with other jobs, load average "
-          "in the last column: with more runnable threads than cores, 2-thread wall times are dominated by waiting):", "",
+    L += ["", ("Speed (batch 1; wall and user CPU time per call; the machine was shared with other jobs, load average "
+               "in the last column: with more runnable threads than cores, 2-thread wall times are dominated by waiting):"), "",
           "| network | parameters | wall ms | user CPU ms (all threads) | load average |", "|---|---|---|---|---|"]
     for name, s in data["speed"].items():
         L.append(f"| {name} | {s['parameters'] / 1e6:.2f} M | {s['wall_ms']:.1f} | {s['user_cpu_ms']:.1f} | {s['loadavg']:.1f} |")

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import reenact_common as rc  # noqa: E402
+import reenact_common as rc
 
 
 def main():

@@ -13,7 +13,13 @@ from ganimation.errors import CheckpointError, DatasetError, GanimationError
 from ganimation.nn.mouth import MouthConfig, MouthInpainter
 from ganimation.nn.refiner import Refiner, RefinerConfig
 from ganimation.refine import load_weights, parse_stages, save_weights
-from ganimation.train.wggan import HistoryBuffer, Trainer, WgganConfig, WgganTrainConfig, load_wggan_config
+from ganimation.train.wggan import (
+    HistoryBuffer,
+    Trainer,
+    WgganConfig,
+    WgganTrainConfig,
+    load_wggan_config,
+)
 
 TINY_R = RefinerConfig(image_size=32, channels=4, res_blocks=1)
 TINY_M = MouthConfig(patch=32, channels=4, res_blocks=1)
@@ -192,7 +198,7 @@ def test_pair_builder_on_synthetic_frames(synth_clip):
 
     raw = warp(frames[0], align_transform(points5(lms[2]), 64), 64)
     m = p.face > 0.5
-    err = lambda a: np.abs(a.astype(float) - p.target.astype(float))[m].mean()  # noqa: E731
+    err = lambda a: np.abs(a.astype(float) - p.target.astype(float))[m].mean()
     assert err(p.warped) < err(raw)
 
 

@@ -21,11 +21,14 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ganimation.errors import CheckpointError, GanimationError, one_line
+
+if TYPE_CHECKING:
+    import torch
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 REFINER_WEIGHTS = ASSETS / "wggan_refiner.safetensors"
@@ -96,13 +99,13 @@ def load_weights(path, kind: str):
     try:
         d = json.loads(meta["ganimation.config"])
         if not isinstance(d, dict):
-            raise ValueError("not a mapping")
+            raise TypeError("not a mapping")
         _check_keys(cls, d, kind)
         cfg = cls(**_coerce(cls, d, kind))
         sizes = [getattr(cfg, n) for n in ("image_size", "patch", "channels", "res_blocks") if hasattr(cfg, n)]
         if not all(isinstance(s, int) and 0 <= s <= 2048 for s in sizes):
             raise ValueError(f"sizes out of range {sizes}")
-    except (KeyError, ValueError, ConfigError, RecursionError) as exc:
+    except (KeyError, TypeError, ValueError, ConfigError, RecursionError) as exc:
         raise CheckpointError(f"{path}: invalid {kind} config in its metadata ({one_line(exc, 80)})") from None
     check_finite(tensors, path)
     net = net_cls(cfg)
@@ -124,7 +127,7 @@ def mouth_box(mask: np.ndarray, patch: int) -> tuple[int, int]:
     return y, x
 
 
-def refiner_input(warped: torch.Tensor, disp: torch.Tensor, mouth: torch.Tensor, cfg) -> "torch.Tensor":
+def refiner_input(warped: torch.Tensor, disp: torch.Tensor, mouth: torch.Tensor, cfg) -> torch.Tensor:
     """``(B, C, S, S)`` network input from the warped crop ``(B, 3, S, S)`` in [-1, 1], the displacement
     ``(B, 2, S, S)`` (IOD) and the inner-mouth mask ``(B, 1, S, S)``."""
     import torch
@@ -189,7 +192,7 @@ class Refinement:
 
     @classmethod
     def load(cls, refiner: str | os.PathLike | None = None, mouth: str | os.PathLike | None = None, *,
-             use_mouth: bool = True) -> "Refinement":
+             use_mouth: bool = True) -> Refinement:
         """The shipped weights, or the given files (``mouth`` only when ``use_mouth``)."""
         g, gc = load_weights(refiner or REFINER_WEIGHTS, "refiner")
         m = mc = None
@@ -208,8 +211,19 @@ class Refinement:
         if float(move.max(initial=0.0)) < STILL_PX:
             return image
 
-        from ganimation.data.video_pairs import crop_displacement, inner_mouth_mask, mouth_open, points5
-        from ganimation.faces.align import align_transform, apply, face_mask, paste_back, warp
+        from ganimation.data.video_pairs import (
+            crop_displacement,
+            inner_mouth_mask,
+            mouth_open,
+            points5,
+        )
+        from ganimation.faces.align import (
+            align_transform,
+            apply,
+            face_mask,
+            paste_back,
+            warp,
+        )
 
         s = self.refiner_cfg.image_size
         m = align_transform(points5(face_warp.target), s)

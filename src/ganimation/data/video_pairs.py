@@ -26,9 +26,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
@@ -43,7 +43,13 @@ OPEN_MOUTH_IOD = 0.08
 
 def points5(landmarks: np.ndarray) -> np.ndarray:
     """``(5, 2)`` eye centres, nose tip and mouth corners of ``(478, 2|3)`` landmarks (as :meth:`Face.points5`)."""
-    from ganimation.faces.detect import LEFT_EYE, MOUTH_LEFT, MOUTH_RIGHT, NOSE_TIP, RIGHT_EYE
+    from ganimation.faces.detect import (
+        LEFT_EYE,
+        MOUTH_LEFT,
+        MOUTH_RIGHT,
+        NOSE_TIP,
+        RIGHT_EYE,
+    )
 
     lm = np.asarray(landmarks, np.float64)[:, :2]
     return np.stack([lm[list(RIGHT_EYE)].mean(0), lm[list(LEFT_EYE)].mean(0), lm[NOSE_TIP],
@@ -127,6 +133,12 @@ def make_pair(frame_i: np.ndarray, lm_i: np.ndarray, frame_j: np.ndarray, lm_j: 
 
 
 # -- preparing a folder of videos ------------------------------------------------------------------------
+
+
+def _savez(path, arrays: dict) -> None:
+    """``np.savez`` to exactly ``path`` (no ``.npz`` appended), closed before it returns."""
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
 
 
 @dataclass
@@ -242,8 +254,8 @@ def prepare_videos(videos_dir: str | os.PathLike, out_dir: str | os.PathLike, *,
             if arrays is None:
                 skipped.setdefault(path.name, "fewer than two frames with a face")
             else:
-                atomic_write(dst, lambda tmp, a=arrays: np.savez(open(tmp, "wb"), **a))
-                clips[path.stem] = int(len(arrays["frames"]))
+                atomic_write(dst, lambda tmp, a=arrays: _savez(tmp, a))
+                clips[path.stem] = len(arrays["frames"])
                 index = {"format": "ganimation-video", "size": size, "every": every, "clips": clips,
                          "skipped": {**index.get("skipped", {}), **skipped}}
                 atomic_write(index_path, lambda tmp, d=index: Path(tmp).write_text(json.dumps(d, indent=1)))

@@ -36,7 +36,7 @@ import torch
 from ganimation.errors import ConfigError, DatasetError, one_line
 from ganimation.nn.mouth import MouthConfig
 from ganimation.nn.refiner import RefinerConfig
-from ganimation.refine import mouth_box, refiner_input  # noqa: F401 - shared with inference
+from ganimation.refine import mouth_box, refiner_input
 
 log = logging.getLogger("ganimation.train")
 
@@ -75,7 +75,7 @@ class WgganTrainConfig:
     save_every: int = 250
     exclude: str = "lp_s13,retalking_3,sadtalker_wda_kh,sadtalker_wda_aoc"   # held out (aoc: same person as retalking_3)
 
-    def validate(self) -> "WgganTrainConfig":
+    def validate(self) -> WgganTrainConfig:
         for name in ("steps", "batch_size", "mouth_batch_size", "n_critic", "pairs", "threads", "log_every",
                      "sample_every", "save_every", "d_channels", "d_layers", "mouth_d_layers"):
             v = getattr(self, name)
@@ -216,7 +216,8 @@ def _batch(pairs: dict, idx: np.ndarray, flip: np.ndarray, device) -> dict[str, 
         for t in (warped, target, disp, face, mouth):
             t[f] = t[f].flip(-1)
         disp[f, 0] = -disp[f, 0]
-    return {k: v.to(device) for k, v in dict(warped=warped, target=target, disp=disp, face=face, mouth=mouth).items()}
+    return {k: v.to(device) for k, v in {"warped": warped, "target": target, "disp": disp, "face": face,
+                                                  "mouth": mouth}.items()}
 
 
 def _mouth_batch(pairs: dict, idx: np.ndarray, flip: np.ndarray, patch: int, device) -> dict[str, torch.Tensor]:
@@ -349,13 +350,13 @@ def _sample_grid(trainer: Trainer, b: dict, mb: dict) -> np.ndarray:
     mcols = [to_uint8(t) for t in (mb["image"] * (1 - mb["mask"]), mfake, mb["image"])]
     bottom = np.concatenate([np.concatenate([c[i] for c in mcols], 1) for i in range(len(mcols[0]))], 0)
     w = max(top.shape[1], bottom.shape[1])
-    pad = lambda a: np.pad(a, ((0, 0), (0, w - a.shape[1]), (0, 0)))  # noqa: E731
+    pad = lambda a: np.pad(a, ((0, 0), (0, w - a.shape[1]), (0, 0)))
     return np.concatenate([pad(top), pad(bottom)], 0)
 
 
 def _load_or_build_pairs(cfg: WgganConfig, run_dir: Path) -> dict:
     from ganimation.checkpoint import atomic_write
-    from ganimation.data.video_pairs import build_pairs, load_clips
+    from ganimation.data.video_pairs import _savez, build_pairs, load_clips
 
     path = run_dir / PAIRS_FILE
     key = json.dumps([cfg.data, cfg.refiner.image_size, cfg.train.pairs, cfg.train.seed, cfg.train.exclude])
@@ -370,7 +371,7 @@ def _load_or_build_pairs(cfg: WgganConfig, run_dir: Path) -> dict:
     clips = load_clips(cfg.data, exclude=exclude)
     log.info("building %d pairs from %d clips at %d px", cfg.train.pairs, len(clips), cfg.refiner.image_size)
     pairs = build_pairs(clips, cfg.train.pairs, cfg.refiner.image_size, cfg.train.seed, progress=True)
-    atomic_write(path, lambda tmp: np.savez(open(tmp, "wb"), key=np.array(key), **pairs))
+    atomic_write(path, lambda tmp: _savez(tmp, {"key": np.array(key), **pairs}))
     return pairs
 
 
@@ -463,7 +464,7 @@ def train_wggan(cfg: WgganConfig, out_dir, *, resume: bool = False, until_step: 
         pbar.close()
         reporter.close()
     c1 = os.times()
-    summary = {"step": stop, "total_steps": tc.steps, "pairs": n, "open_mouth_pairs": int(len(open_idx)),
+    summary = {"step": stop, "total_steps": tc.steps, "pairs": n, "open_mouth_pairs": len(open_idx),
                "seconds": round(time.time() - t0, 1), "user_cpu_seconds": round(c1.user - c0.user, 1),
                "last_metrics": last, "refiner_parameters": sum(p.numel() for p in trainer.G.parameters()),
                "mouth_parameters": sum(p.numel() for p in trainer.M.parameters())}
