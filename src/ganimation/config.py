@@ -377,19 +377,24 @@ def merge(base: dict, extra: dict) -> dict:
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None,
                 base: dict | None = None) -> Config:
     """Defaults <- ``base`` <- YAML file <- ``key=value`` overrides."""
-    import yaml
 
     d = dict(base or {})
     if path:
-        p = Path(path)
-        if not p.is_file():
-            raise ConfigError(f"config file {p} not found")
-        loaded = _read_yaml(p)
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{p}: expected a mapping with sections model/loss/data/train")
-        d = merge(d, loaded)
+        d = merge(d, read_config_file(path, "model/loss/data/train"))
     d = merge(d, parse_overrides(overrides))
     return Config.from_dict(d)
+
+
+def read_config_file(path, sections: str) -> dict:
+    """The mapping in the YAML file ``path``; a one-line :class:`ConfigError` when it is missing or not a
+    mapping (``sections`` names what it should hold, e.g. ``"model/loss/data/train"``)."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file {p} not found")
+    loaded = _read_yaml(p)
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{p}: expected a mapping with sections {sections}")
+    return loaded
 
 
 def _read_yaml(path: Path):

@@ -141,16 +141,9 @@ def is_wggan_config(path) -> bool:
 
 def load_wggan_config(path=None, overrides=None, data=None) -> WgganConfig:
     """Defaults <- YAML file <- ``section.key=value`` overrides (as ``ganimation train``)."""
-    from ganimation.config import _read_yaml, merge, parse_overrides
+    from ganimation.config import merge, parse_overrides, read_config_file
 
-    d: dict = {}
-    if path:
-        p = Path(path)
-        if not p.is_file():
-            raise ConfigError(f"config file {p} not found")
-        d = _read_yaml(p)
-        if not isinstance(d, dict):
-            raise ConfigError(f"{p}: expected a mapping with sections refiner/mouth/train")
+    d: dict = read_config_file(path, "refiner/mouth/train") if path else {}
     d = merge(d, parse_overrides(overrides))
     d.pop("model", None)
     if data is not None:
