@@ -92,3 +92,28 @@ def test_edit_refuses_to_overwrite_its_input(tmp_path, capsys):
     assert main(["edit", str(p), "--expression", "happy", "-o", str(p)]) == 2
     assert "is also an input" in capsys.readouterr().err
     assert p.read_bytes() == before
+
+
+def test_largest_face_skips_the_small_face_search(astronaut, monkeypatch):
+    """face='largest' takes the whole-photo pass when it finds a face; the full search is the fallback."""
+    from ganimation.faces import pipeline
+
+    from ganimation.faces import detect
+
+    calls = []
+
+    orig = detect.get_detector
+
+    def spy(model=None, **kw):
+        calls.append(kw.get("search"))
+        return orig(model, **kw)
+
+    monkeypatch.setattr(detect, "get_detector", spy)
+    faces = pipeline.find_faces(astronaut, "largest")
+    assert len(faces) == 1 and calls == ["whole"]
+    calls.clear()
+    pipeline.find_faces(astronaut, "all")
+    assert calls == ["proposals"]
+    blank = np.full((300, 300, 3), 120, np.uint8)
+    calls.clear()
+    assert pipeline.find_faces(blank, "largest") == [] and calls == ["whole", "proposals"]

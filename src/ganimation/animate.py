@@ -43,9 +43,8 @@ def render_photo(editor, image: np.ndarray, aus_sequence: np.ndarray, *, engine:
     the photo, so the motion is exactly linear in the AUs: smooth along the
     path. ``current``: the face's own AUs (default: estimated).
     """
-    from ganimation.faces.detect import get_detector
     from ganimation.faces.estimate import estimate_aus
-    from ganimation.faces.pipeline import resolve_engine
+    from ganimation.faces.pipeline import find_faces, resolve_engine
     from ganimation.geometry_edit import edit_face_geometry
     from ganimation.motion.au_model import AUMotionModel
     from ganimation.reenact import select_face
@@ -57,7 +56,7 @@ def render_photo(editor, image: np.ndarray, aus_sequence: np.ndarray, *, engine:
         for aus in aus_sequence:
             yield edit_photo(editor, image, targets=[aus], face=face, engine=engine, search=search).image
         return
-    f = select_face(get_detector(search=search).detect(image), face)
+    f = select_face(find_faces(image, face, search=search), face)
     est = estimate_aus(f) if current is None else check_vector(current)
     model = AUMotionModel.load()
     for aus in aus_sequence:

@@ -84,7 +84,7 @@ class Reenactor:
                  pose: bool = False, mouth: bool = True, face_model: str | os.PathLike | None = None,
                  search: str = "proposals", source_face=None, stages=None,
                  refiner_weights: str | os.PathLike | None = None, mouth_weights: str | os.PathLike | None = None):
-        from ganimation.faces.detect import get_detector
+        from ganimation.faces.pipeline import find_faces
         from ganimation.images import as_rgb_array
 
         if region not in REGION_CHOICES:
@@ -93,7 +93,7 @@ class Reenactor:
             raise GanimationError(f"driving_ref {driving_ref!r}; choose one of {', '.join(DRIVING_REFS)}")
         self.source = as_rgb_array(source)
         self.face = source_face if source_face is not None else select_face(
-            get_detector(face_model, search=search).detect(self.source), face)
+            find_faces(self.source, face, face_model=face_model, search=search), face)
         self.region, self.driving_ref, self.pose, self.mouth = region, driving_ref, bool(pose), bool(mouth)
         self.face_model = face_model
         from ganimation.refine import Refinement, parse_stages

@@ -61,13 +61,13 @@ def run(args) -> int:
         print(f"{len(frames)} frames -> {out}")
         return 0
     from ganimation.aus import parse_aus, to_vector
-    from ganimation.faces.detect import get_detector
     from ganimation.faces.estimate import estimate_aus
+    from ganimation.faces.pipeline import find_faces
     from ganimation.reenact import select_face
     from ganimation.video import FrameWriter
 
     which = common.parse_face(args.face, allow_all=False)
-    face = select_face(get_detector().detect(image), which)
+    face = select_face(find_faces(image, which), which)
     current = to_vector(parse_aus(args.source)) if args.source else estimate_aus(face)
     target = parse_to(args.to, current, args.intensity)
     seq = trajectory(current, target, args.frames, ease=not args.linear, pingpong=args.pingpong)

@@ -112,6 +112,20 @@ def select_faces(faces, face) -> list[int]:
     return [i]
 
 
+def find_faces(image: np.ndarray, face="all", *, face_model=None, search: str = "proposals") -> list:
+    """Detected faces, largest first. For ``face="largest"`` one whole-photo landmarker pass is tried
+    first: the small faces the ``proposals``/``thorough`` searches add cannot be the largest, so they
+    are only searched when that pass finds nothing (on wild_dev photos the full search is most of an
+    edit's time)."""
+    from ganimation.faces.detect import get_detector
+
+    if face == "largest" and search != "whole":
+        found = get_detector(face_model, search="whole").detect(image)
+        if found:
+            return found
+    return get_detector(face_model, search=search).detect(image)
+
+
 def resolve_engine(editor, engine: str | None) -> str:
     """``engine``, else the editor's ``engine`` attribute, else :data:`DEFAULT_ENGINE`; checked."""
     name = engine or getattr(editor, "engine", None) or DEFAULT_ENGINE
@@ -146,13 +160,12 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
     """
     from ganimation.faces.align import align_face, face_mask, paste_back
     from ganimation.faces.align import warp as warp_crop
-    from ganimation.faces.detect import get_detector
     from ganimation.faces.estimate import estimate_aus
     from ganimation.images import as_rgb_array
 
     image = as_rgb_array(image_rgb_uint8)
     engine = resolve_engine(editor, engine)
-    faces = get_detector(face_model, search=search).detect(image)
+    faces = find_faces(image, face, face_model=face_model, search=search)
     if not faces:
         raise FaceNotFoundError(
             "no face found in the photo; use a photo with a clearly visible, roughly frontal face "
