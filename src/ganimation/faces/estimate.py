@@ -29,10 +29,9 @@ import numpy as np
 
 from ganimation.aus import AU_CODES, NUM_AUS, OPENFACE_SCALE
 from ganimation.errors import DatasetError
+from ganimation.faces.detect import LEFT_EYE, RIGHT_EYE
 
 # -- landmark geometry -------------------------------------------------------
-_EYE_R = (33, 133, 159, 145, 160, 161, 158, 157, 153, 154, 144, 163)
-_EYE_L = (263, 362, 386, 374, 387, 388, 385, 384, 380, 381, 373, 390)
 
 #: geometric measures: name -> (neutral median, span); span < 0 means the AU
 #: grows as the measure decreases. Filled from UTKFace statistics (see module doc).
@@ -81,7 +80,7 @@ MAPPING: dict[str, tuple[list[tuple[tuple[str, ...], float]], list[tuple[str, fl
 def geometry_measures(landmarks: np.ndarray) -> dict[str, float]:
     """Raw geometric measures (in IOD units) from ``(478, 2|3)`` landmarks."""
     lm = np.asarray(landmarks, np.float64)[:, :2]
-    er, el = lm[list(_EYE_R)].mean(0), lm[list(_EYE_L)].mean(0)
+    er, el = lm[list(RIGHT_EYE)].mean(0), lm[list(LEFT_EYE)].mean(0)
     d = el - er
     iod = float(np.hypot(*d))
     if iod < 1e-6:

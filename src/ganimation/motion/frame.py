@@ -23,6 +23,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ganimation.faces.detect import LEFT_EYE, RIGHT_EYE
+
 #: Landmarks an expression barely moves: nose bridge and tip, eye corners, temples and the upper cheeks
 #: beside the nose. The pose is fitted on these. (Forehead landmarks are left out: MediaPipe's forehead
 #: moves with raised brows, and fitting on it absorbed about 30 % of a brow raise into the head pose.)
@@ -32,14 +34,12 @@ STABLE = (
     127, 356, 234, 454, 162, 389,       # temples
     116, 345, 123, 352,                 # upper cheeks, next to the nose wings
 )
-_EYE_R = (33, 133, 159, 145, 160, 161, 158, 157, 153, 154, 144, 163)
-_EYE_L = (263, 362, 386, 374, 387, 388, 385, 384, 380, 381, 373, 390)
 
 
 def eye_centres(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The image-left and image-right eye centres of ``(478, D)`` landmarks, each ``(D,)``."""
     lm = np.asarray(landmarks, np.float64)
-    return lm[list(_EYE_R)].mean(0), lm[list(_EYE_L)].mean(0)
+    return lm[list(RIGHT_EYE)].mean(0), lm[list(LEFT_EYE)].mean(0)
 
 
 def interocular(landmarks: np.ndarray) -> float:

@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ganimation.faces.detect import FACE_OVAL  # noqa: F401 - the face contour, re-exported with the regions
+
 LIPS = (0, 13, 14, 17, 37, 39, 40, 61, 78, 80, 81, 82, 84, 87, 88, 91, 95, 146, 178, 181, 185, 191, 267, 269,
         270, 291, 308, 310, 311, 312, 314, 317, 318, 321, 324, 375, 402, 405, 409, 415)
 #: inner lip contour, in polygon order (image-left corner, upper lip, image-right corner, lower lip)
@@ -22,8 +24,6 @@ IRISES = tuple(range(468, 478))
 RIGHT_BROW = (46, 52, 53, 55, 63, 65, 66, 70, 105, 107)
 LEFT_BROW = (276, 282, 283, 285, 293, 295, 296, 300, 334, 336)
 CHIN = (152, 148, 176, 149, 150, 136, 377, 400, 378, 379, 365, 18, 200, 199, 175, 32, 262, 201, 421, 208, 428)
-FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
-             152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
 
 #: (upper, lower) inner-lip landmark pairs, image left to right
 LIP_PAIRS = ((191, 95), (80, 88), (81, 178), (82, 87), (13, 14), (312, 317), (311, 402), (310, 318), (415, 324))

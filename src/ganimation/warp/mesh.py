@@ -21,14 +21,12 @@ from functools import lru_cache
 import numpy as np
 
 from ganimation.motion.frame import FacePose, mean_shape
+from ganimation.motion.regions import FACE_OVAL
 
 NUM_LANDMARKS = 478
 RING_POINTS = 24
 #: (radius as a multiple of the canonical face's half extent, share of the contour motion followed)
 RINGS = ((1.35, 0.4), (2.0, 0.0))
-#: face contour (MediaPipe face oval), used for ring motion
-FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
-             152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
 
 
 @dataclass(frozen=True)
