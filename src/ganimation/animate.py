@@ -35,13 +35,15 @@ def render(editor, crop: np.ndarray, aus_sequence: np.ndarray) -> np.ndarray:
 
 
 def render_photo(editor, image: np.ndarray, aus_sequence: np.ndarray, *, engine: str | None = None, face="largest",
-                 search: str = "proposals", current: np.ndarray | None = None):
+                 search: str = "proposals", current: np.ndarray | None = None, found=None):
     """Frames ``(H, W, 3)`` uint8 of one face of a photo moved along ``aus_sequence`` ``(F, 17)`` (a generator).
 
     ``engine`` as in :func:`ganimation.faces.pipeline.edit_photo`. With the
     ``warp`` engine the face is detected once and each frame is one warp of
     the photo, so the motion is exactly linear in the AUs: smooth along the
-    path. ``current``: the face's own AUs (default: estimated).
+    path. ``current``: the face's own AUs (default: estimated). ``found``: the
+    detected face (a :class:`~ganimation.faces.detect.Face`) when the caller has
+    it already; the warp engine then detects nothing.
     """
     from ganimation.faces.estimate import estimate_aus
     from ganimation.faces.pipeline import find_faces, resolve_engine
@@ -56,7 +58,7 @@ def render_photo(editor, image: np.ndarray, aus_sequence: np.ndarray, *, engine:
         for aus in aus_sequence:
             yield edit_photo(editor, image, targets=[aus], face=face, engine=engine, search=search).image
         return
-    f = select_face(find_faces(image, face, search=search), face)
+    f = found if found is not None else select_face(find_faces(image, face, search=search), face)
     est = estimate_aus(f) if current is None else check_vector(current)
     model = AUMotionModel.load()
     for aus in aus_sequence:

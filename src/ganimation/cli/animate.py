@@ -72,7 +72,8 @@ def run(args) -> int:
     target = parse_to(args.to, current, args.intensity)
     seq = trajectory(current, target, args.frames, ease=not args.linear, pingpong=args.pingpong)
     with FrameWriter(out, args.fps) as writer:
-        for frame in render_photo(editor, image, seq, engine=engine, face=which, current=current):
+        for frame in render_photo(editor, image, seq, engine=engine, face=which, current=current,
+                                  found=face):
             writer.write(frame)
     print(f"{len(seq)} frames at {image.shape[1]}x{image.shape[0]} ({engine} engine) -> {out}")
     return 0

@@ -76,7 +76,8 @@ def _photo_demo(args, out: Path) -> int:
         written.append(save_image(out / f"{photo_path.stem}_presets.png", _sheet(photo, views, face[0].box)))
         current = estimate_aus(face[0])
         seq = trajectory(current, resolve_target(current=current, expression="happy"), 16, pingpong=True)
-        frames = list(render_photo(editor, photo, seq, engine=engine, face="largest", current=current))
+        frames = list(render_photo(editor, photo, seq, engine=engine, face="largest", current=current,
+                                    found=face[0]))
         for suffix, clip in ((".gif", _shrink(frames, 384)), (".mp4", frames)):
             with FrameWriter(out / f"{photo_path.stem}_happy{suffix}", 12.0) as w:
                 for f in clip:
