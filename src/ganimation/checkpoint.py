@@ -72,14 +72,17 @@ def save_release(path: str | os.PathLike, generator: torch.nn.Module, model_conf
     return atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=meta))
 
 
-def read_release(path: str | os.PathLike) -> tuple[ModelConfig, dict[str, torch.Tensor], dict[str, str]]:
-    """``(model_config, state_dict, metadata)`` of a release file, with clear errors."""
+def read_safetensors(path: str | os.PathLike, what: str = "weights") -> tuple[dict[str, str], dict[str, torch.Tensor]]:
+    """``(metadata, tensors)`` of a safetensors file; :class:`CheckpointError` when it is missing or damaged.
+
+    ``what`` names the file in the not-found message (``"weights"``, ``"refiner weights"``...).
+    """
     from safetensors import safe_open
     from safetensors.torch import load_file
 
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"weights file {path} not found")
+        raise CheckpointError(f"{what} file {path} not found")
     try:
         with safe_open(str(path), framework="pt") as fh:
             meta = fh.metadata() or {}
@@ -89,6 +92,13 @@ def read_release(path: str | os.PathLike) -> tuple[ModelConfig, dict[str, torch.
             f"{path}: not a readable safetensors file ({type(exc).__name__}: {one_line(exc, 100)}); "
             "the file may be truncated: download or export it again"
         ) from None
+    return meta, tensors
+
+
+def read_release(path: str | os.PathLike) -> tuple[ModelConfig, dict[str, torch.Tensor], dict[str, str]]:
+    """``(model_config, state_dict, metadata)`` of a release file, with clear errors."""
+    path = Path(path)
+    meta, tensors = read_safetensors(path)
     if "ganimation.model" not in meta:
         raise CheckpointError(f"{path}: no ganimation model config in its metadata; was it saved by ganimation?")
     cfg = config_from_metadata(meta, path)

@@ -73,25 +73,14 @@ def load_weights(path, kind: str):
 
     A missing, truncated, foreign or mismatched file raises a one-line :class:`CheckpointError`.
     """
-    from safetensors import safe_open
-    from safetensors.torch import load_file
-
-    from ganimation.checkpoint import check_finite
+    from ganimation.checkpoint import check_finite, read_safetensors
     from ganimation.config import _check_keys, _coerce
     from ganimation.errors import ConfigError
     from ganimation.nn.mouth import MouthConfig, MouthInpainter
     from ganimation.nn.refiner import Refiner, RefinerConfig
 
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{kind} weights file {path} not found")
-    try:
-        with safe_open(str(path), framework="pt") as fh:
-            meta = fh.metadata() or {}
-        tensors = load_file(str(path))
-    except Exception as exc:  # noqa: BLE001 - safetensors raises its own types for damaged files
-        raise CheckpointError(f"{path}: not a readable safetensors file ({type(exc).__name__}: "
-                              f"{one_line(exc, 80)}); the file may be truncated") from None
+    meta, tensors = read_safetensors(path, f"{kind} weights")
     if meta.get("format") != FORMAT or meta.get("ganimation.kind") != kind:
         raise CheckpointError(f"{path}: not wg-GAN {kind} weights (format {one_line(meta.get('format'), 30)}, "
                               f"kind {one_line(meta.get('ganimation.kind'), 20)})")
