@@ -16,7 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from ganimation.aus import AU_CODES
-from ganimation.errors import DatasetError, GanimationError, MissingDependencyError
+from ganimation.errors import (
+    DatasetError,
+    GanimationError,
+    ImageError,
+    MissingDependencyError,
+)
 
 log = logging.getLogger("ganimation.evaluate")
 
@@ -179,9 +184,23 @@ def _load_pairs(root: Path, limit: int | None, size: int) -> EvalData:
     return data
 
 
+def read_photos(paths: Sequence[Path], unreadable: list[Path]):
+    """Yield ``(path, (H, W, 3) uint8 image)`` for each readable photo; unreadable ones are logged and
+    appended to ``unreadable``."""
+    from ganimation.images import load_rgb
+
+    for path in paths:
+        try:
+            image = load_rgb(path)
+        except ImageError as exc:
+            log.warning("skipping %s: %s", path.name, exc)
+            unreadable.append(path)
+            continue
+        yield path, image
+
+
 def _load_photos(root: Path, limit: int | None, size: int) -> EvalData:
     from ganimation.data.sources import IMAGE_SUFFIXES
-    from ganimation.errors import ImageError
 
     try:
         from ganimation.faces.align import align_face, face_mask
@@ -193,17 +212,10 @@ def _load_photos(root: Path, limit: int | None, size: int) -> EvalData:
         raise MissingDependencyError(
             f"evaluating photos in the wild needs the faces extra to find and align faces ({exc}); "
             "pip install 'ganimation[faces]'") from None
-    from ganimation.images import load_rgb
-
     crops, aus, names, masks = [], [], [], []
-    skipped = 0
-    for path in sorted(p for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
-        try:
-            image = load_rgb(path)
-        except ImageError as exc:
-            log.warning("skipping %s: %s", path.name, exc)
-            skipped += 1
-            continue
+    skipped: list[Path] = []
+    for path, image in read_photos(sorted(p for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES),
+                                   skipped):
         for k, face in enumerate(detector.detect(image)):
             al = align_face(image, face, size)
             crops.append(al.crop)
@@ -219,7 +231,7 @@ def _load_photos(root: Path, limit: int | None, size: int) -> EvalData:
     data = EvalData("photos", str(root), np.stack(crops), np.stack(aus).astype(np.float32), names,
                     own_source="estimator", face_masks=np.stack(masks), face_mask_source="landmarks (face oval)")
     if skipped:
-        data.notes.append(f"{skipped} unreadable photo(s) skipped")
+        data.notes.append(f"{len(skipped)} unreadable photo(s) skipped")
     return data
 
 

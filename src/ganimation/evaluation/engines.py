@@ -40,7 +40,6 @@ import numpy as np
 from ganimation.errors import (
     DatasetError,
     GanimationError,
-    ImageError,
     MissingDependencyError,
 )
 
@@ -220,10 +219,10 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
     ``engines`` -> per-engine summary, ``goals``, ``notes``) and per engine the
     grid rows ``[[input cell, preset cells...], ...]`` of ``(CELL, CELL, 3)`` uint8.
     """
+    from ganimation.evaluation.data import read_photos
     from ganimation.evaluation.estimators import identity_embedder
     from ganimation.faces.detect import get_detector
-    from ganimation.faces.pipeline import ENGINES, edit_photo
-    from ganimation.images import load_rgb
+    from ganimation.faces.pipeline import ENGINES, edit_photo, find_faces
     from ganimation.metrics.colour import colour_shift_one
     from ganimation.metrics.geometry import expression_measures, measure_deltas
 
@@ -241,19 +240,13 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
     notes: list[str] = []
     t_start = time.perf_counter()
     near = get_detector(search="whole")
-    finder = get_detector(search="proposals")  # as edit_photo finds faces
 
     # the inputs: largest face, measured once
     images, views, names, in_crops, in_id = [], [], [], [], []
-    no_face = unread = 0
-    for p in paths:
-        try:
-            img = load_rgb(p)
-        except ImageError as exc:
-            log.warning("skipping %s: %s", p.name, exc)
-            unread += 1
-            continue
-        faces = finder.detect(img)
+    no_face = 0
+    unread: list[Path] = []
+    for p, img in read_photos(paths, unread):
+        faces = find_faces(img, "largest")  # the face edit_photo(face="largest") edits
         if not faces:
             no_face += 1
             continue
@@ -271,7 +264,7 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
     if no_face:
         notes.append(f"{no_face} photo(s) without a detected face skipped")
     if unread:
-        notes.append(f"{unread} unreadable photo(s) skipped")
+        notes.append(f"{len(unread)} unreadable photo(s) skipped")
     log.info("engine evaluation: %d faces x %d presets x engines %s", len(images), len(presets), engines)
 
     runs: dict[str, EngineRun] = {}
