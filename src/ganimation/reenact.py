@@ -124,12 +124,10 @@ class Reenactor:
             yield from self._run_best(driving, tracker)
             return
         transfer = None
-        waiting = 0
         for frame in driving:
             tracked = tracker.update(frame)
             self.frames += 1
             if tracked is None:           # no face seen yet: the source, unchanged
-                waiting += 1
                 yield ReenactFrame(image=self.source.copy(), warp=None, driving=None)
                 continue
             if transfer is None:

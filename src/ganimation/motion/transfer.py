@@ -32,12 +32,10 @@ MOUTH_RATIO = (0.7, 1.4)
 EYE_RATIO = (0.5, 2.0)
 
 
-def confidence(reliability: np.ndarray | None = None) -> np.ndarray:
-    """``(478,)`` motion weights: :data:`CONTOUR_CONFIDENCE` on the face contour, times ``reliability``."""
+def confidence() -> np.ndarray:
+    """``(478,)`` motion weights: :data:`CONTOUR_CONFIDENCE` on the face contour, 1 elsewhere."""
     c = np.ones(478)
     c[list(regions.FACE_OVAL)] = CONTOUR_CONFIDENCE
-    if reliability is not None:
-        c = c * np.clip(np.asarray(reliability, np.float64), 0.0, 1.0)
     return c
 
 
@@ -87,7 +85,7 @@ class MotionTransfer:
     source_frame: np.ndarray         # (478, 3) frame coordinates
     reference_frame: np.ndarray      # (478, 3) frame coordinates of the driving reference
     reference_pose: FacePose
-    weights: np.ndarray              # (478,) region weight * per-region scale
+    weights: np.ndarray              # (478,) region weight * per-region scale * confidence
     pose: bool = False
 
     @classmethod
@@ -99,15 +97,15 @@ class MotionTransfer:
         sp = fit_pose(src)
         rp = fit_pose(reference_landmarks)
         sf, rf = sp.to_frame(src), rp.to_frame(reference_landmarks)
-        w = regions.region_weights(region) * region_scales(sf, rf)
+        w = regions.region_weights(region) * region_scales(sf, rf) * confidence()
         return cls(source_landmarks=src, source_pose=sp, source_frame=sf, reference_frame=rf, reference_pose=rp,
                    weights=w, pose=pose)
 
-    def motion(self, driving_landmarks: np.ndarray, reliability: np.ndarray | None = None) -> tuple[np.ndarray, FacePose]:
+    def motion(self, driving_landmarks: np.ndarray) -> tuple[np.ndarray, FacePose]:
         """``(478, 3)`` source-frame motion for driving landmarks ``(478, 3)`` pixels, and the driving pose."""
         dp = fit_pose(driving_landmarks)
         delta = dp.to_frame(driving_landmarks) - self.reference_frame
-        delta = delta * (self.weights * confidence(reliability))[:, None]
+        delta = delta * self.weights[:, None]
         return regions.uncross(self.source_frame, delta), dp
 
     def target_pose(self, driving_pose: FacePose) -> FacePose:
@@ -120,9 +118,9 @@ class MotionTransfer:
         return FacePose(scale=sp.scale * dp.scale / rp.scale, rotation=rel @ sp.rotation,
                         translation=sp.translation + zoom * (dp.translation - rp.translation))
 
-    def target(self, driving_landmarks: np.ndarray, reliability: np.ndarray | None = None) -> np.ndarray:
+    def target(self, driving_landmarks: np.ndarray) -> np.ndarray:
         """``(478, 3)`` target landmarks of the source face (pixels) for one driving frame."""
-        delta, dp = self.motion(driving_landmarks, reliability)
+        delta, dp = self.motion(driving_landmarks)
         return self.apply(delta, self.target_pose(dp))
 
     def apply(self, delta: np.ndarray, pose: FacePose | None = None) -> np.ndarray:
