@@ -678,7 +678,7 @@ class FrameWriter:
     - folder (no suffix or a trailing ``/``): ``frame_00000.png``, ...; an
       existing folder is replaced only if it holds nothing but such frames.
 
-    Frames go to a hidden temporary file/folder beside the target (``.NAME.XXXX.tmp...``)
+    Frames go to a hidden temporary file/folder beside the target (``.NAME.<random>.tmp...``)
     that is moved into place on a successful :meth:`close`. If the ``with``
     block raises, or no frame was written, the temporary output is removed
     and the target is untouched.
