@@ -152,9 +152,9 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
       editor's ``engine`` attribute, else :data:`DEFAULT_ENGINE`. ``editor`` may be None
       for the ``warp`` engine.
     - ``like``: instead of AU targets, the ``(478, 3)`` landmarks of a reference face
-      whose expression every selected face takes (``edit --like``): its landmark motion
-      (:func:`ganimation.geometry_edit.reference_motion`) with the warp engine, its
-      estimated AUs with the others (pass ``like_aus`` through ``targets`` for those).
+      whose expression every selected face takes (``edit --like``), as landmark motion
+      (:func:`ganimation.geometry_edit.reference_motion`); warp engine only (for the
+      others, pass the reference's estimated AUs as ``aus``, as ``edit --like`` does).
 
     Raises :class:`FaceNotFoundError` when no face is found.
     """
