@@ -50,17 +50,23 @@ def atomic_write(path: str | os.PathLike, write) -> Path:
     return path
 
 
+def cpu_tensors(module: torch.nn.Module, dtype: torch.dtype | None = None) -> dict[str, torch.Tensor]:
+    """``module``'s state on the CPU, contiguous, floating-point tensors cast to ``dtype`` if given."""
+    tensors = {}
+    for key, value in module.state_dict().items():
+        t = value.detach().to("cpu")
+        if dtype is not None and t.is_floating_point():
+            t = t.to(dtype)
+        tensors[key] = t.contiguous()
+    return tensors
+
+
 def save_release(path: str | os.PathLike, generator: torch.nn.Module, model_config: ModelConfig,
                  *, dtype: torch.dtype | None = None, extra: dict[str, Any] | None = None) -> Path:
     """Write the generator's weights with the config needed to rebuild it."""
     from safetensors.torch import save_file
 
-    tensors = {}
-    for key, value in generator.state_dict().items():
-        t = value.detach().to("cpu")
-        if dtype is not None and t.is_floating_point():
-            t = t.to(dtype)
-        tensors[key] = t.contiguous()
+    tensors = cpu_tensors(generator, dtype)
     meta = {
         "format": "ganimation-release",
         "format_version": FORMAT_VERSION,

@@ -53,14 +53,9 @@ def save_weights(path, net, cfg, *, dtype=None, extra: dict[str, Any] | None = N
     import torch
     from safetensors.torch import save_file
 
-    from ganimation.checkpoint import atomic_write
+    from ganimation.checkpoint import atomic_write, cpu_tensors
 
-    tensors = {}
-    for k, v in net.state_dict().items():
-        t = v.detach().to("cpu")
-        if dtype is not None and t.is_floating_point():
-            t = t.to(dtype)
-        tensors[k] = t.contiguous()
+    tensors = cpu_tensors(net, dtype)
     meta = {"format": FORMAT, "ganimation.kind": _kind_of(net), "ganimation.config": json.dumps(dataclasses.asdict(cfg))}
     for k, v in (extra or {}).items():
         meta[f"ganimation.{k}"] = v if isinstance(v, str) else json.dumps(v)
