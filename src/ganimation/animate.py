@@ -35,7 +35,8 @@ def render(editor, crop: np.ndarray, aus_sequence: np.ndarray) -> np.ndarray:
 
 
 def render_photo(editor, image: np.ndarray, aus_sequence: np.ndarray, *, engine: str | None = None, face="largest",
-                 search: str = "proposals", current: np.ndarray | None = None, found=None):
+                 search: str = "proposals", current: np.ndarray | None = None, found=None,
+                 texture: float | None = None):
     """Frames ``(H, W, 3)`` uint8 of one face of a photo moved along ``aus_sequence`` ``(F, 17)`` (a generator).
 
     ``engine`` as in :func:`ganimation.faces.pipeline.edit_photo`. With the
@@ -43,7 +44,8 @@ def render_photo(editor, image: np.ndarray, aus_sequence: np.ndarray, *, engine:
     the photo, so the motion is exactly linear in the AUs: smooth along the
     path. ``current``: the face's own AUs (default: estimated). ``found``: the
     detected face (a :class:`~ganimation.faces.detect.Face`) when the caller has
-    it already; the warp engine then detects nothing.
+    it already; the warp engine then detects nothing. ``texture``: the warp engine's texture strength
+    (None: default, 0: off).
     """
     from ganimation.faces.estimate import estimate_aus
     from ganimation.faces.pipeline import find_faces, resolve_engine
@@ -56,13 +58,14 @@ def render_photo(editor, image: np.ndarray, aus_sequence: np.ndarray, *, engine:
         from ganimation.faces.pipeline import edit_photo
 
         for aus in aus_sequence:
-            yield edit_photo(editor, image, targets=[aus], face=face, engine=engine, search=search).image
+            yield edit_photo(editor, image, targets=[aus], face=face, engine=engine, search=search,
+                             texture=texture).image
         return
     f = found if found is not None else select_face(find_faces(image, face, search=search), face)
     est = estimate_aus(f) if current is None else check_vector(current)
     model = AUMotionModel.load()
     for aus in aus_sequence:
-        yield edit_face_geometry(image, f.landmarks, est, check_vector(aus), model=model).image
+        yield edit_face_geometry(image, f.landmarks, est, check_vector(aus), model=model, texture=texture).image
 
 
 def write_animation(path: str | os.PathLike, frames: np.ndarray, fps: float = 12.0) -> Path:

@@ -5,8 +5,11 @@ AUs to the target AUs becomes a landmark motion through the AU motion model
 (:class:`ganimation.motion.au_model.AUMotionModel`, pose-normalised, in IOD),
 which is placed in the face's own pose and applied with the project's one
 warp (:func:`ganimation.warp.face.warp_face`) at the photo's resolution; a
-mouth that opens wider is shaded inside (:func:`ganimation.warp.mouth.shade_mouth`).
-Nothing but the face region changes, no colour is added, and no network runs.
+mouth that opens wider is shaded inside (:func:`ganimation.warp.mouth.shade_mouth`),
+and the texture stage (:mod:`ganimation.texture.au_texture`) darkens and
+lightens the skin where the AU change makes folds and wrinkles (a learned
+linear shading model, luminance only). Nothing but the face region changes,
+no colour is added, and no network runs.
 
 :func:`reference_motion` gives the motion for ``edit --like REF``: the
 difference between the reference face's and the source face's frame
@@ -40,8 +43,13 @@ class GeometryEdit:
 
 
 def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *, pose: FacePose | None = None,
-                 mouth: bool = True) -> GeometryEdit:
-    """Warp the face with ``landmarks`` ``(478, 3)`` pixels in ``image`` by a frame-coordinate ``motion`` ``(478, 3)``."""
+                 mouth: bool = True, aus_change: np.ndarray | None = None, texture: float | None = None
+                 ) -> GeometryEdit:
+    """Warp the face with ``landmarks`` ``(478, 3)`` pixels in ``image`` by a frame-coordinate ``motion`` ``(478, 3)``.
+
+    ``aus_change`` ``(17,)`` (target - current AUs), when given, adds the texture stage's shading
+    (:mod:`ganimation.texture.au_texture`) at strength ``texture`` (None: its default; 0: none).
+    """
     from ganimation.motion.regions import uncross
 
     lm = np.asarray(landmarks, np.float64)
@@ -50,16 +58,27 @@ def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *
     target = lm[:, :2] + pose.motion_to_image(motion)
     fw = warp_face(image, lm, target, pose=pose)
     out = shade_mouth(fw.image, fw.source, fw.target, fw.iod) if mouth else fw.image
+    if aus_change is not None and texture != 0:
+        from ganimation.texture.au_texture import STRENGTH, AUTextureModel, shade_expression
+
+        change = AUTextureModel.load().change(aus_change, STRENGTH if texture is None else float(texture))
+        out = shade_expression(out, fw.target, change, fw.iod)
     return GeometryEdit(image=out, warp=fw, motion=np.asarray(motion, np.float64))
 
 
 def edit_face_geometry(image: np.ndarray, landmarks: np.ndarray, current: np.ndarray, target: np.ndarray, *,
-                       model=None, mouth: bool = True) -> GeometryEdit:
-    """Move one face from its ``current`` AUs ``(17,)`` to ``target`` ``(17,)`` (0-1) by warping ``image``."""
+                       model=None, mouth: bool = True, texture: float | None = None) -> GeometryEdit:
+    """Move one face from its ``current`` AUs ``(17,)`` to ``target`` ``(17,)`` (0-1) by warping ``image``.
+
+    ``texture``: strength of the texture stage's shading (None: the default
+    :data:`ganimation.texture.au_texture.STRENGTH`; 0: the warp and mouth only).
+    """
     from ganimation.motion.au_model import AUMotionModel
 
     model = model or AUMotionModel.load()
-    return apply_motion(image, landmarks, model.motion(current, target), mouth=mouth)
+    change = np.clip(target, 0, 1) - np.clip(current, 0, 1)
+    return apply_motion(image, landmarks, model.motion(current, target), mouth=mouth, aus_change=change,
+                        texture=texture)
 
 
 def reference_motion(source_landmarks: np.ndarray, reference_landmarks: np.ndarray, *, model=None,

@@ -38,12 +38,13 @@ class VideoEditStats:
 
 def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression: str | None = None,
                intensity: float = 1.0, relative: bool = False, face_model: str | os.PathLike | None = None,
-               stats: VideoEditStats | None = None) -> Iterator[np.ndarray]:
+               stats: VideoEditStats | None = None, texture: float | None = None) -> Iterator[np.ndarray]:
     """Yield each ``(H, W, 3)`` uint8 frame with the largest face's expression edited.
 
     Targets as in :func:`ganimation.faces.pipeline.edit_photo` (``aus`` and/or
     ``expression`` + ``intensity``, ``relative``), resolved per frame against
-    that frame's smoothed AUs. ``stats`` (optional) receives the counts.
+    that frame's smoothed AUs. ``stats`` (optional) receives the counts. ``texture``: the texture
+    stage's strength (None: default, 0: off).
     Raises :class:`FaceNotFoundError` after the last frame when no frame had a face.
     """
     from ganimation.faces.estimate import estimate_aus
@@ -64,7 +65,8 @@ def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression
         current = np.clip(au_filter(estimate_aus(tracked.face), tracked.index / tracker.fps), 0.0, 1.0)
         target = resolve_target(current=current.astype(np.float32), aus=aus, expression=expression,
                                 intensity=intensity, relative=relative)
-        yield edit_face_geometry(np.asarray(frame), tracked.landmarks, current, target, model=model).image
+        yield edit_face_geometry(np.asarray(frame), tracked.landmarks, current, target, model=model,
+                                 texture=texture).image
         stats.edited += 1
     if stats.frames and not stats.edited:
         raise FaceNotFoundError(f"no face found in any of the {stats.frames} frame(s) of the video")

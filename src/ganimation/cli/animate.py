@@ -73,7 +73,7 @@ def run(args) -> int:
     seq = trajectory(current, target, args.frames, ease=not args.linear, pingpong=args.pingpong)
     with FrameWriter(out, args.fps) as writer:
         for frame in render_photo(editor, image, seq, engine=engine, face=which, current=current,
-                                  found=face):
+                                  found=face, texture=args.texture):
             writer.write(frame)
     print(f"{len(seq)} frames at {image.shape[1]}x{image.shape[0]} ({engine} engine) -> {out}")
     return 0

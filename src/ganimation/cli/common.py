@@ -32,6 +32,17 @@ def add_engine(parser: argparse.ArgumentParser) -> None:
                         help="warp: AU-driven landmark motion and a triangulated warp at the photo's resolution "
                              "(the default; no network); gan: the generator on the aligned crop (the default "
                              "when --weights is given); hybrid: the warp, then the generator")
+    add_texture(parser)
+
+
+def add_texture(parser: argparse.ArgumentParser) -> None:
+    """``--texture S``: strength of the warp engine's texture stage (:mod:`ganimation.texture.au_texture`)."""
+    from ganimation.cli import types
+    from ganimation.texture.au_texture import STRENGTH
+
+    parser.add_argument("--texture", type=types.float_range(0.0, 4.0, name="texture"), default=None, metavar="S",
+                        help=f"warp engine: strength of the learned shading of folds and wrinkles (default {STRENGTH}; "
+                             "0: shape only)")
 
 
 def engine(args) -> str:

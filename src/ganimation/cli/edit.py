@@ -75,7 +75,7 @@ def run(args) -> int:
         target = like_target(args, editor) if args.like else dict(aus=args.aus, expression=args.expression,
                                                                    intensity=args.intensity, relative=args.relative)
         result = edit_photo_file(editor, args.input, out, face=common.parse_face(args.face), search=args.face_search,
-                                 engine=engine, **target)
+                                 engine=engine, texture=args.texture, **target)
         print(f"edited {len(result.faces)} face(s) -> {out}")
         if args.save_masks:
             for i, f in enumerate(result.faces):
@@ -115,7 +115,8 @@ def run_video(args) -> int:
         bar = tqdm(total=frames.frame_count, unit="frame", desc="edit", disable=None)
         with FrameWriter(out, fps) as writer:
             for frame in edit_video(frames, fps, aus=args.aus, expression=args.expression,
-                                    intensity=args.intensity, relative=args.relative, stats=stats):
+                                    intensity=args.intensity, relative=args.relative, stats=stats,
+                                    texture=args.texture):
                 writer.write(frame)
                 bar.update(1)
         bar.close()

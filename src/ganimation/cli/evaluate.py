@@ -41,6 +41,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
                         "presets happy, sad, surprise, anger, disgust, fear at full intensity and measured for "
                         "emotion (when the classifier is installed), landmark geometry, colour shift, identity "
                         "and whole-photo time; the first --samples photos go into the preset grids")
+    common.add_texture(p)
     p.add_argument("--no-emotion", action="store_true", help="with --engine: skip the emotion classifier")
     p.add_argument("-o", "--out", required=True, metavar="REPORT_DIR", help="output folder")
     p.set_defaults(func=run, _parser=p)
@@ -90,7 +91,7 @@ def run_engines(args) -> int:
         print("note: --engine always edits toward the six presets; --targets is ignored")
     m, grids = evaluate_engines(editor, args.data, engines=engines, split=args.split, limit=args.limit,
                                 samples=args.samples, emotion=not args.no_emotion, device=args.device,
-                                weights=args.weights)
+                                weights=args.weights, texture=args.texture)
     write_engine_report(m, grids, args.out)
     for e, s in m["engines"].items():
         parts = [f"{e}: {s['n_edits']} edits"]

@@ -206,7 +206,7 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
                      engines: Iterable[str] = ("warp",), presets: Sequence[str] = ENGINE_PRESETS,
                      split: str = "test", limit: int | None = None, samples: int = 4,
                      emotion: bool = True, device=None, warmup: bool = True,
-                     weights: str | os.PathLike | None = None) -> tuple[dict, dict]:
+                     weights: str | os.PathLike | None = None, texture: float | None = None) -> tuple[dict, dict]:
     """Edit every photo's largest face toward each preset with each engine and measure the edits.
 
     - ``editor``: an :class:`~ganimation.edit.Editor` (needed by ``gan`` and
@@ -214,6 +214,7 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
     - ``data``: a folder of photos, a dataset folder (its ``split``), or a list of image paths.
     - ``samples``: photos (the first ones) kept as cells for :func:`preset_grid`.
     - ``weights``: only recorded in the metadata.
+    - ``texture``: the warp engine's texture strength (None: its default; 0: off).
 
     Returns ``(metrics, grids)``: the JSON-ready metrics dict (``meta``,
     ``engines`` -> per-engine summary, ``goals``, ``notes``) and per engine the
@@ -271,14 +272,15 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
     for engine in engines:
         run = runs[engine] = EngineRun(engine)
         if warmup:  # first-call costs (model loading, caches) are not edit time
-            edit_photo(editor, images[0], expression=presets[0], engine=engine, face="largest")
+            edit_photo(editor, images[0], expression=presets[0], engine=engine, face="largest", texture=texture)
         t_eng = time.perf_counter()
         for i, (img, v) in enumerate(zip(images, views)):
             if i < samples:
                 run.cells[i] = {"input": grid_cell(img, v.box)}
             for preset in presets:
                 t0, c0 = time.perf_counter(), time.process_time()
-                res = edit_photo(editor, img, expression=preset, intensity=1.0, engine=engine, face="largest")
+                res = edit_photo(editor, img, expression=preset, intensity=1.0, engine=engine, face="largest",
+                                 texture=texture)
                 run.ms.append(1000 * (time.perf_counter() - t0))
                 run.cpu_ms.append(1000 * (time.process_time() - c0))
                 out = res.image
@@ -311,6 +313,7 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
         "meta": {"data": str(data) if not isinstance(data, (list, tuple)) else f"{len(paths)} listed images",
                  "n_faces": len(images), "presets": list(presets), "intensity": 1.0, "face": "largest",
                  "engines": engines, "crop_size": CROP_SIZE, "split": split,
+                 "texture": _texture_strength(texture),
                  "weights": str(weights) if weights is not None else "the shipped default model",
                  "torch_threads": _torch_threads(), "load_average": _loadavg(),
                  "seconds": round(time.perf_counter() - t_start, 1)},
@@ -322,6 +325,12 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
     grids = {e: [[r.cells[i]["input"], *[r.cells[i][p] for p in presets]] for i in sorted(r.cells)]
              for e, r in runs.items()}
     return metrics, grids
+
+
+def _texture_strength(texture: float | None) -> float:
+    from ganimation.texture.au_texture import STRENGTH
+
+    return float(STRENGTH if texture is None else texture)
 
 
 def _torch_threads() -> int | None:
@@ -459,6 +468,7 @@ def engines_markdown(m: dict) -> str:
     lines = ["# Engines: preset edits of whole photos", "",
              (f"{meta['n_faces']} faces (largest face of each image) from `{meta['data']}`, presets "
              f"{', '.join(meta['presets'])} at intensity 1, {sum(S[e]['n_edits'] for e in engines)} edits; "
+             f"warp texture strength {meta.get('texture', 'n/a')}; "
              f"torch threads {meta.get('torch_threads')}, load average at the end {meta.get('load_average')}."), ""]
     presets = meta["presets"]
 

@@ -138,7 +138,7 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
                intensity: float = 1.0, relative: bool = False, face="all", targets=None,
                face_model=None, calibration=None, paste: str = "residual",
                feather: float = 0.06, search: str = "proposals", engine: str | None = None,
-               like: np.ndarray | None = None) -> PhotoEdit:
+               like: np.ndarray | None = None, texture: float | None = None) -> PhotoEdit:
     """Edit the expression of the faces in a photo.
 
     - ``image_rgb_uint8``: ``(H, W, 3)`` uint8 RGB.
@@ -155,6 +155,9 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
       whose expression every selected face takes (``edit --like``), as landmark motion
       (:func:`ganimation.geometry_edit.reference_motion`); warp engine only (for the
       others, pass the reference's estimated AUs as ``aus``, as ``edit --like`` does).
+    - ``texture``: strength of the warp engine's texture stage (shading of folds and
+      wrinkles, :mod:`ganimation.texture.au_texture`); None: its default, 0: off. The
+      hybrid engine leaves it to the generator.
 
     Raises :class:`FaceNotFoundError` when no face is found.
     """
@@ -201,9 +204,13 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
             reference_motion,
         )
 
+        strength = 0.0 if engine == "hybrid" else texture
         for n, (f, est, tgt) in enumerate(infos):
-            ge = (apply_motion(out, f.landmarks, reference_motion(f.landmarks, like)[0]) if like is not None
-                  else edit_face_geometry(out, f.landmarks, est, tgt))
+            if like is not None:
+                motion, coef = reference_motion(f.landmarks, like)
+                ge = apply_motion(out, f.landmarks, motion, aus_change=coef, texture=strength)
+            else:
+                ge = edit_face_geometry(out, f.landmarks, est, tgt, texture=strength)
             out = ge.image
             warped[n] = ge
             landmarks[n] = np.concatenate([ge.warp.target, f.landmarks[:, 2:3]], 1).astype(np.float32)

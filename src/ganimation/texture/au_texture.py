@@ -1,0 +1,134 @@
+"""The texture stage of geometry-first editing: AU -> shading change, learned from real faces.
+
+A warp moves a face's pixels but cannot add what comes with an expression:
+the nasolabial folds and raised cheeks of a smile (AU06, AU12), the furrow
+between lowered brows (AU04), the wrinkled nose of disgust (AU09), forehead
+lines of raised brows (AU01, AU02). :class:`AUTextureModel` is a linear model of
+exactly that, in the canonical face canvas (:mod:`ganimation.texture.canonical`):
+
+    relative luminance (canvas pixel) = group mean + sum_k AU_k * basis_k (pixel)
+
+where relative luminance is a face's luminance divided by its mean over the
+face. The basis ``(17, HEIGHT, WIDTH)`` is a per-pixel ridge regression fitted
+on within-person changes of real talking-face clips and on UTKFace photos
+(``benchmarks/fit_au_texture.py``; ``docs/au_texture.md``); shipped as
+``assets/au_texture.npz`` (float16).
+
+:func:`shade_expression` applies the change of an edit, ``(target - current) @
+basis``, to the warped face as a multiplicative luminance gain: colour
+(chromaticity) is kept, nothing is painted that is not a brightening or
+darkening of the face's own skin, and the inside of the lips (the mouth
+shading's area) and everything outside the face are untouched.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import numpy as np
+
+from ganimation.texture.canonical import HEIGHT, WIDTH, canvas_mask, from_canvas
+
+#: default gain on the fitted basis (benchmarks/results/engines/summary.md: the emotion / identity trade-off)
+STRENGTH = 1.0
+#: largest relative luminance change allowed anywhere: a fold darkens, it never blackens, and skin
+#: brightens less than it darkens (strong brightening shows as glowing patches)
+MAX_DARKEN, MAX_BRIGHTEN = 0.35, 0.12
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def relative_luminance(canvas_rgb: np.ndarray) -> np.ndarray | None:
+    """``(HEIGHT, WIDTH)`` float32 luminance / its mean over the canvas face (0 outside), or None if dark."""
+    y = np.asarray(canvas_rgb, np.float32) @ _LUMA
+    mask = canvas_mask() > 0.5
+    mean = float(y[mask].mean())
+    if mean < 8.0:
+        return None
+    return np.where(mask, y / mean, 0.0).astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def _feather() -> np.ndarray:
+    """``(HEIGHT, WIDTH)`` float32 canvas mask eroded and blurred: the change fades out at the face's edge."""
+    from ganimation.faces import models
+
+    cv2 = models.require("cv2", "the texture stage")
+    m = cv2.erode(canvas_mask(), np.ones((9, 9), np.uint8))
+    out = cv2.GaussianBlur(m, (0, 0), sigmaX=5.0) * m
+    out.setflags(write=False)
+    return out
+
+
+class AUTextureModel:
+    """``basis`` ``(17, HEIGHT, WIDTH)``: relative-luminance change per unit of each AU (:data:`AU_CODES` order)."""
+
+    def __init__(self, basis: np.ndarray):
+        from ganimation.aus import AU_CODES
+
+        b = np.asarray(basis, np.float32)
+        if b.shape != (len(AU_CODES), HEIGHT, WIDTH) or not np.all(np.isfinite(b)):
+            raise ValueError(f"AU texture basis must be finite ({len(AU_CODES)}, {HEIGHT}, {WIDTH}); got {b.shape}")
+        self.basis = b
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> "AUTextureModel":
+        """The shipped model (``assets/au_texture.npz``), or one saved at ``path``."""
+        if path is None:
+            return _shipped()
+        with np.load(path, allow_pickle=False) as z:
+            return cls(z["basis"])
+
+    def save(self, path: str | os.PathLike) -> None:
+        np.savez_compressed(path, basis=self.basis.astype(np.float16))
+
+    def change(self, delta: np.ndarray, strength: float = STRENGTH) -> np.ndarray:
+        """``(HEIGHT, WIDTH)`` float32 relative-luminance change of an AU change ``delta`` ``(17,)`` (target - current)."""
+        d = np.asarray(delta, np.float32)
+        if d.shape != (len(self.basis),) or not np.all(np.isfinite(d)):
+            raise ValueError(f"AU vectors must be finite ({len(self.basis)},)")
+        out = np.tensordot(d * np.float32(strength), self.basis, axes=1) * _feather()
+        return np.clip(out, -MAX_DARKEN, MAX_BRIGHTEN).astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> AUTextureModel:
+    from importlib import resources
+
+    with resources.files("ganimation.assets").joinpath("au_texture.npz").open("rb") as fh:
+        with np.load(fh, allow_pickle=False) as z:
+            return AUTextureModel(z["basis"])
+
+
+def _mouth_mask(landmarks: np.ndarray, roi: tuple[int, int, int, int], shape: tuple[int, int], iod: float) -> np.ndarray:
+    """``(h, w)`` float32: 1 except inside the inner lips (feathered), where the mouth shading rules."""
+    from ganimation.faces import models
+    from ganimation.motion.regions import INNER_LIPS
+
+    cv2 = models.require("cv2", "the texture stage")
+    m = np.zeros(shape, np.float32)
+    poly = np.asarray(landmarks, np.float64)[list(INNER_LIPS), :2] - roi[:2]
+    cv2.fillPoly(m, [np.round(poly * 16).astype(np.int32)], 1.0, lineType=cv2.LINE_AA, shift=4)
+    m = cv2.GaussianBlur(m, (0, 0), sigmaX=max(0.5, 0.02 * iod))
+    return 1.0 - np.clip(m * 1.5, 0.0, 1.0)
+
+
+def shade_expression(image: np.ndarray, landmarks: np.ndarray, change: np.ndarray, iod: float) -> np.ndarray:
+    """``image`` ``(H, W, 3)`` uint8 with a canvas ``change`` ``(HEIGHT, WIDTH)`` applied as a luminance gain.
+
+    ``landmarks``: ``(478, 2+)`` pixels of the face as it is in ``image``
+    (after the warp); ``iod``: its inter-ocular distance in pixels. Returns a
+    new array; pixels outside the face are bit-identical.
+    """
+    h, w = image.shape[:2]
+    roi, patch = from_canvas(change, landmarks, (w, h))
+    x0, y0, x1, y1 = roi
+    out = np.array(image, copy=True)
+    if x1 <= x0 or y1 <= y0:
+        return out
+    gain = 1.0 + patch * _mouth_mask(landmarks, roi, patch.shape, iod)
+    region = image[y0:y1, x0:x1].astype(np.float32) * gain[..., None]
+    changed = np.abs(patch) > 1e-4
+    out[y0:y1, x0:x1] = np.where(changed[..., None], np.clip(np.rint(region), 0, 255).astype(np.uint8),
+                                 image[y0:y1, x0:x1])
+    return out

@@ -1,0 +1,108 @@
+"""The canonical face canvas: a face's pixels in the frame of the mean face, and back.
+
+A small image (:data:`WIDTH` x :data:`HEIGHT`, :data:`PIXELS_PER_IOD` pixels
+per inter-ocular distance) in which every face's landmarks sit where the
+canonical mean face's do (:func:`ganimation.motion.frame.mean_shape`, frontal,
+neutral). Canvas pixel ``(i, j)`` (column, row) is frame point
+``x = (i + 0.5 - WIDTH / 2) / PIXELS_PER_IOD``, ``y = (j + 0.5) / PIXELS_PER_IOD + TOP``;
+the canvas is mirror-symmetric about its middle column, as the mean face is.
+
+:func:`to_canvas` samples a photo's face into the canvas (piecewise-affine over
+the warp mesh's face triangles); :func:`from_canvas` does the reverse for a map
+defined on the canvas (for example a shading change), onto a face's landmarks
+in a photo. Both use the warp of :mod:`ganimation.warp.dense`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from ganimation.warp.dense import backward_map
+
+WIDTH, HEIGHT = 112, 128
+PIXELS_PER_IOD = 48.0
+#: frame y of the canvas's top edge (the mean face's forehead landmarks are at about -0.77)
+TOP = -0.84
+
+
+def _cv2():
+    from ganimation.faces import models
+
+    return models.require("cv2", "the canonical face canvas")
+
+
+@lru_cache(maxsize=1)
+def face_triangles() -> np.ndarray:
+    """``(T, 3)`` int32: the warp mesh's triangles between the 478 landmarks (the face, no rings)."""
+    from ganimation.warp.mesh import NUM_LANDMARKS, face_mesh
+
+    tri = face_mesh().triangles
+    return tri[(tri < NUM_LANDMARKS).all(1)]
+
+
+@lru_cache(maxsize=1)
+def canvas_points() -> np.ndarray:
+    """``(478, 2)`` canvas pixel coordinates of the mean face's landmarks (read-only)."""
+    from ganimation.motion.frame import mean_shape
+
+    m = mean_shape()[:, :2]
+    pts = np.stack([m[:, 0] * PIXELS_PER_IOD + WIDTH / 2, (m[:, 1] - TOP) * PIXELS_PER_IOD], 1)
+    pts.setflags(write=False)
+    return pts
+
+
+def _hull_mask(points: np.ndarray, shape: tuple[int, int], origin: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """``(h, w)`` float32: 1 inside the convex hull of ``points`` ``(N, 2)`` (pixels, shifted by ``origin``)."""
+    cv2 = _cv2()
+    mask = np.zeros(shape, np.float32)
+    hull = cv2.convexHull(np.round((np.asarray(points, np.float64) - origin) * 16).astype(np.int32))
+    cv2.fillConvexPoly(mask, hull, 1.0, lineType=cv2.LINE_AA, shift=4)
+    return mask
+
+
+@lru_cache(maxsize=1)
+def canvas_mask() -> np.ndarray:
+    """``(HEIGHT, WIDTH)`` float32: 1 inside the mean face's landmark hull, 0 outside (read-only)."""
+    mask = _hull_mask(canvas_points(), (HEIGHT, WIDTH))
+    mask.setflags(write=False)
+    return mask
+
+
+def to_canvas(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """The face of ``landmarks`` ``(478, 2+)`` pixels in ``image`` ``(H, W[, C])``, resampled into the canvas.
+
+    Returns ``(HEIGHT, WIDTH[, C])`` float32; pixels outside :func:`canvas_mask` are 0.
+    """
+    cv2 = _cv2()
+    src = np.asarray(landmarks, np.float64)[:, :2]
+    dense = backward_map(src, canvas_points(), face_triangles(), (WIDTH, HEIGHT))
+    out = np.zeros((HEIGHT, WIDTH) + image.shape[2:], np.float32)
+    x0, y0, x1, y1 = dense.roi
+    if x1 <= x0 or y1 <= y0:
+        return out
+    res = cv2.remap(np.asarray(image, np.float32), dense.map[..., 0], dense.map[..., 1],
+                    interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    out[y0:y1, x0:x1] = res
+    mask = canvas_mask()
+    return out * (mask[..., None] if out.ndim == 3 else mask)
+
+
+def from_canvas(values: np.ndarray, landmarks: np.ndarray, size: tuple[int, int]
+                ) -> tuple[tuple[int, int, int, int], np.ndarray]:
+    """A canvas map ``values`` ``(HEIGHT, WIDTH)`` placed on the face of ``landmarks`` ``(478, 2+)`` pixels.
+
+    ``size``: ``(W, H)`` of the photo. Returns ``(roi, patch)``: ``roi`` =
+    ``(x0, y0, x1, y1)`` and ``patch`` ``(y1 - y0, x1 - x0)`` float32, zero
+    outside the face's landmark hull (an empty ROI when the face is off the photo).
+    """
+    cv2 = _cv2()
+    dst = np.asarray(landmarks, np.float64)[:, :2]
+    dense = backward_map(canvas_points(), dst, face_triangles(), (int(size[0]), int(size[1])))
+    x0, y0, x1, y1 = dense.roi
+    if x1 <= x0 or y1 <= y0:
+        return dense.roi, np.zeros((0, 0), np.float32)
+    res = cv2.remap(np.asarray(values, np.float32), dense.map[..., 0], dense.map[..., 1],
+                    interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return dense.roi, res * _hull_mask(dst, res.shape, (x0, y0))
