@@ -7,7 +7,7 @@ import pytest
 
 from ganimation.aus import AU_CODES, NUM_AUS, au_index
 from ganimation.errors import CheckpointError
-from ganimation.motion.au_model import AUMotionModel
+from ganimation.motion.au_model import RELEASE_GAIN, AUMotionModel
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +41,20 @@ def test_zero_change_is_zero_motion(model):
 
 def test_shapes_and_linearity(model):
     aus = np.random.default_rng(1).uniform(0, 1, (5, NUM_AUS))
+    smile = [AU_CODES.index(c) for c in RELEASE_GAIN]
+    aus[1, smile] = np.maximum(aus[1, smile], aus[0, smile])     # no smile release between 0 and 1
     p = model.predict(aus)
     assert p.shape == (5, 478, 3) and p.dtype == np.float64
     np.testing.assert_allclose(p[1] - p[0], model.motion(aus[0], aus[1]), atol=1e-9)
+
+
+def test_releasing_a_smile_moves_by_the_release_gain(model):
+    up = model.motion(np.zeros(NUM_AUS), _unit("AU12", 0.8))
+    down = model.motion(_unit("AU12", 0.8), np.zeros(NUM_AUS))
+    np.testing.assert_allclose(down, -RELEASE_GAIN["AU12"] * up, atol=1e-9)
+    # other AUs are symmetric
+    np.testing.assert_allclose(model.motion(_unit("AU26", 0.5), np.zeros(NUM_AUS)),
+                               -model.motion(np.zeros(NUM_AUS), _unit("AU26", 0.5)), atol=1e-9)
     np.testing.assert_allclose(model.predict(np.zeros((1, NUM_AUS)))[0], 0.0)
 
 

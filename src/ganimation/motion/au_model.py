@@ -12,7 +12,11 @@ per AU and restricted to the AU's own face region (docs/au_motion.md).
     pixels = pose.motion_to_image(d)               # (478, 2) pixel motion of that face
 
 AU values are clipped to [0, 1] before use (the per-AU saturation): an AU
-asked beyond its range moves no further than at 1.
+asked beyond its range moves no further than at 1. Lowering a smile
+(AU06, AU12) moves :data:`RELEASE_GAIN` times its basis: a linear basis fitted
+on talking faces under-states how far a broad smile's corners and cheeks must
+come back, and edits of smiling photos toward other expressions kept reading
+as smiles (benchmarks/results/engines/summary.md has the numbers).
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from ganimation.errors import CheckpointError
 
 NUM_LANDMARKS = 478
 ASSET_NAME = "au_motion.npz"
+#: factor on the motion of a *decrease* of these AUs (undoing a smile)
+RELEASE_GAIN = {"AU06": 2.0, "AU12": 2.0}
+_RELEASE = np.array([RELEASE_GAIN.get(c, 1.0) for c in AU_CODES])
 
 
 class AUMotionModel:
@@ -59,13 +66,15 @@ class AUMotionModel:
     def motion(self, current: np.ndarray, target: np.ndarray) -> np.ndarray:
         """``(478, 3)`` float64 motion taking AUs ``current`` to ``target`` (each ``(17,)``, 0-1).
 
-        ``(clip(target) - clip(current)) @ basis`` with both clipped to [0, 1].
+        ``(clip(target) - clip(current)) @ basis`` with both clipped to [0, 1]; a decrease of an AU in
+        :data:`RELEASE_GAIN` is scaled by its gain.
         """
         cur = _aus(current, "current")
         tgt = _aus(target, "target")
         if cur.ndim != 1 or tgt.ndim != 1:
             raise ValueError(f"current and target must be ({NUM_AUS},); got {cur.shape} and {tgt.shape}")
         delta = np.clip(tgt, 0.0, 1.0) - np.clip(cur, 0.0, 1.0)
+        delta = np.where(delta < 0, delta * _RELEASE, delta)
         return np.tensordot(delta, self.basis.astype(np.float64), axes=(0, 0))
 
     def predict(self, aus: np.ndarray) -> np.ndarray:
