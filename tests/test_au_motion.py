@@ -7,7 +7,7 @@ import pytest
 
 from ganimation.aus import AU_CODES, NUM_AUS, au_index
 from ganimation.errors import CheckpointError
-from ganimation.motion.au_model import RELEASE_GAIN, AUMotionModel
+from ganimation.motion.au_model import RELEASE_GAIN, RELEASE_WIDTH_SHARE, AUMotionModel
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,10 @@ def test_shapes_and_linearity(model):
 def test_releasing_a_smile_moves_by_the_release_gain(model):
     up = model.motion(np.zeros(NUM_AUS), _unit("AU12", 0.8))
     down = model.motion(_unit("AU12", 0.8), np.zeros(NUM_AUS))
-    np.testing.assert_allclose(down, -RELEASE_GAIN["AU12"] * up, atol=1e-9)
+    gain = RELEASE_GAIN["AU12"]
+    np.testing.assert_allclose(down[:, 1], -gain * up[:, 1], atol=1e-9)                      # fully downward
+    np.testing.assert_allclose(down[:, 0], -(1 + RELEASE_WIDTH_SHARE * (gain - 1)) * up[:, 0], atol=1e-9)
+    np.testing.assert_allclose(down[:, 2], -up[:, 2], atol=1e-9)                             # depth as fitted
     # other AUs are symmetric
     np.testing.assert_allclose(model.motion(_unit("AU26", 0.5), np.zeros(NUM_AUS)),
                                -model.motion(np.zeros(NUM_AUS), _unit("AU26", 0.5)), atol=1e-9)

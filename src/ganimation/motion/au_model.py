@@ -13,7 +13,8 @@ per AU and restricted to the AU's own face region (docs/au_motion.md).
 
 AU values are clipped to [0, 1] before use (the per-AU saturation): an AU
 asked beyond its range moves no further than at 1. Lowering a smile
-(AU06, AU12) moves :data:`RELEASE_GAIN` times its basis: a linear basis fitted
+(AU06, AU12) moves :data:`RELEASE_GAIN` times its basis vertically (and part of
+that more in width, :data:`RELEASE_WIDTH_SHARE`): a linear basis fitted
 on talking faces under-states how far a broad smile's corners and cheeks must
 come back, and edits of smiling photos toward other expressions kept reading
 as smiles (benchmarks/results/engines/summary.md has the numbers).
@@ -34,6 +35,8 @@ NUM_LANDMARKS = 478
 ASSET_NAME = "au_motion.npz"
 #: factor on the motion of a *decrease* of these AUs (undoing a smile)
 RELEASE_GAIN = {"AU06": 2.0, "AU12": 2.0}
+#: share of the release's extra motion applied to the horizontal (mouth width) component
+RELEASE_WIDTH_SHARE = 0.5
 _RELEASE = np.array([RELEASE_GAIN.get(c, 1.0) for c in AU_CODES])
 
 
@@ -67,15 +70,22 @@ class AUMotionModel:
         """``(478, 3)`` float64 motion taking AUs ``current`` to ``target`` (each ``(17,)``, 0-1).
 
         ``(clip(target) - clip(current)) @ basis`` with both clipped to [0, 1]; a decrease of an AU in
-        :data:`RELEASE_GAIN` is scaled by its gain.
+        :data:`RELEASE_GAIN` moves by its gain vertically and by ``1 + RELEASE_WIDTH_SHARE * (gain - 1)``
+        horizontally (depth as fitted).
         """
         cur = _aus(current, "current")
         tgt = _aus(target, "target")
         if cur.ndim != 1 or tgt.ndim != 1:
             raise ValueError(f"current and target must be ({NUM_AUS},); got {cur.shape} and {tgt.shape}")
         delta = np.clip(tgt, 0.0, 1.0) - np.clip(cur, 0.0, 1.0)
-        delta = np.where(delta < 0, delta * _RELEASE, delta)
-        return np.tensordot(delta, self.basis.astype(np.float64), axes=(0, 0))
+        basis = self.basis.astype(np.float64)
+        out = np.tensordot(delta, basis, axes=(0, 0))
+        extra = np.where(delta < 0, delta * (_RELEASE - 1.0), 0.0)
+        if extra.any():   # fully on the vertical motion, in part on the width (more pinches a closed mouth)
+            more = np.tensordot(extra, basis[:, :, :2], axes=(0, 0))
+            out[:, 0] += RELEASE_WIDTH_SHARE * more[:, 0]
+            out[:, 1] += more[:, 1]
+        return out
 
     def predict(self, aus: np.ndarray) -> np.ndarray:
         """``(N, 17)`` AUs (0-1) -> ``(N, 478, 3)`` float64 motion relative to all AUs at 0."""
