@@ -31,7 +31,7 @@ import numpy as np
 from ganimation.texture.canonical import HEIGHT, WIDTH, canvas_mask, from_canvas
 
 #: default gain on the fitted basis (benchmarks/results/engines/summary.md: the emotion / identity trade-off)
-STRENGTH = 1.0
+STRENGTH = 0.5
 #: largest relative luminance change allowed anywhere: a fold darkens, it never blackens, and skin
 #: brightens less than it darkens (strong brightening shows as glowing patches)
 MAX_DARKEN, MAX_BRIGHTEN = 0.35, 0.12
