@@ -40,6 +40,9 @@ STAGES = ("warp", "refine", "mouth")
 MOUTH_OPENS_IOD = 0.02
 #: a frame whose landmarks all moved less than this (pixels) is left as the warp made it
 STILL_PX = 0.5
+#: Gaussian sigma (crop pixels) of the low-pass applied to the stages' change before it is pasted back
+#: (benchmarks/results/wggan/wggan_eval.md: without it the pasted change took the face's detail away)
+RESIDUAL_SIGMA = 1.5
 
 
 def _kind_of(net) -> str:
@@ -231,5 +234,13 @@ class Refinement:
                 pm = t(mouth_mask[y0:y0 + p, x0:x0 + p])[None, None]
                 out = out.clone()
                 out[:, :, y0:y0 + p, x0:x0 + p] = self.mouth(patch, pm)[0]
-        refined = ((out[0].permute(1, 2, 0).clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8).numpy()
+        refined = ((out[0].permute(1, 2, 0).clamp(-1, 1) + 1.0) * 127.5).numpy()
+        if RESIDUAL_SIGMA > 0:
+            # keep the networks' change of shading and colour, not their loss of detail: the
+            # high-frequency part of (refined - crop) is mostly the crop's own detail, blurred away
+            import cv2
+
+            change = cv2.GaussianBlur(refined - crop.astype(np.float32), (0, 0), sigmaX=RESIDUAL_SIGMA)
+            refined = crop.astype(np.float32) + change
+        refined = np.clip(np.rint(refined), 0, 255).astype(np.uint8)
         return paste_back(image, refined, crop, m, face_mask(s, lm_c))
