@@ -290,6 +290,16 @@ def test_real_faces_pipeline_on_the_astronaut(photo, editor):
     assert not np.array_equal(r.before, r.after)
     frames = logic.animation_frames(s, editor, 0, frames=3, pingpong=False)
     assert len(frames) == 3 and not np.array_equal(frames[0], frames[-1])
+    # the texture slider: 0 is shape only, more shading changes the same warped face further
+    logic.set_texture(s, 0.0)
+    shape_only = logic.render(s, editor, 0).image
+    logic.set_texture(s, 2.0)
+    shaded = logic.render(s, editor, 0).image
+    assert not np.array_equal(shape_only, shaded)
+    assert not np.any(shaded != photo, axis=-1)[300:].any()
+    for bad in (-0.1, 2.5, float("nan")):
+        with pytest.raises(GanimationError, match="texture strength"):
+            logic.set_texture(s, bad)
     logic.set_engine(s, "gan")
     assert logic.render(s, editor, 0).image.shape == photo.shape
     with pytest.raises(GanimationError, match="engine 'paint'"):

@@ -41,6 +41,8 @@ MAX_SIDE = 2048
 FACE_VIEW = 320
 #: Engines offered in the page (see ganimation.faces.pipeline.ENGINES).
 APP_ENGINES = ("warp", "gan")
+#: the largest texture strength the app's slider offers (the CLI's --texture goes to 4)
+MAX_TEXTURE = 2.0
 #: Reenact tab: at most this many driving frames (about 10 s at 30 fps) and this upload size.
 REENACT_MAX_FRAMES = 300
 REENACT_MAX_MB = 50.0
@@ -95,6 +97,7 @@ class Session:
     cache: dict[int, CropResult] = field(default_factory=dict)     # face -> last generator output
     workdir: str | None = None
     engine: str = "warp"                  # "warp" (landmark motion + warp) or "gan" (generator on the crop)
+    texture: float | None = None          # the warp engine's texture strength (None: its default)
 
     def target(self, face: int) -> np.ndarray:
         """The face's current target (its estimated AUs until the user changes them)."""
@@ -211,6 +214,14 @@ def check_engine(engine: str) -> str:
     if engine not in APP_ENGINES:
         raise GanimationError(f"engine {engine!r}; choose one of {', '.join(APP_ENGINES)}")
     return engine
+
+
+def set_texture(session: Session, strength: float) -> None:
+    """Set the warp engine's texture strength (0 = shape only; :mod:`ganimation.texture.au_texture`)."""
+    value = float(strength)
+    if not np.isfinite(value) or not 0.0 <= value <= MAX_TEXTURE:
+        raise GanimationError(f"texture strength {strength!r}; use a number from 0 to {MAX_TEXTURE:g}")
+    session.texture = value
 
 
 def set_engine(session: Session, engine: str) -> None:
@@ -333,12 +344,12 @@ def _compose(session: Session, results: dict[int, CropResult]) -> np.ndarray:
     return out if out is not session.image else session.image.copy()
 
 
-def _warp_face(image: np.ndarray, face: FaceState, target: np.ndarray) -> np.ndarray:
+def _warp_face(image: np.ndarray, face: FaceState, target: np.ndarray, texture: float | None = None) -> np.ndarray:
     from ganimation.geometry_edit import edit_face_geometry
 
     if face.landmarks is None:
         raise GanimationError("this face has no landmarks for the warp engine; switch to the gan engine")
-    return edit_face_geometry(image, face.landmarks, face.estimated, target).image
+    return edit_face_geometry(image, face.landmarks, face.estimated, target, texture=texture).image
 
 
 def _edited_faces(session: Session, include: int | None = None) -> list[int]:
@@ -350,7 +361,7 @@ def _edited_faces(session: Session, include: int | None = None) -> list[int]:
 def _compose_warp(session: Session, faces: list[int]) -> np.ndarray:
     out = session.image
     for j in faces:
-        out = _warp_face(out, session.faces[j], session.target(j))
+        out = _warp_face(out, session.faces[j], session.target(j), session.texture)
     return out if out is not session.image else session.image.copy()
 
 
@@ -441,8 +452,8 @@ def animation_frames(session: Session, editor, face, *, frames: int = 16, pingpo
 
         base = _compose_warp(session, [j for j in _edited_faces(session) if j != i])
         return np.stack([np.asarray(Image.fromarray(
-            edit_face_geometry(base, f.landmarks, f.estimated, aus).image[y0:y1, x0:x1]).resize(size, Image.LANCZOS))
-            for aus in seq])
+            edit_face_geometry(base, f.landmarks, f.estimated, aus, texture=session.texture).image[y0:y1, x0:x1]
+        ).resize(size, Image.LANCZOS)) for aus in seq])
     res = editor.edit_crops(np.repeat(f.crop[None], len(seq), axis=0), seq)
     change = getattr(res, "change", None)
     change = np.asarray(change, np.float32) if change is not None else 1.0 - np.clip(res.attention, 0, 1)

@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover - depends on the installation
 from ganimation.app import logic  # noqa: E402
 from ganimation.aus import AU_CODES, AU_NAMES, AU_REGIONS, PRESETS  # noqa: E402
 from ganimation.errors import GanimationError  # noqa: E402
+from ganimation.texture.au_texture import STRENGTH as TEXTURE_DEFAULT  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -184,17 +185,25 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples, engine):
     def reset_fn(session, face):
         return logic.reset(session, face), f"Face {int(face)} reset to its estimated AUs."
 
-    def on_engine(session, value):
-        try:
-            if session is None:
-                return [session, *no_views, gr.update(), f"Engine {value}: upload a photo to start."]
-            logic.set_engine(session, value)
-            face = session.selected
-            rendered = logic.render(session, editor, face)
-            return [session, *views(session, face, rendered), downloads(session, rendered.image, face),
-                    f"Engine {value}."]
-        except Exception as exc:  # noqa: BLE001
-            return [session, *no_views, gr.update(), fail(exc)]
+    def rerender_with(setter, message):
+        """A handler that applies ``setter(session, value)`` and edits the photo again."""
+
+        def handler(session, value):
+            try:
+                if session is None:
+                    return [session, *no_views, gr.update(), f"{message(value)}: upload a photo to start."]
+                setter(session, value)
+                face = session.selected
+                rendered = logic.render(session, editor, face)
+                return [session, *views(session, face, rendered), downloads(session, rendered.image, face),
+                        f"{message(value)}."]
+            except Exception as exc:  # noqa: BLE001
+                return [session, *no_views, gr.update(), fail(exc)]
+
+        return handler
+
+    on_engine = rerender_with(logic.set_engine, lambda v: f"Engine {v}")
+    on_texture = rerender_with(logic.set_texture, lambda v: f"Texture {float(v):.1f}")
 
     def on_reenact(photo, video, face, region):
         try:
@@ -235,6 +244,9 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples, engine):
                     engine_sel = gr.Radio(label="Engine", choices=list(logic.APP_ENGINES), value=engine,
                                           elem_id="engine",
                                           info="warp: landmark motion + warp (shape); gan: the generator (colour)")
+                    texture_sl = gr.Slider(label="Texture (warp engine)", minimum=0.0, maximum=logic.MAX_TEXTURE,
+                                           step=0.1, value=TEXTURE_DEFAULT, elem_id="texture",
+                                           info="learned shading of folds and wrinkles; 0 = shape only")
                     status = gr.Textbox(label="Status", interactive=False, lines=2, max_lines=4, elem_id="status",
                                         value="Upload a photo or click the example to start.")
                 with gr.Column(scale=1, min_width=320):
@@ -349,6 +361,8 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples, engine):
                           api_name=False, trigger_mode="always_last")
         reset_btn.click(with_sliders(reset_fn), [session], slider_outs, api_name="reset")
         engine_sel.input(on_engine, [session, engine_sel], [session, *view_outs, files, status], api_name="engine")
+        texture_sl.release(on_texture, [session, texture_sl], [session, *view_outs, files, status],
+                           api_name="texture")
         animate_btn.click(on_animate, [session, frames], [video, gif, files, status],
                           api_name="animate")
     return demo
