@@ -82,7 +82,14 @@ def to_canvas(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     x0, y0, x1, y1 = dense.roi
     if x1 <= x0 or y1 <= y0:
         return out
-    res = cv2.remap(np.asarray(image, np.float32), dense.map[..., 0], dense.map[..., 1],
+    # sample from a window around the face only (a huge photo is never converted whole)
+    h, w = image.shape[:2]
+    sx0, sy0 = (int(max(0, np.floor(v) - 2)) for v in src.min(0))
+    sx1, sy1 = int(min(w, np.ceil(src[:, 0].max()) + 3)), int(min(h, np.ceil(src[:, 1].max()) + 3))
+    if sx1 <= sx0 or sy1 <= sy0:
+        return out
+    window = np.asarray(image[sy0:sy1, sx0:sx1], np.float32)
+    res = cv2.remap(window, dense.map[..., 0] - np.float32(sx0), dense.map[..., 1] - np.float32(sy0),
                     interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     out[y0:y1, x0:x1] = res
     mask = canvas_mask()
