@@ -6,6 +6,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
 
     .venv/bin/python benchmarks/engines_grid.py            # docs/images/presets_grid.png (warp) and _gan.png
     .venv/bin/python benchmarks/engines_grid.py --engine hybrid -o /tmp/grid_hybrid.png
+    .venv/bin/python benchmarks/engines_grid.py --texture-strip   # docs/images/texture_strengths.png
 """
 
 from __future__ import annotations
@@ -22,25 +23,32 @@ ROWS = [WILD / "40_obama.jpg", WILD / "48_einstein.jpg", WILD / "46_single_face.
         UTK / "72_1_0_20170110152914413.jpg.chip.jpg"]
 
 
-def grid(engine: str, rows: list[Path]) -> np.ndarray:
+def grid(engine: str, rows: list[Path], columns: list[tuple[str, dict]] | None = None) -> np.ndarray:
+    """Rows = photos; columns = the input, then one edit per ``(label, edit_photo keyword arguments)``
+    (default: the six presets)."""
     from ganimation.edit import Editor
     from ganimation.evaluation.engines import ENGINE_PRESETS, grid_cell, preset_grid
     from ganimation.faces.pipeline import edit_photo
     from ganimation.images import load_rgb
 
+    columns = columns or [(p, {"expression": p}) for p in ENGINE_PRESETS]
     editor = Editor.from_pretrained() if engine != "warp" else None
     cells = []
     for path in rows:
         img = load_rgb(path)
         row, box = None, None
-        for preset in ENGINE_PRESETS:
-            res = edit_photo(editor, img, expression=preset, engine=engine, face="largest")
+        for _, kw in columns:
+            res = edit_photo(editor, img, engine=engine, face="largest", **kw)
             if box is None:
                 box = res.faces[0].box
                 row = [grid_cell(img, box)]
             row.append(grid_cell(res.image, box))
         cells.append(row)
-    return preset_grid(cells, ["input", *ENGINE_PRESETS])
+    return preset_grid(cells, ["input", *(label for label, _ in columns)])
+
+
+TEXTURE_STRIP = [(f"{p}, texture {t:g}", {"expression": p, "texture": t})
+                 for p in ("anger", "sad") for t in (0.0, 0.5, 1.5)]
 
 
 def main() -> None:
@@ -48,10 +56,17 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--engine", default=None, help="one engine (default: warp and gan into docs/images)")
-    ap.add_argument("-o", "--out", default=None, help="output PNG (with --engine)")
+    ap.add_argument("-o", "--out", default=None, help="output PNG (with --engine or --texture-strip)")
+    ap.add_argument("--texture-strip", action="store_true",
+                    help="anger and sad at texture 0, 0.5, 1.5 (warp) -> docs/images/texture_strengths.png")
     ap.add_argument("photos", nargs="*", type=Path, help="photos, one row each (default: 3 wild_dev + 2 UTKFace)")
     args = ap.parse_args()
     rows = args.photos or [p for p in ROWS if p.is_file()]
+    if args.texture_strip:
+        out = Path(args.out or "docs/images/texture_strengths.png")
+        Image.fromarray(grid("warp", rows[::2] if not args.photos else rows, TEXTURE_STRIP)).save(out, optimize=True)
+        print(f"wrote {out}")
+        return
     jobs = ([(args.engine, Path(args.out or f"presets_grid_{args.engine}.png"))] if args.engine else
             [("warp", Path("docs/images/presets_grid.png")), ("gan", Path("docs/images/presets_grid_gan.png"))])
     for engine, out in jobs:
