@@ -117,3 +117,28 @@ def test_largest_face_skips_the_small_face_search(astronaut, monkeypatch):
     blank = np.full((300, 300, 3), 120, np.uint8)
     calls.clear()
     assert pipeline.find_faces(blank, "largest") == [] and calls == ["whole", "proposals"]
+
+
+def test_edit_like_with_learned_stages(tmp_path):
+    """edit --like REF --stages warp,refine,mouth: the wg-GAN stages after the warp, face region only."""
+    from ganimation.refine import available_stages
+
+    if "refine" not in available_stages():
+        pytest.skip("no shipped wg-GAN weights")
+    img = load_rgb(ASTRO)
+    ref = get_detector(search="whole").detect(img)[0].landmarks.copy()
+    ref[[14, 17, 87, 178, 88, 95, 317, 402, 318, 324, 152], 1] += 25     # the reference opens its mouth
+    warp_only = edit_photo(None, img, like=ref, engine="warp", texture=0)
+    staged = edit_photo(None, img, like=ref, engine="warp", texture=0, stages="warp,refine,mouth")
+    changed = np.any(staged.image != warp_only.image, axis=-1)
+    assert changed.sum() > 300
+    x0, y0, x1, y1 = warp_only.faces[0].box
+    ys, xs = np.nonzero(changed)
+    assert xs.min() >= x0 - 0.3 * (x1 - x0) and xs.max() <= x1 + 0.3 * (x1 - x0)
+    assert ys.max() <= y1 + 0.5 * (y1 - y0)
+    with pytest.raises(GanimationError, match="stages"):
+        edit_photo(None, img, expression="happy", stages="warp,paint")
+    out = tmp_path / "o.png"
+    assert main(["edit", ASTRO, "--expression", "surprise", "--stages", "warp,refine", "-o", str(out)]) == 0
+    assert main(["edit", ASTRO, "--expression", "surprise", "--stages", "refine", "-o", str(tmp_path / "p.png")]) == 2
+    assert not (tmp_path / "p.png").exists()

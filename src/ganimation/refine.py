@@ -139,10 +139,11 @@ def parse_stages(stages) -> tuple[str, ...]:
     return tuple(s for s in STAGES if s in items)
 
 
-#: The stages ``reenact`` runs when none are named. The shipped networks lower the inner-mouth error
-#: by 42 % and raise face PSNR by 0.6 dB on the held-out clips, but they soften the face and raise the
-#: identity distance (docs/wggan.md): short of the issue's goal (+1 dB, identity no worse), so they
-#: stay opt-in (``stages="warp,refine,mouth"``) until a better-trained model passes it.
+#: The stages ``reenact`` and ``edit`` run when none are named. The shipped networks lower the
+#: inner-mouth error by 40 % and raise face PSNR by 0.55 dB on the held-out clips, but they shift the
+#: face's tone and raise the identity distance (docs/wggan.md): short of the issue's goal (+1 dB,
+#: identity no worse), so they stay opt-in (``stages="warp,refine,mouth"``) until a better-trained
+#: model passes it.
 DEFAULT_STAGES: tuple[str, ...] = ("warp",)
 
 

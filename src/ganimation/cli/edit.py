@@ -19,6 +19,9 @@ def add_parser(sub) -> None:
     common.add_weights(p)
     common.add_engine(p)
     common.add_target(p)
+    p.add_argument("--stages", default=None, metavar="STAGES",
+                   help="photo mode, warp engine: warp (default), warp,refine or warp,refine,mouth: wg-GAN's "
+                        "learned stages after the warp (docs/wggan.md)")
     p.add_argument("--like", default=None, metavar="REF",
                    help="photo mode: give the face the expression of the face in photo REF (warp engine: its "
                         "landmark motion; gan engine: its estimated AUs)")
@@ -58,6 +61,10 @@ def run(args) -> int:
     out = validate_output_path(args.output, inputs=[args.input] + ([args.like] if args.like else []),
                                suffixes=IMAGE_SUFFIXES, overwrite=args.overwrite)
     engine = common.engine(args)
+    if args.stages is not None:
+        from ganimation.faces.pipeline import check_stages
+
+        check_stages(args.stages, engine)          # a bad list or a learned stage after the generator: before any work
     if args.crop and engine != "gan":
         from ganimation.errors import GanimationError
 
@@ -75,7 +82,7 @@ def run(args) -> int:
         target = like_target(args, editor) if args.like else dict(aus=args.aus, expression=args.expression,
                                                                    intensity=args.intensity, relative=args.relative)
         result = edit_photo_file(editor, args.input, out, face=common.parse_face(args.face), search=args.face_search,
-                                 engine=engine, texture=args.texture, **target)
+                                 engine=engine, texture=args.texture, stages=args.stages, **target)
         print(f"edited {len(result.faces)} face(s) -> {out}")
         if args.save_masks:
             for i, f in enumerate(result.faces):
@@ -105,9 +112,9 @@ def run_video(args) -> int:
     from ganimation.video_edit import VideoEditStats, edit_video
 
     common.check_target(args._parser, args)
-    if common.engine(args) != "warp" or args.like or args.crop:
+    if common.engine(args) != "warp" or args.like or args.crop or args.stages:
         raise GanimationError("videos are edited with the warp engine and an AU target (--aus/--expression); "
-                              "drop --engine/--weights/--like/--crop")
+                              "drop --engine/--weights/--like/--crop/--stages")
     out = validate_output_path(args.output, inputs=[args.input], overwrite=args.overwrite)
     stats = VideoEditStats()
     with open_frames(args.input) as frames:

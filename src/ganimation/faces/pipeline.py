@@ -134,11 +134,21 @@ def resolve_engine(editor, engine: str | None) -> str:
     return name
 
 
+def check_stages(stages, engine: str) -> tuple[str, ...]:
+    """The checked wg-GAN stages of an edit; the learned ones only after the warp engine's warp."""
+    from ganimation.refine import parse_stages
+
+    steps = parse_stages(stages)
+    if "refine" in steps and engine != "warp":
+        raise GanimationError(f"the learned wg-GAN stages follow the warp engine, not {engine!r}")
+    return steps
+
+
 def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str | None = None,
                intensity: float = 1.0, relative: bool = False, face="all", targets=None,
                face_model=None, calibration=None, paste: str = "residual",
                feather: float = 0.06, search: str = "proposals", engine: str | None = None,
-               like: np.ndarray | None = None, texture: float | None = None) -> PhotoEdit:
+               like: np.ndarray | None = None, texture: float | None = None, stages=None) -> PhotoEdit:
     """Edit the expression of the faces in a photo.
 
     - ``image_rgb_uint8``: ``(H, W, 3)`` uint8 RGB.
@@ -158,6 +168,8 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
     - ``texture``: strength of the warp engine's texture stage (shading of folds and
       wrinkles, :mod:`ganimation.texture.au_texture`); None: its default, 0: off. The
       hybrid engine leaves it to the generator.
+    - ``stages``: the wg-GAN stages after the warp engine's warp (``"warp"``, the default,
+      ``"warp,refine"`` or ``"warp,refine,mouth"``: :func:`ganimation.refine.parse_stages`).
 
     Raises :class:`FaceNotFoundError` when no face is found.
     """
@@ -168,6 +180,7 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
 
     image = as_rgb_array(image_rgb_uint8)
     engine = resolve_engine(editor, engine)
+    steps = check_stages(stages, engine)
     faces = find_faces(image, face, face_model=face_model, search=search)
     if not faces:
         raise FaceNotFoundError(
@@ -204,13 +217,18 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
             reference_motion,
         )
 
+        from ganimation.refine import Refinement
+
         strength = 0.0 if engine == "hybrid" else texture
+        refinement = Refinement.load(use_mouth="mouth" in steps) if "refine" in steps else None
         for n, (f, est, tgt) in enumerate(infos):
             if like is not None:
                 motion, coef = reference_motion(f.landmarks, like)
                 ge = apply_motion(out, f.landmarks, motion, aus_change=coef, texture=strength)
             else:
                 ge = edit_face_geometry(out, f.landmarks, est, tgt, texture=strength)
+            if refinement is not None:
+                ge.image = refinement.refine_frame(ge.image, ge.warp, mouth="mouth" in steps)
             out = ge.image
             warped[n] = ge
             landmarks[n] = np.concatenate([ge.warp.target, f.landmarks[:, 2:3]], 1).astype(np.float32)
