@@ -152,3 +152,21 @@ def test_cli_texture_option(tmp_path, capsys):
     assert out.is_file()
     assert main(["edit", ASTRO, "--expression", "sad", "--texture", "-1", "-o", str(tmp_path / "p.png")]) == 2
     assert "texture" in capsys.readouterr().err
+
+
+def test_folded_triangles_get_no_shading():
+    """Where a warp folds triangles over (a turned face, a strong motion), a canvas map would land in a
+    sliver as a dark line: from_canvas leaves those triangles out."""
+    pts = cv.canvas_points() * 3.0 + 20.0                       # the mean face, 3x the canvas
+    size = (int(pts[:, 0].max()) + 40, int(pts[:, 1].max()) + 40)
+    ones = np.ones((cv.HEIGHT, cv.WIDTH), np.float32)
+    _, flat = cv.from_canvas(ones, pts, size)
+    assert cv._folded_mask(pts, cv.face_triangles(), flat.shape, (0, 0)) is None
+    folded = pts.copy()
+    brow = 105                                                   # a brow landmark pushed through the eye
+    folded[brow, 1] += 0.5 * cv.PIXELS_PER_IOD * 3.0
+    roi, patch = cv.from_canvas(ones, folded, size)
+    x0, y0 = roi[:2]
+    bx, by = np.round(folded[brow] - [x0, y0]).astype(int)
+    assert patch[by, bx] < 0.5                                   # no shading on the fold
+    assert np.median(patch[patch > 0]) > 0.9                     # the rest of the face keeps it

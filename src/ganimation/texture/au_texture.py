@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ganimation.texture.canonical import HEIGHT, WIDTH, canvas_mask, from_canvas
+from ganimation.texture.canonical import HEIGHT, PIXELS_PER_IOD, WIDTH, canvas_mask, from_canvas
 
 #: default gain on the fitted basis (benchmarks/results/engines/summary.md: the emotion / identity trade-off)
 STRENGTH = 0.5
@@ -121,6 +121,12 @@ def shade_expression(image: np.ndarray, landmarks: np.ndarray, change: np.ndarra
     new array; pixels outside the face are bit-identical.
     """
     h, w = image.shape[:2]
+    if iod < PIXELS_PER_IOD:
+        # a face smaller than the canvas: low-pass first, or thin folds alias into dotted lines
+        from ganimation.faces import models
+
+        cv2 = models.require("cv2", "the texture stage")
+        change = cv2.GaussianBlur(np.asarray(change, np.float32), (0, 0), sigmaX=0.6 * PIXELS_PER_IOD / max(iod, 1.0))
     roi, patch = from_canvas(change, landmarks, (w, h))
     x0, y0, x1, y1 = roi
     out = np.array(image, copy=True)

@@ -91,7 +91,7 @@ def to_canvas(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     window = np.asarray(image[sy0:sy1, sx0:sx1], np.float32)
     res = cv2.remap(window, dense.map[..., 0] - np.float32(sx0), dense.map[..., 1] - np.float32(sy0),
                     interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    out[y0:y1, x0:x1] = res
+    out[y0:y1, x0:x1] = res * (dense.moved[..., None] if res.ndim == 3 else dense.moved)
     mask = canvas_mask()
     return out * (mask[..., None] if out.ndim == 3 else mask)
 
@@ -105,11 +105,41 @@ def from_canvas(values: np.ndarray, landmarks: np.ndarray, size: tuple[int, int]
     outside the face's landmark hull (an empty ROI when the face is off the photo).
     """
     cv2 = _cv2()
-    dst = np.asarray(landmarks, np.float64)[:, :2]
-    dense = backward_map(canvas_points(), dst, face_triangles(), (int(size[0]), int(size[1])))
+    lm = np.asarray(landmarks, np.float64)
+    dst = lm[:, :2]
+    tri = face_triangles()
+    # where triangles overlap (a turned face) the nearest is drawn last, as in the warp
+    order = np.argsort(-lm[:, 2][tri].mean(1), kind="stable") if lm.shape[1] > 2 else None
+    dense = backward_map(canvas_points(), dst, tri, (int(size[0]), int(size[1])), order=order)
     x0, y0, x1, y1 = dense.roi
     if x1 <= x0 or y1 <= y0:
         return dense.roi, np.zeros((0, 0), np.float32)
     res = cv2.remap(np.asarray(values, np.float32), dense.map[..., 0], dense.map[..., 1],
                     interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    return dense.roi, res * _hull_mask(dst, res.shape, (x0, y0))
+    # pixels no triangle covers keep the identity map (their own photo coordinates): nothing to place there
+    res = res * dense.moved * _hull_mask(dst, res.shape, (x0, y0))
+    folded = _folded_mask(dst, tri, res.shape, (x0, y0))
+    return dense.roi, res if folded is None else res * (1.0 - folded)
+
+
+def _folded_mask(points: np.ndarray, tri: np.ndarray, shape: tuple[int, int], origin: tuple[int, int],
+                 squeeze: float = 0.25) -> np.ndarray | None:
+    """``(h, w)`` float32 over the triangles that are folded over (their orientation flipped against the
+    canvas) or squeezed to under ``squeeze`` of the face's typical scale, slightly grown; None when
+    there are none. A map placed there would land in a sliver, as a line."""
+    cv2 = _cv2()
+    a, b, c = (points[tri[:, k]] for k in range(3))
+    area = 0.5 * ((b - a)[:, 0] * (c - a)[:, 1] - (b - a)[:, 1] * (c - a)[:, 0])
+    ca, cb, cc = (canvas_points()[tri[:, k]] for k in range(3))
+    ref = 0.5 * ((cb - ca)[:, 0] * (cc - ca)[:, 1] - (cb - ca)[:, 1] * (cc - ca)[:, 0])
+    ratio = area / np.where(np.abs(ref) > 1e-9, ref, 1e-9)
+    typical = float(np.median(ratio[ratio > 0])) if np.any(ratio > 0) else 0.0
+    bad = np.flatnonzero(ratio < squeeze * typical)
+    if not len(bad):
+        return None
+    mask = np.zeros(shape, np.float32)
+    for t in bad:
+        poly = np.round((points[tri[t]] - origin) * 16).astype(np.int32)
+        cv2.fillConvexPoly(mask, poly, 1.0, lineType=cv2.LINE_AA, shift=4)
+    mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    return np.clip(cv2.GaussianBlur(mask, (0, 0), sigmaX=1.0) * 1.5, 0.0, 1.0)
