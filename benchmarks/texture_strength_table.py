@@ -9,8 +9,8 @@ The runs (one `ganimation evaluate --engine warp --texture S` per strength and d
           -o benchmarks/results/engines/texture_strength/wild_dev_$s
     done
 
-(The 1.0 runs are the engine runs of benchmarks/results/engines/{utkface,wild_dev} made while 1.0
-was the default, copied; the default is now ganimation.texture.au_texture.STRENGTH.)
+The default strength (ganimation.texture.au_texture.STRENGTH) is marked in the table; its runs
+repeat the warp engine's rows of benchmarks/results/engines/{utkface,wild_dev}.
 """
 
 from __future__ import annotations
