@@ -41,9 +41,17 @@ def test_presets_and_interpolation():
     assert happy[A.au_index("AU12")] == 1.0 and happy[A.au_index("AU06")] > 0
     assert np.allclose(A.preset_vector("angry"), A.preset_vector("anger"))
     cur = np.full(17, 0.2, np.float32)
+    cur[A.au_index("AU26")] = 0.0                  # below happy's AU25/AU26: the preset's values rule
     half = A.apply_preset(cur, "happy", 0.5)
     assert np.allclose(half, 0.5 * cur + 0.5 * happy)
     assert np.allclose(A.apply_preset(cur, "happy", 1.0), happy)
+    # happy parts the lips but never closes a mouth that is already open wider
+    open_smile = cur.copy()
+    open_smile[A.au_index("AU25")] = 0.9
+    out = A.apply_preset(open_smile, "happy", 1.0)
+    assert out[A.au_index("AU25")] == pytest.approx(0.9)
+    assert out[A.au_index("AU12")] == 1.0 and out[A.au_index("AU17")] == 0.0
+    assert A.apply_preset(open_smile, "sad", 1.0)[A.au_index("AU25")] == 0.0    # other presets: exact
     with pytest.raises(AUParseError):
         A.preset_vector("bored")
 

@@ -68,6 +68,9 @@ PRESETS: dict[str, dict[str, float]] = {
     "disgust": {"AU09": 1.0, "AU10": 0.6, "AU15": 0.6, "AU17": 0.3},
     "contempt": {"AU12": 0.3, "AU14": 0.8},
 }
+#: AUs a preset asks for *at least*: a face that already shows more keeps it. Happy parts the lips
+#: (AU25 0.4); a smile that already shows its teeth is not closed by it.
+PRESET_AT_LEAST: dict[str, tuple[str, ...]] = {"happy": ("AU25", "AU26")}
 PRESET_ALIASES = {
     "happiness": "happy", "smile": "happy", "sadness": "sad", "surprised": "surprise",
     "afraid": "fear", "angry": "anger", "disgusted": "disgust",
@@ -189,11 +192,16 @@ def interpolate(source: np.ndarray, target: np.ndarray, alpha: float | np.ndarra
 
 
 def apply_preset(current: np.ndarray | None, name: str, intensity: float = 1.0) -> np.ndarray:
-    """Move ``current`` AUs toward a preset: intensity 1 gives the preset exactly."""
+    """Move ``current`` AUs toward a preset: intensity 1 gives the preset exactly, except that the
+    AUs of :data:`PRESET_AT_LEAST` keep a higher current value."""
     if not (0.0 <= float(intensity) <= 1.0):
         raise AUParseError(f"intensity {intensity} is outside [0, 1]")
     current = np.zeros(NUM_AUS, np.float32) if current is None else check_vector(current)
-    return interpolate(current, preset_vector(name), float(intensity))
+    target = preset_vector(name)
+    for code in PRESET_AT_LEAST.get(preset_name(name), ()):
+        k = AU_CODES.index(code)
+        target[k] = max(target[k], current[k])
+    return interpolate(current, target, float(intensity))
 
 
 def resolve_target(*, current: np.ndarray | None = None, aus: str | Mapping[str, float] | None = None,
