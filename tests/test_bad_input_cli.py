@@ -201,6 +201,12 @@ CASES = [
       lambda d: ["animate", _photo(d), "-o", str(d / "o.gif"), *ANIM, "--frames", "400", "--pingpong"], "600"),
     C("animate-intensity-2", "numbers",
       lambda d: ["animate", _photo(d), "-o", str(d / "o.gif"), *ANIM, "--intensity", "2"], "--intensity"),
+    *[C(f"edit-texture-{v}", "numbers", lambda d, v=v: ["edit", _photo(d), "-o", str(d / "o.png"), *EDIT,
+                                                       "--texture", v], "--texture")
+      for v in ("-1", "nan", "5")],
+    *[C(f"edit-stages-{n}", "numbers", lambda d, v=v: ["edit", _photo(d), "-o", str(d / "o.png"), *EDIT,
+                                                      "--stages", v], "stages")
+      for n, v in (("unknown", "warp,paint"), ("empty", ",,"), ("mouth-alone", "warp,mouth"))],
     *[C(f"evaluate-threads-{v}", "numbers",
         lambda d, v=v: ["evaluate", "--data", _dir(d, "data"), "-o", str(d / "rep"), "--threads", v], "--threads")
       for v in ("0", "-3")],

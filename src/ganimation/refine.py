@@ -132,8 +132,8 @@ def parse_stages(stages) -> tuple[str, ...]:
     items = [s.strip() for s in (stages.split(",") if isinstance(stages, str) else stages) if str(s).strip()]
     bad = [s for s in items if s not in STAGES]
     if bad or "warp" not in items:
-        raise GanimationError(f"stages {one_line(','.join(map(str, items)), 40)}: give warp, warp,refine or "
-                              "warp,refine,mouth")
+        named = one_line(",".join(map(str, items)), 40) or "(none)"
+        raise GanimationError(f"stages {named}: give warp, warp,refine or warp,refine,mouth")
     if "mouth" in items and "refine" not in items:
         raise GanimationError("stages: mouth needs refine (warp,refine,mouth)")
     return tuple(s for s in STAGES if s in items)
