@@ -18,7 +18,9 @@ on within-person changes of real talking-face clips and on UTKFace photos
 basis``, to the warped face as a multiplicative luminance gain: colour
 (chromaticity) is kept, nothing is painted that is not a brightening or
 darkening of the face's own skin, and the inside of the lips (the mouth
-shading's area) and everything outside the face are untouched.
+shading's area) and everything outside the face are untouched. Triangles the
+warp folded over get none (:func:`ganimation.texture.canonical.from_canvas`),
+and on a face smaller than the canvas the change is low-passed first.
 """
 
 from __future__ import annotations
