@@ -65,3 +65,16 @@ def test_edit_video_without_faces_is_a_clean_error(tmp_path, capsys):
     assert main(["edit", str(path), "--expression", "happy", "-o", str(out)]) == 2
     assert "no face found in any of the 3 frame(s)" in capsys.readouterr().err
     assert not out.exists() and not list(tmp_path.glob(".*tmp*"))
+
+
+def test_edit_video_texture_strength_reaches_every_frame(video):
+    """--texture on a video: 0 gives the warp alone, the default adds the same shading to every frame."""
+    from ganimation.video_edit import edit_video
+
+    _, path = video
+    with open_frames(path) as src:
+        frames = list(src)
+    shape_only = list(edit_video(frames, 12.0, aus="AU12=+0.6", relative=True, texture=0))
+    shaded = list(edit_video(frames, 12.0, aus="AU12=+0.6", relative=True))
+    diffs = [np.abs(a.astype(int) - b.astype(int)).max() for a, b in zip(shape_only, shaded)]
+    assert all(d > 0 for d in diffs)
