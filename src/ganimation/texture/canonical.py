@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ganimation.warp.dense import backward_map
+from ganimation.warp.dense import backward_map, sample
 
 WIDTH, HEIGHT = 112, 128
 PIXELS_PER_IOD = 48.0
@@ -75,22 +75,19 @@ def to_canvas(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
 
     Returns ``(HEIGHT, WIDTH[, C])`` float32; pixels outside :func:`canvas_mask` are 0.
     """
-    cv2 = _cv2()
     src = np.asarray(landmarks, np.float64)[:, :2]
     dense = backward_map(src, canvas_points(), face_triangles(), (WIDTH, HEIGHT))
     out = np.zeros((HEIGHT, WIDTH) + image.shape[2:], np.float32)
     x0, y0, x1, y1 = dense.roi
-    if x1 <= x0 or y1 <= y0:
-        return out
-    # sample from a window around the face only (a huge photo is never converted whole)
     h, w = image.shape[:2]
-    sx0, sy0 = (int(max(0, np.floor(v) - 2)) for v in src.min(0))
-    sx1, sy1 = int(min(w, np.ceil(src[:, 0].max()) + 3)), int(min(h, np.ceil(src[:, 1].max()) + 3))
-    if sx1 <= sx0 or sy1 <= sy0:
+    lo, hi = src.min(0), src.max(0)
+    if x1 <= x0 or y1 <= y0 or np.any(hi + 3 <= 0) or lo[0] - 2 >= w or lo[1] - 2 >= h:
         return out
-    window = np.asarray(image[sy0:sy1, sx0:sx1], np.float32)
-    res = cv2.remap(window, dense.map[..., 0] - np.float32(sx0), dense.map[..., 1] - np.float32(sy0),
-                    interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # canvas pixels no triangle covers keep their own coordinates: point them at the face, so the
+    # window read from the photo is the face's (they are zeroed below)
+    mx = np.where(dense.moved, dense.map[..., 0], np.float32(src[0, 0]))
+    my = np.where(dense.moved, dense.map[..., 1], np.float32(src[0, 1]))
+    res = sample(image, mx, my, dtype=np.float32)
     out[y0:y1, x0:x1] = res * (dense.moved[..., None] if res.ndim == 3 else dense.moved)
     mask = canvas_mask()
     return out * (mask[..., None] if out.ndim == 3 else mask)

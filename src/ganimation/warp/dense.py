@@ -113,16 +113,12 @@ def backward_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, size: 
     return DenseWarp(roi=roi, map=np.stack([mx, my], -1), moved=moved)
 
 
-def apply_map(image: np.ndarray, warp: DenseWarp) -> np.ndarray:
-    """``image`` ``(H, W, C)`` resampled by ``warp`` (a new array; unmoved pixels bit-identical)."""
+def sample(image: np.ndarray, mx: np.ndarray, my: np.ndarray, dtype=None) -> np.ndarray:
+    """``image`` ``(H, W[, C])`` read at the float32 coordinates ``mx``, ``my`` ``(h, w)`` (bilinear, edges
+    replicated). Only the window the coordinates cover is read (and converted to ``dtype`` when given):
+    remap's 16-bit coordinate limit, and no copy of a whole large photo."""
     cv2 = _cv2()
-    out = np.array(image, copy=True)
-    x0, y0, x1, y1 = warp.roi
-    if x1 <= x0 or y1 <= y0 or not warp.moved.any():
-        return out
     h, w = image.shape[:2]
-    mx, my = warp.map[..., 0], warp.map[..., 1]
-    # sample from a window around the sources only (remap's 16-bit coordinate limit; speed)
     sx0, sy0 = int(max(0, np.floor(mx.min()) - 2)), int(max(0, np.floor(my.min()) - 2))
     sx1, sy1 = int(min(w, np.ceil(mx.max()) + 3)), int(min(h, np.ceil(my.max()) + 3))
     if sx1 - sx0 >= _REMAP_LIMIT or sy1 - sy0 >= _REMAP_LIMIT:
@@ -130,9 +126,18 @@ def apply_map(image: np.ndarray, warp: DenseWarp) -> np.ndarray:
 
         raise ImageError(f"the warped region is {sx1 - sx0}x{sy1 - sy0} px; "
                          f"the warp handles faces up to {_REMAP_LIMIT} px across: downscale the photo")
-    window = np.ascontiguousarray(image[sy0:sy1, sx0:sx1])
-    res = cv2.remap(window, mx - np.float32(sx0), my - np.float32(sy0),
-                    interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    window = np.ascontiguousarray(image[sy0:sy1, sx0:sx1], dtype=dtype)
+    return cv2.remap(window, mx - np.float32(sx0), my - np.float32(sy0),
+                     interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def apply_map(image: np.ndarray, warp: DenseWarp) -> np.ndarray:
+    """``image`` ``(H, W, C)`` resampled by ``warp`` (a new array; unmoved pixels bit-identical)."""
+    out = np.array(image, copy=True)
+    x0, y0, x1, y1 = warp.roi
+    if x1 <= x0 or y1 <= y0 or not warp.moved.any():
+        return out
+    res = sample(image, warp.map[..., 0], warp.map[..., 1])
     if res.ndim == 2 and image.ndim == 3:
         res = res[..., None]
     region = out[y0:y1, x0:x1]
