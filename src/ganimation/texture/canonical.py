@@ -95,19 +95,17 @@ def to_canvas(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
 
 def from_canvas(values: np.ndarray, landmarks: np.ndarray, size: tuple[int, int]
                 ) -> tuple[tuple[int, int, int, int], np.ndarray]:
-    """A canvas map ``values`` ``(HEIGHT, WIDTH)`` placed on the face of ``landmarks`` ``(478, 2+)`` pixels.
+    """A canvas map ``values`` ``(HEIGHT, WIDTH)`` placed on the face of ``landmarks`` ``(478, 2+)`` pixels (x, y used).
 
     ``size``: ``(W, H)`` of the photo. Returns ``(roi, patch)``: ``roi`` =
     ``(x0, y0, x1, y1)`` and ``patch`` ``(y1 - y0, x1 - x0)`` float32, zero
     outside the face's landmark hull (an empty ROI when the face is off the photo).
     """
     cv2 = _cv2()
-    lm = np.asarray(landmarks, np.float64)
-    dst = lm[:, :2]
+    dst = np.asarray(landmarks, np.float64)[:, :2]
     tri = face_triangles()
-    # where triangles overlap (a turned face) the nearest is drawn last, as in the warp
-    order = np.argsort(-lm[:, 2][tri].mean(1), kind="stable") if lm.shape[1] > 2 else None
-    dense = backward_map(canvas_points(), dst, tri, (int(size[0]), int(size[1])), order=order)
+    # overlapping triangles need no drawing order: they are folded, and _folded_mask leaves them out
+    dense = backward_map(canvas_points(), dst, tri, (int(size[0]), int(size[1])))
     x0, y0, x1, y1 = dense.roi
     if x1 <= x0 or y1 <= y0:
         return dense.roi, np.zeros((0, 0), np.float32)
@@ -119,17 +117,28 @@ def from_canvas(values: np.ndarray, landmarks: np.ndarray, size: tuple[int, int]
     return dense.roi, res if folded is None else res * (1.0 - folded)
 
 
+def _signed_areas(points: np.ndarray, tri: np.ndarray) -> np.ndarray:
+    """``(T,)`` signed areas of the triangles ``tri`` ``(T, 3)`` of ``points`` ``(P, 2)``."""
+    a, b, c = (points[tri[:, k]] for k in range(3))
+    return 0.5 * ((b - a)[:, 0] * (c - a)[:, 1] - (b - a)[:, 1] * (c - a)[:, 0])
+
+
+@lru_cache(maxsize=1)
+def _canvas_areas() -> np.ndarray:
+    """``(T,)`` signed areas of :func:`face_triangles` on the canvas (read-only)."""
+    areas = _signed_areas(canvas_points(), face_triangles())
+    areas.setflags(write=False)
+    return areas
+
+
 def _folded_mask(points: np.ndarray, tri: np.ndarray, shape: tuple[int, int], origin: tuple[int, int],
                  squeeze: float = 0.25) -> np.ndarray | None:
     """``(h, w)`` float32 over the triangles that are folded over (their orientation flipped against the
     canvas) or squeezed to under ``squeeze`` of the face's typical scale, slightly grown; None when
     there are none. A map placed there would land in a sliver, as a line."""
     cv2 = _cv2()
-    a, b, c = (points[tri[:, k]] for k in range(3))
-    area = 0.5 * ((b - a)[:, 0] * (c - a)[:, 1] - (b - a)[:, 1] * (c - a)[:, 0])
-    ca, cb, cc = (canvas_points()[tri[:, k]] for k in range(3))
-    ref = 0.5 * ((cb - ca)[:, 0] * (cc - ca)[:, 1] - (cb - ca)[:, 1] * (cc - ca)[:, 0])
-    ratio = area / np.where(np.abs(ref) > 1e-9, ref, 1e-9)
+    ref = _canvas_areas()
+    ratio = _signed_areas(points, tri) / np.where(np.abs(ref) > 1e-9, ref, 1e-9)
     typical = float(np.median(ratio[ratio > 0])) if np.any(ratio > 0) else 0.0
     bad = np.flatnonzero(ratio < squeeze * typical)
     if not len(bad):
