@@ -120,6 +120,11 @@ def as_rgb_array(image) -> np.ndarray:
     return np.ascontiguousarray(arr[..., :3])
 
 
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """``(..., 3)`` RGB -> ``(...)`` float32 luminance (ITU-R BT.601 weights), same scale as the input."""
+    return np.asarray(rgb, np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+
+
 def save_image(path: str | os.PathLike, image: np.ndarray, *, exif: bytes | None = None, quality: int = 95) -> Path:
     """Write ``(H, W, 3)`` uint8 to ``path`` atomically (format from the suffix)."""
     from PIL import Image

@@ -26,6 +26,7 @@ from typing import Sequence
 import numpy as np
 
 from ganimation.errors import CheckpointError, ImageError, MissingDependencyError
+from ganimation.images import luminance
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def preprocess(faces) -> np.ndarray:
         raise ImageError(f"face crops have dtype {faces.dtype}; expected uint8")
     if min(faces.shape[1:3]) < 16:
         raise ImageError(f"face crops of {faces.shape[1]}x{faces.shape[2]} px are too small (min 16)")
-    gray = faces.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    gray = luminance(faces)
     gray = np.clip(np.rint(gray), 0, 255)
     t = torch.from_numpy(gray)[:, None]
     if t.shape[-2:] != (INPUT_SIZE, INPUT_SIZE):

@@ -37,12 +37,13 @@ STRENGTH = 0.5
 #: largest relative luminance change allowed anywhere: a fold darkens, it never blackens, and skin
 #: brightens less than it darkens (strong brightening shows as glowing patches)
 MAX_DARKEN, MAX_BRIGHTEN = 0.35, 0.12
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
 def relative_luminance(canvas_rgb: np.ndarray) -> np.ndarray | None:
     """``(HEIGHT, WIDTH)`` float32 luminance / its mean over the canvas face (0 outside), or None if dark."""
-    y = np.asarray(canvas_rgb, np.float32) @ _LUMA
+    from ganimation.images import luminance
+
+    y = luminance(canvas_rgb)
     mask = canvas_mask() > 0.5
     mean = float(y[mask].mean())
     if mean < 8.0:
