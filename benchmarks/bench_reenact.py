@@ -135,7 +135,7 @@ def main(argv=None):
     from ganimation.images import as_rgb_array
     from ganimation.video import open_frames
 
-    cmd = "python " + " ".join([Path(sys.argv[0]).as_posix()] + sys.argv[1:])
+    cmd = rc.command_line()
     meta = rc.machine()
     meta["cv2_threads"] = cv2.getNumThreads()
     t0 = time.perf_counter()

@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -157,6 +158,11 @@ def save_png(path, image: np.ndarray) -> None:
 
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(image).save(path, optimize=True)
+
+
+def command_line() -> str:
+    """The command that ran this benchmark, for its report (``python benchmarks/NAME.py ARGS``)."""
+    return "python " + " ".join([Path(sys.argv[0]).as_posix()] + sys.argv[1:])
 
 
 def machine() -> dict:

@@ -174,7 +174,7 @@ def main(argv=None):
 
     from ganimation.edit import Editor
 
-    cmd = "python " + " ".join([Path(sys.argv[0]).as_posix()] + sys.argv[1:]) if argv is None else str(argv)
+    cmd = rc.command_line() if argv is None else str(argv)
     meta = rc.machine()
     torch.set_num_threads(2)
     editor = Editor.from_pretrained()

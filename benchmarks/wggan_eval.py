@@ -192,7 +192,7 @@ def main(argv=None):
     import torch
 
     torch.set_num_threads(2)
-    cmd = "python " + " ".join([Path(sys.argv[0]).as_posix()] + sys.argv[1:])
+    cmd = rc.command_line()
     meta = rc.machine()
     t0 = time.perf_counter()
     results, rows, emb = {}, [], {}
