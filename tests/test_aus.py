@@ -42,9 +42,18 @@ def test_presets_and_interpolation():
     assert np.allclose(A.preset_vector("angry"), A.preset_vector("anger"))
     cur = np.full(17, 0.2, np.float32)
     cur[A.au_index("AU26")] = 0.0                  # below happy's AU25/AU26: the preset's values rule
+    full = A.preset_target(cur, "happy")
     half = A.apply_preset(cur, "happy", 0.5)
-    assert np.allclose(half, 0.5 * cur + 0.5 * happy)
-    assert np.allclose(A.apply_preset(cur, "happy", 1.0), happy)
+    assert np.allclose(half, 0.5 * cur + 0.5 * full)
+    assert np.allclose(A.apply_preset(cur, "happy", 1.0), full)
+    assert np.allclose(A.apply_preset(cur, "happy", 0.0), cur)
+    for k, code in enumerate(A.AU_CODES):
+        if code in A.PRESETS["happy"]:
+            assert full[k] == happy[k]              # the preset's own AUs: its values
+        elif code in A.PRESET_CLEARS:
+            assert full[k] == 0.0                   # smile and mouth AUs it does not list: cleared
+        else:
+            assert full[k] == pytest.approx(0.2)    # brows, eyes, nose: kept (0.2 <= PRESET_KEEPS_UP_TO)
     # happy parts the lips but never closes a mouth that is already open wider
     open_smile = cur.copy()
     open_smile[A.au_index("AU25")] = 0.9
@@ -54,6 +63,21 @@ def test_presets_and_interpolation():
     assert A.apply_preset(open_smile, "sad", 1.0)[A.au_index("AU25")] == 0.0    # other presets: exact
     with pytest.raises(AUParseError):
         A.preset_vector("bored")
+
+
+def test_preset_keeps_small_brow_and_eye_aus_and_brings_strong_ones_down():
+    cur = np.zeros(17, np.float32)
+    cur[A.au_index("AU04")] = 0.15                 # a trace of a frown: the face's own brows, kept
+    cur[A.au_index("AU07")] = 0.9                  # a strong squint: brought down to the cap
+    cur[A.au_index("AU12")] = 0.8                  # a smile: cleared by every other preset
+    sad = A.preset_target(cur, "sad")
+    assert sad[A.au_index("AU04")] == pytest.approx(A.PRESETS["sad"]["AU04"])   # listed: the preset's value
+    surprise = A.preset_target(cur, "surprise")
+    assert surprise[A.au_index("AU04")] == pytest.approx(0.15)
+    assert surprise[A.au_index("AU07")] == pytest.approx(A.PRESET_KEEPS_UP_TO)
+    assert surprise[A.au_index("AU12")] == 0.0
+    assert A.preset_target(cur, "happy")[A.au_index("AU12")] == 1.0
+    assert np.all(A.preset_target(None, "neutral") == 0.0)
 
 
 def test_resolve_target_absolute_relative():

@@ -56,21 +56,33 @@ AU_REGIONS: dict[str, tuple[str, ...]] = {
 
 #: Prototypical emotion expressions (FACS/EMFACS), intensities on 0-1.
 #: Disgust's AU16 and contempt's unilateral AU12/AU14 are outside the 17-AU
-#: set; they are approximated with AU10 and bilateral AU12+AU14.
+#: set; they are approximated with AU10 and bilateral AU12+AU14. The rounder, narrower opening of a
+#: surprised jaw drop (AU27, mouth stretch, also outside the set) is approximated with AU23's narrowing:
+#: without it the opened mouth keeps a smile's width and reads as laughter. Fear's stretched lips are
+#: pulled down at the corners too (AU15 0.4): level, stretched, parted lips read as a grin. An AU listed
+#: at 0 is cleared (anger lowers raised brows: AU01/AU02 work against its AU04); see
+#: :func:`preset_target`. The choices are measured in docs/au_motion.md ("Presets").
 PRESETS: dict[str, dict[str, float]] = {
     "neutral": {},
     "happy": {"AU06": 0.8, "AU12": 1.0, "AU25": 0.4},
     "sad": {"AU01": 0.9, "AU04": 0.7, "AU15": 0.9, "AU17": 0.3},
-    "surprise": {"AU01": 0.9, "AU02": 0.9, "AU05": 0.8, "AU25": 0.8, "AU26": 0.8},
-    "fear": {"AU01": 0.8, "AU02": 0.6, "AU04": 0.3, "AU05": 0.8, "AU07": 0.4,
-             "AU20": 0.8, "AU25": 0.6, "AU26": 0.4},
-    "anger": {"AU04": 1.0, "AU05": 0.5, "AU07": 0.8, "AU23": 0.8},
-    "disgust": {"AU09": 1.0, "AU10": 0.6, "AU15": 0.6, "AU17": 0.3},
+    "surprise": {"AU01": 0.9, "AU02": 0.9, "AU05": 0.8, "AU23": 0.7, "AU25": 0.8, "AU26": 0.8},
+    "fear": {"AU01": 1.0, "AU02": 0.6, "AU04": 0.4, "AU05": 0.9, "AU07": 0.4, "AU15": 0.4,
+             "AU20": 1.0, "AU25": 0.8, "AU26": 0.5},
+    "anger": {"AU01": 0.0, "AU02": 0.0, "AU04": 1.0, "AU05": 0.5, "AU07": 0.8, "AU23": 0.8},
+    "disgust": {"AU09": 1.0, "AU10": 1.0, "AU15": 0.6, "AU17": 0.3},
     "contempt": {"AU12": 0.3, "AU14": 0.8},
 }
 #: AUs a preset asks for *at least*: a face that already shows more keeps it. Happy parts the lips
 #: (AU25 0.4); a smile that already shows its teeth is not closed by it.
 PRESET_AT_LEAST: dict[str, tuple[str, ...]] = {"happy": ("AU25", "AU26")}
+#: AUs a preset sets to 0 when it does not list them: the smile and the mouth, which make an expression
+#: read as another (a smile left on a sad face reads as happy).
+PRESET_CLEARS: tuple[str, ...] = ("AU06", "AU10", "AU12", "AU14", "AU15", "AU17", "AU20", "AU23", "AU25", "AU26")
+#: The other AUs a preset does not list (brows, eyes, nose wrinkle, blink) keep their current value up
+#: to this much: small values there are mostly the face's own shape (deep-set eyes read as AU04 or AU07)
+#: and moving them changes who the person looks like; stronger ones are brought down to it.
+PRESET_KEEPS_UP_TO = 0.3
 PRESET_ALIASES = {
     "happiness": "happy", "smile": "happy", "sadness": "sad", "surprised": "surprise",
     "afraid": "fear", "angry": "anger", "disgusted": "disgust",
@@ -191,17 +203,34 @@ def interpolate(source: np.ndarray, target: np.ndarray, alpha: float | np.ndarra
     return (alpha[..., None] * check_vector(target) + (1 - alpha[..., None]) * check_vector(source)).astype(np.float32)
 
 
+def preset_target(current: np.ndarray | None, name: str) -> np.ndarray:
+    """The ``(17,)`` AUs a preset asks of a face showing ``current`` (None: all 0).
+
+    The preset's own AUs take its values (those of :data:`PRESET_AT_LEAST` keep a
+    higher current value); the smile and mouth AUs it does not list
+    (:data:`PRESET_CLEARS`) go to 0; its other unlisted AUs keep their current
+    value up to :data:`PRESET_KEEPS_UP_TO`.
+    """
+    key = preset_name(name)
+    current = np.zeros(NUM_AUS, np.float32) if current is None else check_vector(current)
+    target = np.minimum(current, PRESET_KEEPS_UP_TO).astype(np.float32)
+    for k, code in enumerate(AU_CODES):
+        if code in PRESETS[key]:
+            target[k] = PRESETS[key][code]
+        elif code in PRESET_CLEARS:
+            target[k] = 0.0
+    for code in PRESET_AT_LEAST.get(key, ()):
+        k = AU_CODES.index(code)
+        target[k] = max(target[k], current[k])
+    return target
+
+
 def apply_preset(current: np.ndarray | None, name: str, intensity: float = 1.0) -> np.ndarray:
-    """Move ``current`` AUs toward a preset: intensity 1 gives the preset exactly, except that the
-    AUs of :data:`PRESET_AT_LEAST` keep a higher current value."""
+    """Move ``current`` AUs toward :func:`preset_target`: intensity 1 gives it exactly, 0 keeps ``current``."""
     if not (0.0 <= float(intensity) <= 1.0):
         raise AUParseError(f"intensity {intensity} is outside [0, 1]")
     current = np.zeros(NUM_AUS, np.float32) if current is None else check_vector(current)
-    target = preset_vector(name)
-    for code in PRESET_AT_LEAST.get(preset_name(name), ()):
-        k = AU_CODES.index(code)
-        target[k] = max(target[k], current[k])
-    return interpolate(current, target, float(intensity))
+    return interpolate(current, preset_target(current, name), float(intensity))
 
 
 def resolve_target(*, current: np.ndarray | None = None, aus: str | Mapping[str, float] | None = None,
