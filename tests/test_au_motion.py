@@ -49,8 +49,10 @@ def test_shapes_and_linearity(model):
 
 
 def test_releasing_a_smile_moves_by_the_release_gain(model):
-    up = model.motion(np.zeros(NUM_AUS), _unit("AU12", 0.8))
-    down = model.motion(_unit("AU12", 0.8), np.zeros(NUM_AUS))
+    parted = _unit("AU25", 0.5)                    # lips parted on both sides: no closed-mouth limit
+    smile = parted + _unit("AU12", 0.8)
+    up = model.motion(parted, smile)
+    down = model.motion(smile, parted)
     gain = RELEASE_GAIN["AU12"]
     np.testing.assert_allclose(down[:, 1], -gain * up[:, 1], atol=1e-9)                      # fully downward
     np.testing.assert_allclose(down[:, 0], -(1 + RELEASE_WIDTH_SHARE * (gain - 1)) * up[:, 0], atol=1e-9)
@@ -59,6 +61,20 @@ def test_releasing_a_smile_moves_by_the_release_gain(model):
     np.testing.assert_allclose(model.motion(_unit("AU26", 0.5), np.zeros(NUM_AUS)),
                                -model.motion(np.zeros(NUM_AUS), _unit("AU26", 0.5)), atol=1e-9)
     np.testing.assert_allclose(model.predict(np.zeros((1, NUM_AUS)))[0], 0.0)
+
+
+def test_a_closed_mouth_narrows_at_most_the_limit(model):
+    from ganimation.motion.au_model import MAX_CLOSED_NARROWING, OPEN_FROM
+
+    smile = _unit("AU12", 0.9) + _unit("AU25", 0.6)
+    sad = _unit("AU15", 0.9) + _unit("AU01", 0.9)
+    d = model.motion(smile, sad)                                   # ends closed: limited
+    assert d[61, 0] - d[291, 0] == pytest.approx(MAX_CLOSED_NARROWING)
+    brows = [70, 63, 105, 66, 107, 300, 293, 334, 296, 336]
+    free = model.motion(smile + _unit("AU25", OPEN_FROM), sad + _unit("AU25", OPEN_FROM))  # ends open
+    assert free[61, 0] - free[291, 0] > MAX_CLOSED_NARROWING + 0.05
+    np.testing.assert_allclose(d[brows], free[brows], atol=1e-3)   # the brows' motion is kept
+    np.testing.assert_allclose(d[:, 1:], free[:, 1:])              # only the horizontal motion changes
 
 
 def test_saturation_clips_to_unit_range(model):

@@ -142,3 +142,32 @@ def test_edit_like_with_learned_stages(tmp_path):
     assert main(["edit", ASTRO, "--expression", "surprise", "--stages", "warp,refine", "-o", str(out)]) == 0
     assert main(["edit", ASTRO, "--expression", "surprise", "--stages", "refine", "-o", str(tmp_path / "p.png")]) == 2
     assert not (tmp_path / "p.png").exists()
+
+
+def test_closing_a_smile_redraws_the_lips_without_the_squeezed_mouth(astronaut):
+    """Sad on the smiling astronaut: the teeth and dark mouth corners the warp squeezes between the
+    closing lips (near-black, jagged specks) are replaced by lip colour with a soft seam."""
+    from ganimation.aus import resolve_target
+    from ganimation.faces.estimate import estimate_aus
+    from ganimation.geometry_edit import edit_face_geometry
+    from ganimation.images import luminance
+    from ganimation.motion.regions import INNER_LIPS
+    from ganimation.warp.mouth import close_mouth
+
+    face = get_detector().detect(astronaut)[0]
+    est = estimate_aus(face)
+    raw = edit_face_geometry(astronaut, face.landmarks, est, resolve_target(current=est, expression="sad"),
+                             mouth=False, texture=0)
+    t = raw.warp.target
+    closed = close_mouth(raw.image, raw.warp.source, t, raw.warp.iod)
+    poly = t[list(INNER_LIPS)]
+    (x0, y0), (x1, y1) = poly.min(0).astype(int) - 3, poly.max(0).astype(int) + 4
+    lum_before = luminance(raw.image[y0:y1, x0:x1])
+    lum_after = luminance(closed[y0:y1, x0:x1])
+    assert lum_before.min() < 60 and lum_after.min() > 80            # no near-black specks left
+    rough = lambda lum: np.abs(np.diff(lum, axis=1)).mean()          # noqa: E731 - jaggedness along the lips
+    assert rough(lum_after) < 0.85 * rough(lum_before)
+    # a mouth that stays open is left alone
+    opened = edit_face_geometry(astronaut, face.landmarks, est, resolve_target(current=est, expression="surprise"),
+                                mouth=False, texture=0)
+    assert close_mouth(opened.image, opened.warp.source, opened.warp.target, opened.warp.iod) is opened.image

@@ -60,7 +60,9 @@ AU_REGIONS: dict[str, tuple[str, ...]] = {
 #: surprised jaw drop (AU27, mouth stretch, also outside the set) is approximated with AU23's narrowing:
 #: without it the opened mouth keeps a smile's width and reads as laughter. Fear's stretched lips are
 #: pulled down at the corners too (AU15 0.4): level, stretched, parted lips read as a grin. An AU listed
-#: at 0 is cleared (anger lowers raised brows: AU01/AU02 work against its AU04); see
+#: at 0 is cleared (anger lowers raised brows: AU01/AU02 work against its AU04). Anger leaves out
+#: FACS's AU05: raising the lids under lowered brows stretches the skin between them and the brows
+#: end up measured higher, not lower; see
 #: :func:`preset_target`. The choices are measured in docs/au_motion.md ("Presets").
 PRESETS: dict[str, dict[str, float]] = {
     "neutral": {},
@@ -69,7 +71,7 @@ PRESETS: dict[str, dict[str, float]] = {
     "surprise": {"AU01": 0.9, "AU02": 0.9, "AU05": 0.8, "AU23": 0.7, "AU25": 0.8, "AU26": 0.8},
     "fear": {"AU01": 1.0, "AU02": 0.6, "AU04": 0.4, "AU05": 0.9, "AU07": 0.4, "AU15": 0.4,
              "AU20": 1.0, "AU25": 0.8, "AU26": 0.5},
-    "anger": {"AU01": 0.0, "AU02": 0.0, "AU04": 1.0, "AU05": 0.5, "AU07": 0.8, "AU23": 0.8},
+    "anger": {"AU01": 0.0, "AU02": 0.0, "AU04": 1.0, "AU07": 0.8, "AU23": 0.8},
     "disgust": {"AU09": 1.0, "AU10": 1.0, "AU15": 0.6, "AU17": 0.3},
     "contempt": {"AU12": 0.3, "AU14": 0.8},
 }

@@ -18,6 +18,12 @@ that more in width, :data:`RELEASE_WIDTH_SHARE`): a linear basis fitted
 on talking faces under-states how far a broad smile's corners and cheeks must
 come back, and edits of smiling photos toward other expressions kept reading
 as smiles (benchmarks/results/engines/summary.md has the numbers).
+
+A mouth that ends closed (target AU25 and AU26 below :data:`OPEN_FROM`) narrows
+by at most :data:`MAX_CLOSED_NARROWING` IOD: undoing a broad smile and adding
+AU15 (whose fitted basis narrows the mouth too) otherwise pinched the lips of
+smiling photos edited toward sad into a pout. An opening mouth keeps its full
+narrowing (surprise's round opening needs it).
 """
 
 from __future__ import annotations
@@ -38,6 +44,11 @@ RELEASE_GAIN = {"AU06": 2.0, "AU12": 2.0}
 #: share of the release's extra motion applied to the horizontal (mouth width) component
 RELEASE_WIDTH_SHARE = 0.5
 _RELEASE = np.array([RELEASE_GAIN.get(c, 1.0) for c in AU_CODES])
+#: most a closed mouth narrows (IOD, lip corners 61 and 291), and the AU25/AU26 target below which it is closed
+MAX_CLOSED_NARROWING = 0.12
+OPEN_FROM = 0.2
+_OPENERS = [AU_CODES.index("AU25"), AU_CODES.index("AU26")]
+_CORNERS = (61, 291)        # image-left and image-right lip corners (frame x grows to the right)
 
 
 class AUMotionModel:
@@ -85,6 +96,8 @@ class AUMotionModel:
             more = np.tensordot(extra, basis[:, :, :2], axes=(0, 0))
             out[:, 0] += RELEASE_WIDTH_SHARE * more[:, 0]
             out[:, 1] += more[:, 1]
+        if np.all(np.clip(tgt[_OPENERS], 0.0, 1.0) < OPEN_FROM):
+            out = _limit_narrowing(out)
         return out
 
     def predict(self, aus: np.ndarray) -> np.ndarray:
@@ -98,6 +111,22 @@ class AUMotionModel:
         peak = np.linalg.norm(self.basis, axis=2).max(1)
         top = ", ".join(f"{c} {p:.2f}" for c, p in zip(AU_CODES, peak))
         return f"AUMotionModel(peak motion per AU in IOD: {top})"
+
+
+def _limit_narrowing(motion: np.ndarray) -> np.ndarray:
+    """``motion`` ``(478, 3)`` with the mouth region's horizontal motion scaled down so that the lip corners
+    come closer by at most :data:`MAX_CLOSED_NARROWING` IOD (weights of the ``mouth`` region, so the
+    brows' own horizontal motion is kept)."""
+    from ganimation.motion.regions import region_weights
+
+    left, right = _CORNERS
+    narrowing = float(motion[left, 0] - motion[right, 0])
+    if narrowing <= MAX_CLOSED_NARROWING:
+        return motion
+    scale = MAX_CLOSED_NARROWING / narrowing
+    out = motion.copy()
+    out[:, 0] *= 1.0 - region_weights("mouth") * (1.0 - scale)
+    return out
 
 
 def _aus(values, name: str) -> np.ndarray:

@@ -8,6 +8,12 @@ it leaves the source's own opening (half at the upper lip, half at the
 lower, where the teeth of a smiling source sit) and shades the band in the
 middle, with a feathered edge and the coarse shading of the warped texture
 kept. It is the non-learned stand-in for the paper's mouth-interior network.
+
+When the target mouth *closes* an opening the source showed (a smile with
+teeth edited toward sad or anger), the warp squeezes the teeth and the dark
+corners into a thin, jagged band between the lips; :func:`shade_mouth` then
+fills that band from the surrounding lips and draws a soft seam where they
+meet (:func:`close_mouth`).
 """
 
 from __future__ import annotations
@@ -26,6 +32,12 @@ TEXTURE_KEPT = 0.15
 TEETH_FROM = 0.05
 #: opening beyond the source's (in IOD) at which the shading is complete
 FULL_AT = 0.12
+#: closing of the source's opening (IOD) at which the closed lips are fully redrawn
+CLOSED_AT = 0.05
+#: target opening (IOD) below which the lips count as closed
+CLOSED_BELOW = 0.04
+#: share of the lips' brightness left on the seam where the lips meet
+SEAM_DARKNESS = 0.7
 
 
 
@@ -98,7 +110,7 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     excess = (inner_mouth_gap(target) - inner_mouth_gap(source)) / max(iod, 1e-6)
     strength = float(np.clip(excess / FULL_AT, 0.0, 1.0))
     if strength <= 0.0:
-        return image
+        return close_mouth(image, source, target, iod)
     cv2 = models.require("cv2", "mouth shading")
     upper, lower, kept = _cavity_chains(source, target)
     poly = np.concatenate([upper, lower[-2:0:-1]])
@@ -124,4 +136,55 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     out = image.copy()
     keep = mask <= 0
     out[y0:y1, x0:x1] = np.where(keep[..., None], image[y0:y1, x0:x1], np.clip(np.rint(blended), 0, 255).astype(np.uint8))
+    return out
+
+
+def close_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: float) -> np.ndarray:
+    """Redraw the lips of a mouth the warp closed: ``image`` ``(H, W, 3)`` uint8 (a new array, or ``image``
+    unchanged when the target mouth is not closing a visible opening).
+
+    The band between the target inner lips (grown by a few pixels), where the warp squeezed the
+    source's teeth and dark corners, is filled from the lips around it (OpenCV's Telea inpainting)
+    and a soft seam is drawn through the middle of the lip pairs; the whole is feathered in by how far
+    the opening closed (full at :data:`CLOSED_AT` IOD) and how closed the target is
+    (:data:`CLOSED_BELOW`). ``source``, ``target``: ``(478, 2+)`` landmark pixels.
+    """
+    from ganimation.faces import models
+
+    iod = max(float(iod), 1e-6)
+    gap_s, gap_t = inner_mouth_gap(source) / iod, inner_mouth_gap(target) / iod
+    strength = float(np.clip((gap_s - gap_t) / CLOSED_AT, 0.0, 1.0) * np.clip(1.0 - gap_t / CLOSED_BELOW, 0.0, 1.0))
+    if strength <= 0.0:
+        return image
+    cv2 = models.require("cv2", "mouth shading")
+    dst = np.asarray(target, np.float64)[:, :2]
+    poly = dst[list(INNER_LIPS)]
+    grow = max(1.5, 0.035 * iod)
+    h, w = image.shape[:2]
+    x0, y0 = np.floor(poly.min(0) - 3 * grow).astype(int) - 2
+    x1, y1 = np.ceil(poly.max(0) + 3 * grow).astype(int) + 3
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return image
+    origin = np.array([x0, y0], np.float64)
+    band = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    pts = np.round((poly - origin) * 16).astype(np.int32)
+    cv2.fillPoly(band, [pts], 255, lineType=cv2.LINE_8, shift=4)
+    cv2.polylines(band, [pts], True, 255, thickness=1, lineType=cv2.LINE_8, shift=4)
+    r = int(np.ceil(grow))
+    band = cv2.dilate(band, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    region = np.ascontiguousarray(image[y0:y1, x0:x1])
+    filled = cv2.inpaint(region, band, max(2.0, 2 * grow), cv2.INPAINT_TELEA).astype(np.float32)
+    corners = dst[[INNER_LIPS[0], INNER_LIPS[10]]]
+    seam_pts = np.concatenate([corners[:1], [(dst[u] + dst[l]) / 2 for u, l in LIP_PAIRS], corners[1:]]) - origin
+    seam = np.zeros(band.shape, np.float32)
+    cv2.polylines(seam, [np.round(seam_pts * 16).astype(np.int32)], False, 1.0,
+                  thickness=max(1, int(round(0.015 * iod))), lineType=cv2.LINE_AA, shift=4)
+    seam = cv2.GaussianBlur(seam, (0, 0), sigmaX=max(0.7, 0.015 * iod))
+    seam = np.clip(seam / max(float(seam.max()), 1e-6), 0.0, 1.0)
+    redrawn = filled * (1.0 - (1.0 - SEAM_DARKNESS) * seam[..., None])
+    soft = cv2.GaussianBlur(band.astype(np.float32) / 255.0, (0, 0), sigmaX=max(0.6, 0.3 * grow)) * strength
+    out = image.copy()
+    blended = region.astype(np.float32) * (1 - soft[..., None]) + redrawn * soft[..., None]
+    out[y0:y1, x0:x1] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
     return out
