@@ -75,6 +75,10 @@ def test_a_closed_mouth_narrows_at_most_the_limit(model):
     assert free[61, 0] - free[291, 0] > MAX_CLOSED_NARROWING + 0.05
     np.testing.assert_allclose(d[brows], free[brows], atol=1e-3)   # the brows' motion is kept
     np.testing.assert_allclose(d[:, 1:], free[:, 1:])              # only the horizontal motion changes
+    # in between, the limit fades: the narrowing grows steadily with the target's opening
+    steps = [model.motion(smile + _unit("AU25", o), sad + _unit("AU25", o)) for o in np.linspace(0, OPEN_FROM, 5)]
+    widths = [s[61, 0] - s[291, 0] for s in steps]
+    assert np.all(np.diff(widths) > 0) and np.max(np.diff(widths)) < 0.6 * (widths[-1] - widths[0])
 
 
 def test_saturation_clips_to_unit_range(model):

@@ -19,8 +19,8 @@ on talking faces under-states how far a broad smile's corners and cheeks must
 come back, and edits of smiling photos toward other expressions kept reading
 as smiles (benchmarks/results/engines/summary.md has the numbers).
 
-A mouth that ends closed (target AU25 and AU26 below :data:`OPEN_FROM`) narrows
-by at most :data:`MAX_CLOSED_NARROWING` IOD: undoing a broad smile and adding
+A mouth that ends closed (target AU25 and AU26 at 0) narrows by at most
+:data:`MAX_CLOSED_NARROWING` IOD, faded out as they reach :data:`OPEN_FROM`: undoing a broad smile and adding
 AU15 (whose fitted basis narrows the mouth too) otherwise pinched the lips of
 smiling photos edited toward sad into a pout. An opening mouth keeps its full
 narrowing (surprise's round opening needs it).
@@ -96,8 +96,9 @@ class AUMotionModel:
             more = np.tensordot(extra, basis[:, :, :2], axes=(0, 0))
             out[:, 0] += RELEASE_WIDTH_SHARE * more[:, 0]
             out[:, 1] += more[:, 1]
-        if np.all(np.clip(tgt[_OPENERS], 0.0, 1.0) < OPEN_FROM):
-            out = _limit_narrowing(out)
+        closed = 1.0 - float(np.clip(tgt[_OPENERS], 0.0, 1.0).max()) / OPEN_FROM
+        if closed > 0.0:   # faded in as the target closes, so a video's frames do not jump at the threshold
+            out = _limit_narrowing(out, closed)
         return out
 
     def predict(self, aus: np.ndarray) -> np.ndarray:
@@ -113,17 +114,17 @@ class AUMotionModel:
         return f"AUMotionModel(peak motion per AU in IOD: {top})"
 
 
-def _limit_narrowing(motion: np.ndarray) -> np.ndarray:
+def _limit_narrowing(motion: np.ndarray, closed: float = 1.0) -> np.ndarray:
     """``motion`` ``(478, 3)`` with the mouth region's horizontal motion scaled down so that the lip corners
     come closer by at most :data:`MAX_CLOSED_NARROWING` IOD (weights of the ``mouth`` region, so the
-    brows' own horizontal motion is kept)."""
+    brows' own horizontal motion is kept); ``closed`` in (0, 1] blends from no limit to the full one."""
     from ganimation.motion.regions import region_weights
 
     left, right = _CORNERS
     narrowing = float(motion[left, 0] - motion[right, 0])
     if narrowing <= MAX_CLOSED_NARROWING:
         return motion
-    scale = MAX_CLOSED_NARROWING / narrowing
+    scale = 1.0 - min(float(closed), 1.0) * (1.0 - MAX_CLOSED_NARROWING / narrowing)
     out = motion.copy()
     out[:, 0] *= 1.0 - region_weights("mouth") * (1.0 - scale)
     return out
