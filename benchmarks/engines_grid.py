@@ -7,11 +7,13 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py            # docs/images/presets_grid.png (warp) and _gan.png
     .venv/bin/python benchmarks/engines_grid.py --engine hybrid -o /tmp/grid_hybrid.png
     .venv/bin/python benchmarks/engines_grid.py --texture-strip   # docs/images/texture_strengths.png
+    .venv/bin/python benchmarks/engines_grid.py --closing-strip   # docs/images/closing_mouth.png
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +40,9 @@ def grid(engine: str, rows: list[Path], columns: list[tuple[str, dict]] | None =
         img = load_rgb(path)
         row, box = None, None
         for _, kw in columns:
-            res = edit_photo(editor, img, engine=engine, face="largest", **kw)
+            kw = dict(kw)
+            with (closing_as_before() if kw.pop("closing_before", False) else contextlib.nullcontext()):
+                res = edit_photo(editor, img, engine=engine, face="largest", **kw)
             if box is None:
                 box = res.faces[0].box
                 row = [grid_cell(img, box)]
@@ -51,6 +55,25 @@ TEXTURE_STRIP = [(f"{p}, texture {t:g}", {"expression": p, "texture": t})
                  for p in ("anger", "sad") for t in (0.0, 0.5, 1.5)]
 
 
+#: sad and anger of smiling faces, with a closing mouth as it was (squeezed, unlimited narrowing) and now
+CLOSING_STRIP = [(f"{p}{', before' if before else ''}", {"expression": p, "closing_before": before})
+                 for p in ("sad", "anger") for before in (True, False)]
+
+
+@contextlib.contextmanager
+def closing_as_before():
+    """The warp engine without the lip redraw of a closing mouth and without the closed-mouth narrowing limit."""
+    import ganimation.motion.au_model as M
+    import ganimation.warp.mouth as W
+
+    saved = W.CLOSED_AT, M.MAX_CLOSED_NARROWING
+    W.CLOSED_AT, M.MAX_CLOSED_NARROWING = 1e9, 1e9
+    try:
+        yield
+    finally:
+        W.CLOSED_AT, M.MAX_CLOSED_NARROWING = saved
+
+
 def main() -> None:
     from PIL import Image
 
@@ -59,12 +82,23 @@ def main() -> None:
     ap.add_argument("-o", "--out", default=None, help="output PNG (with --engine or --texture-strip)")
     ap.add_argument("--texture-strip", action="store_true",
                     help="anger and sad at texture 0, 0.5, 1.5 (warp) -> docs/images/texture_strengths.png")
+    ap.add_argument("--closing-strip", action="store_true",
+                    help="sad and anger of smiling faces, closing mouth before/now -> docs/images/closing_mouth.png")
     ap.add_argument("photos", nargs="*", type=Path, help="photos, one row each (default: 3 wild_dev + 2 UTKFace)")
     args = ap.parse_args()
     rows = args.photos or [p for p in ROWS if p.is_file()]
     if args.texture_strip:
         out = Path(args.out or "docs/images/texture_strengths.png")
         Image.fromarray(grid("warp", rows[::2] if not args.photos else rows, TEXTURE_STRIP)).save(out, optimize=True)
+        print(f"wrote {out}")
+        return
+    if args.closing_strip:
+        from importlib import resources
+
+        astro = Path(str(resources.files("ganimation") / "assets" / "astronaut.png"))
+        out = Path(args.out or "docs/images/closing_mouth.png")
+        picked = args.photos or [astro, ROWS[0], ROWS[3]]
+        Image.fromarray(grid("warp", [p for p in picked if p.is_file()], CLOSING_STRIP)).save(out, optimize=True)
         print(f"wrote {out}")
         return
     jobs = ([(args.engine, Path(args.out or f"presets_grid_{args.engine}.png"))] if args.engine else

@@ -1,7 +1,8 @@
 """Flicker of ``edit VIDEO``: frame-to-frame change in the face region, output vs input.
 
 For each clip, every frame is edited (``ganimation.video_edit.edit_video``) with
-a relative smile (``AU12=+0.4,AU06=+0.2``) and with the ``surprise`` preset;
+a relative smile (``AU12=+0.4,AU06=+0.2``), the ``surprise`` preset and the ``sad`` preset
+(which closes a talking mouth);
 the face region is the convex hull of the face oval of the input frame's
 tracked landmarks (the same region in both frames of a pair). Flicker is the
 mean absolute RGB change between consecutive frames inside that region;
@@ -24,7 +25,8 @@ SHARED = ROOT.parent / "shared" / "data"
 CLIPS = ("video_dev/retalking_3.mp4", "video_dev/sadtalker_wda_kh.mp4", "video_dev/lp_s20.mp4",
          "driving_dev/d9.mp4")
 EDITS = {"smile +0.4 (relative)": dict(aus="AU12=+0.4,AU06=+0.2", relative=True),
-         "surprise preset": dict(expression="surprise")}
+         "surprise preset": dict(expression="surprise"),
+         "sad preset": dict(expression="sad")}   # closes a talking mouth: the lip redraw and narrowing limit
 
 
 def face_masks(frames: list, fps: float) -> list:

@@ -1,0 +1,182 @@
+"""The preset and mouth choices of the warp engine, each measured against the current defaults.
+
+Every variant changes one thing (a preset's AUs, the rule for the AUs a preset
+does not list, the closed-mouth limits, a motion floor that was not adopted)
+and runs the engine evaluation of issue 28 on a *development* set of UTKFace
+faces: 60 photos from index >= 3,000 of the sorted files in the train split of
+``ganimation prepare`` (hash split, seed 0, 10 % test), so none was used to fit
+the AU motion or texture models (they used the first 3,000) and none is one of
+the 119 held-out evaluation faces (test split). The choices were made on this
+set; benchmarks/results/engines/summary.md reports them on the held-out faces.
+
+    .venv/bin/python benchmarks/preset_variants.py --make-dev      # data/utkface_dev60 (links)
+    .venv/bin/python benchmarks/preset_variants.py                 # all variants, ~25 s each
+    .venv/bin/python benchmarks/preset_variants.py --only current old_rule
+
+Writes benchmarks/results/engines/preset_variants.md and .json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV = ROOT / "data/utkface_dev60"
+UTK = Path("/work/shared/data/utkface")
+OUT = ROOT / "benchmarks/results/engines"
+
+
+def make_dev(n: int = 60) -> None:
+    """Link ``n`` train-split UTKFace files from index >= 3,000 into :data:`DEV`."""
+    from ganimation.faces.prepare import split_of
+
+    files = sorted(p.name for p in UTK.iterdir() if p.suffix.lower() in (".jpg", ".png"))
+    pool = [f for i, f in enumerate(files) if i >= 3000 and split_of(f, 0, 0.1) != "test"]
+    DEV.mkdir(parents=True, exist_ok=True)
+    for f in pool[7::len(pool) // n][:n]:
+        if not (DEV / f).exists():
+            os.symlink(UTK / f, DEV / f)
+    print(f"{DEV}: {len(list(DEV.iterdir()))} links")
+
+
+@contextlib.contextmanager
+def patched(obj, name: str, value):
+    old = getattr(obj, name)
+    setattr(obj, name, value)
+    try:
+        yield
+    finally:
+        setattr(obj, name, old)
+
+
+@contextlib.contextmanager
+def preset(name: str, aus: dict):
+    import ganimation.aus as A
+
+    with patched(A, "PRESETS", {**A.PRESETS, name: aus}):
+        yield
+
+
+@contextlib.contextmanager
+def motion_floor(share: float):
+    """Not adopted: each AU a preset raises moves at least ``share`` of the preset's value, whatever
+    the estimate says the face already shows (the motion starts from ``min(current, (1 - share) * target)``)."""
+    import ganimation.geometry_edit as G
+
+    plain = G.edit_face_geometry
+
+    def floored(image, landmarks, current, target, **kw):
+        cur = np.asarray(current, np.float64).copy()
+        tgt = np.asarray(target, np.float64)
+        up = tgt > cur
+        cur[up] = np.minimum(cur[up], tgt[up] * (1.0 - share))
+        return plain(image, landmarks, cur, tgt, **kw)
+
+    with patched(G, "edit_face_geometry", floored):
+        yield
+
+
+def variants() -> dict:
+    """name -> (what changes, context manager factory)."""
+    import ganimation.aus as A
+    import ganimation.motion.au_model as M
+    import ganimation.warp.mouth as W
+
+    P = A.PRESETS
+    return {
+        "current": ("the defaults", contextlib.nullcontext),
+        "old_rule": ("every AU a preset does not list goes to 0 (the rule before)",
+                     lambda: patched(A, "PRESET_KEEPS_UP_TO", 0.0)),
+        "keep_all_unlisted": ("unlisted brow/eye/nose AUs kept in full (no cap at 0.3)",
+                              lambda: patched(A, "PRESET_KEEPS_UP_TO", 1.0)),
+        "anger_keeps_brow_raise": ("anger without AU01/AU02 = 0",
+                                   lambda: preset("anger", {k: v for k, v in P["anger"].items()
+                                                            if k not in ("AU01", "AU02")})),
+        "anger_with_au05": ("anger with FACS's AU05 0.5", lambda: preset("anger", {**P["anger"], "AU05": 0.5})),
+        "disgust_au10_0.6": ("disgust AU10 0.6 (before)", lambda: preset("disgust", {**P["disgust"], "AU10": 0.6})),
+        "surprise_no_au23": ("surprise without AU23 (before)",
+                             lambda: preset("surprise", {k: v for k, v in P["surprise"].items() if k != "AU23"})),
+        "fear_before": ("fear as before (AU01 .8, AU02 .6, AU04 .3, AU05 .8, AU07 .4, AU20 .8, AU25 .6, AU26 .4)",
+                        lambda: preset("fear", {"AU01": 0.8, "AU02": 0.6, "AU04": 0.3, "AU05": 0.8, "AU07": 0.4,
+                                                "AU20": 0.8, "AU25": 0.6, "AU26": 0.4})),
+        "fear_no_au15": ("fear without AU15",
+                         lambda: preset("fear", {k: v for k, v in P["fear"].items() if k != "AU15"})),
+        "no_narrowing_limit": ("a closing mouth narrows without limit",
+                               lambda: patched(M, "MAX_CLOSED_NARROWING", 1e9)),
+        "no_lip_redraw": ("the squeezed mouth of a closing smile is not redrawn",
+                          lambda: patched(W, "CLOSED_AT", 1e9)),
+        "floor_0.6": ("motion floor 0.6 (not adopted)", lambda: motion_floor(0.6)),
+        "floor_1.0": ("motion floor 1.0: a preset's AUs move from 0 (not adopted)", lambda: motion_floor(1.0)),
+    }
+
+
+def measure(paths: list[Path]) -> dict:
+    from ganimation.evaluation.engines import evaluate_engines
+
+    m, _ = evaluate_engines(None, paths, engines=("warp",), samples=0, warmup=False)
+    s = m["engines"]["warp"]
+    return {"emotion": s["emotion"]["accuracy"], "emotion_per_preset": s["emotion"]["per_preset"],
+            "top_classes": s["emotion"]["top_classes"], "geometry": s["geometry"]["pass_rate"],
+            "geometry_per_preset": {p: v["pass_rate"] for p, v in s["geometry"]["per_preset"].items()},
+            "identity": s["identity"]["mean_distance"], "identity_per_preset": s["identity"]["per_preset"],
+            "colour": s["colour_shift"]["frechet_ab_mean"], "n_faces": len(paths)}
+
+
+def table(results: dict, what: dict) -> list[str]:
+    each = ("happy", "sad", "surprise", "anger", "fear", "disgust")
+    lines = ["| variant | change | emotion | " + ", ".join(each) + " | geometry | identity | colour |",
+             "|---|---|---|---|---|---|---|"]
+    for name, r in results.items():
+        per = ", ".join(f"{100 * r['emotion_per_preset'][p]:.0f}" for p in each)
+        lines.append(f"| {name} | {what[name]} | {100 * r['emotion']:.1f} % | {per} | {100 * r['geometry']:.1f} % "
+                     f"| {r['identity']:.4f} | {r['colour']:.3f} |")
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--make-dev", action="store_true", help="link the development faces and stop")
+    ap.add_argument("--only", nargs="+", help="variant names (default: all)")
+    ap.add_argument("--data", type=Path, default=DEV)
+    args = ap.parse_args()
+    if args.make_dev:
+        make_dev()
+        return
+    import torch
+
+    torch.set_num_threads(2)
+    found = variants()
+    names = args.only or list(found)
+    unknown = [n for n in names if n not in found]
+    if unknown:
+        raise SystemExit(f"unknown variant(s) {unknown}; choose from {', '.join(found)}")
+    paths = sorted(args.data.iterdir())
+    results = {}
+    for name in names:
+        t0 = time.perf_counter()
+        with found[name][1]():
+            results[name] = measure(paths)
+        print(f"{name}: emotion {results[name]['emotion']:.3f} geometry {results[name]['geometry']:.3f} "
+              f"identity {results[name]['identity']:.4f} ({time.perf_counter() - t0:.0f} s)", flush=True)
+    what = {n: found[n][0] for n in names}
+    lines = ["# Preset and mouth choices of the warp engine, on 60 development faces", "",
+             "`.venv/bin/python benchmarks/preset_variants.py` (the set and the method are in its docstring). "
+             "Each row changes one thing against the current defaults. Emotion: FER2013 classifier, share of "
+             "the six presets' edits recognised (per preset in %: happy, sad, surprise, anger, fear, disgust); "
+             "geometry: share of edits whose defining landmark measure moves >= 0.03 IOD the right way; "
+             "identity: dlib distance to the input, mean; colour: a*b* Fréchet distance of the face.", "",
+             *table(results, what), ""]
+    (OUT / "preset_variants.md").write_text("\n".join(lines))
+    (OUT / "preset_variants.json").write_text(json.dumps({"data": str(args.data), "results": results}, indent=1))
+    print(f"wrote {OUT / 'preset_variants.md'}")
+
+
+if __name__ == "__main__":
+    main()
