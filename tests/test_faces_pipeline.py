@@ -83,9 +83,9 @@ def test_absolute_and_relative_targets(astronaut):
 
     res = edit_photo(ed, astronaut, expression="sad", intensity=0.5)
     est, tgt = res.faces[0].estimated, res.faces[0].target
-    from ganimation.aus import preset_vector
+    from ganimation.aus import preset_target
 
-    np.testing.assert_allclose(tgt, 0.5 * est + 0.5 * preset_vector("sad"), atol=1e-6)
+    np.testing.assert_allclose(tgt, 0.5 * est + 0.5 * preset_target(est, "sad"), atol=1e-6)
 
     v = np.linspace(0, 1, 17).astype(np.float32)
     res = edit_photo(ed, astronaut, targets=[v], face="largest")
