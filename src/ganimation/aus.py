@@ -54,16 +54,17 @@ AU_REGIONS: dict[str, tuple[str, ...]] = {
     "jaw": ("AU26",),
 }
 
-#: Prototypical emotion expressions (FACS/EMFACS), intensities on 0-1.
-#: Disgust's AU16 and contempt's unilateral AU12/AU14 are outside the 17-AU
-#: set; they are approximated with AU10 and bilateral AU12+AU14. The rounder, narrower opening of a
-#: surprised jaw drop (AU27, mouth stretch, also outside the set) is approximated with AU23's narrowing:
-#: without it the opened mouth keeps a smile's width and reads as laughter. Fear's stretched lips are
-#: pulled down at the corners too (AU15 0.4): level, stretched, parted lips read as a grin. An AU listed
-#: at 0 is cleared (anger lowers raised brows: AU01/AU02 work against its AU04). Anger leaves out
-#: FACS's AU05: raising the lids under lowered brows stretches the skin between them and the brows
-#: end up measured higher, not lower; see
-#: :func:`preset_target`. The choices are measured in docs/au_motion.md ("Presets").
+#: Prototypical emotion expressions (FACS/EMFACS), intensities on 0-1; :func:`preset_target` says
+#: what happens to the AUs a preset does not list, and an AU listed at 0 is cleared. Departures,
+#: measured in docs/au_motion.md ("Presets"):
+#: - disgust's AU16 and contempt's unilateral AU12/AU14 are outside the 17-AU set: approximated with
+#:   AU10 and bilateral AU12+AU14;
+#: - surprise's round, narrower opening (AU27, mouth stretch, also outside the set) is approximated
+#:   with AU23's narrowing: without it the opened mouth keeps a smile's width and reads as laughter;
+#: - fear's stretched lips are pulled down at the corners (AU15 0.4): level, stretched, parted lips
+#:   read as a grin;
+#: - anger clears AU01/AU02 (raised brows work against its AU04) and leaves out AU05: raised lids
+#:   under lowered brows stretch the skin between them, and the brows are then measured higher.
 PRESETS: dict[str, dict[str, float]] = {
     "neutral": {},
     "happy": {"AU06": 0.8, "AU12": 1.0, "AU25": 0.4},
