@@ -59,9 +59,9 @@ def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *
     fw = warp_face(image, lm, target, pose=pose)
     out = shade_mouth(fw.image, fw.source, fw.target, fw.iod) if mouth else fw.image
     if aus_change is not None and texture != 0:
-        from ganimation.texture.au_texture import STRENGTH, AUTextureModel, shade_expression
+        from ganimation.texture.au_texture import AUTextureModel, shade_expression, strength
 
-        change = AUTextureModel.load().change(aus_change, STRENGTH if texture is None else float(texture))
+        change = AUTextureModel.load().change(aus_change, strength(texture))
         out = shade_expression(out, fw.target, change, fw.iod)
     return GeometryEdit(image=out, warp=fw, motion=np.asarray(motion, np.float64))
 

@@ -226,6 +226,7 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
     from ganimation.faces.pipeline import ENGINES, edit_photo, find_faces
     from ganimation.metrics.colour import colour_shift_one
     from ganimation.metrics.geometry import expression_measures, measure_deltas
+    from ganimation.texture.au_texture import strength as texture_strength
 
     engines = list(dict.fromkeys(engines))
     for e in engines:
@@ -313,7 +314,7 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
         "meta": {"data": str(data) if not isinstance(data, (list, tuple)) else f"{len(paths)} listed images",
                  "n_faces": len(images), "presets": list(presets), "intensity": 1.0, "face": "largest",
                  "engines": engines, "crop_size": CROP_SIZE, "split": split,
-                 "texture": _texture_strength(texture),
+                 "texture": texture_strength(texture),
                  "weights": str(weights) if weights is not None else "the shipped default model",
                  "torch_threads": _torch_threads(), "load_average": _loadavg(),
                  "seconds": round(time.perf_counter() - t_start, 1)},
@@ -325,12 +326,6 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
     grids = {e: [[r.cells[i]["input"], *[r.cells[i][p] for p in presets]] for i in sorted(r.cells)]
              for e, r in runs.items()}
     return metrics, grids
-
-
-def _texture_strength(texture: float | None) -> float:
-    from ganimation.texture.au_texture import STRENGTH
-
-    return float(STRENGTH if texture is None else texture)
 
 
 def _torch_threads() -> int | None:

@@ -39,6 +39,11 @@ STRENGTH = 0.5
 MAX_DARKEN, MAX_BRIGHTEN = 0.35, 0.12
 
 
+def strength(texture: float | None) -> float:
+    """The texture stage's strength for a user's ``texture`` setting (None: :data:`STRENGTH`)."""
+    return float(STRENGTH if texture is None else texture)
+
+
 def relative_luminance(canvas_rgb: np.ndarray) -> np.ndarray | None:
     """``(HEIGHT, WIDTH)`` float32 luminance / its mean over the canvas face (0 outside), or None if dark."""
     from ganimation.images import luminance

@@ -67,9 +67,11 @@ def triangle_affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) ->
     return out
 
 
-def _roi(points: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:
-    lo = np.floor(points.min(0)).astype(int) - 1
-    hi = np.ceil(points.max(0)).astype(int) + 2
+def roi_around(points: np.ndarray, width: int, height: int, pad: float = 0.0) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)`` pixel box around ``points`` ``(N, 2)`` grown by ``pad`` px (and one more pixel
+    each side for bilinear sampling), clipped to a ``width`` x ``height`` image (may be empty)."""
+    lo = np.floor(points.min(0) - pad).astype(int) - 1
+    hi = np.ceil(points.max(0) + pad).astype(int) + 2
     return (int(max(0, lo[0])), int(max(0, lo[1])), int(min(width, hi[0])), int(min(height, hi[1])))
 
 
@@ -91,7 +93,7 @@ def backward_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, size: 
     moving = np.abs(dst - src).max(1) > 1e-3
     # only triangles with a moving vertex need drawing; the others are the identity
     active = np.flatnonzero(moving[tri].any(1))
-    roi = _roi(dst[np.unique(tri[active])], w, h) if len(active) else (0, 0, 0, 0)
+    roi = roi_around(dst[np.unique(tri[active])], w, h) if len(active) else (0, 0, 0, 0)
     x0, y0, x1, y1 = roi
     if x1 <= x0 or y1 <= y0:
         return DenseWarp(roi=(0, 0, 0, 0), map=np.zeros((0, 0, 2), np.float32), moved=np.zeros((0, 0), bool))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ganimation.motion.regions import INNER_LIPS, LIP_PAIRS, inner_mouth_gap
+from ganimation.warp.dense import roi_around
 
 #: RGB of the shaded cavity, and the share of the warped texture kept under it
 CAVITY_RGB = np.array([46.0, 22.0, 24.0], np.float32)
@@ -114,10 +115,7 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     cv2 = models.require("cv2", "mouth shading")
     upper, lower, kept = _cavity_chains(source, target)
     poly = np.concatenate([upper, lower[-2:0:-1]])
-    h, w = image.shape[:2]
-    x0, y0 = np.floor(poly.min(0)).astype(int) - 4
-    x1, y1 = np.ceil(poly.max(0)).astype(int) + 5
-    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    x0, y0, x1, y1 = roi_around(poly, image.shape[1], image.shape[0], pad=3)
     if x1 <= x0 or y1 <= y0:
         return image
     mask = np.zeros((y1 - y0, x1 - x0), np.float32)
@@ -160,10 +158,7 @@ def close_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     dst = np.asarray(target, np.float64)[:, :2]
     poly = dst[list(INNER_LIPS)]
     grow = max(1.5, 0.035 * iod)
-    h, w = image.shape[:2]
-    x0, y0 = np.floor(poly.min(0) - 3 * grow).astype(int) - 2
-    x1, y1 = np.ceil(poly.max(0) + 3 * grow).astype(int) + 3
-    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    x0, y0, x1, y1 = roi_around(poly, image.shape[1], image.shape[0], pad=3 * grow + 1)
     if x1 - x0 < 4 or y1 - y0 < 4:
         return image
     origin = np.array([x0, y0], np.float64)
@@ -179,7 +174,7 @@ def close_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     seam_pts = np.concatenate([corners[:1], [(dst[u] + dst[l]) / 2 for u, l in LIP_PAIRS], corners[1:]]) - origin
     seam = np.zeros(band.shape, np.float32)
     cv2.polylines(seam, [np.round(seam_pts * 16).astype(np.int32)], False, 1.0,
-                  thickness=max(1, int(round(0.015 * iod))), lineType=cv2.LINE_AA, shift=4)
+                  thickness=max(1, round(0.015 * iod)), lineType=cv2.LINE_AA, shift=4)
     seam = cv2.GaussianBlur(seam, (0, 0), sigmaX=max(0.7, 0.015 * iod))
     seam = np.clip(seam / max(float(seam.max()), 1e-6), 0.0, 1.0)
     redrawn = filled * (1.0 - (1.0 - SEAM_DARKNESS) * seam[..., None])
