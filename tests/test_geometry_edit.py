@@ -171,3 +171,27 @@ def test_closing_a_smile_redraws_the_lips_without_the_squeezed_mouth(astronaut):
     opened = edit_face_geometry(astronaut, face.landmarks, est, resolve_target(current=est, expression="surprise"),
                                 mouth=False, texture=0)
     assert close_mouth(opened.image, opened.warp.source, opened.warp.target, opened.warp.iod) is opened.image
+
+
+def test_anger_moves_the_brows_without_folding_the_eyes(astronaut):
+    """Lowered brows over the astronaut's lids turned the triangles of the crease and the hidden iris top
+    over (iris pixels painted above the lid); unfold_eyes removes every fold and keeps the frown."""
+    from ganimation.aus import preset_target
+    from ganimation.faces.estimate import estimate_aus
+    from ganimation.motion.au_model import AUMotionModel
+    from ganimation.motion.frame import fit_pose
+    from ganimation.motion.regions import RIGHT_BROW, LEFT_BROW, uncross
+    from ganimation.motion.unfold import folded_eye_triangles, unfold_eyes
+
+    face = get_detector(search="whole").detect(astronaut)[0]
+    lm = np.asarray(face.landmarks, np.float64)
+    est = estimate_aus(face, None)
+    frame = fit_pose(lm).to_frame(lm)
+    motion = uncross(frame, AUMotionModel.load().motion(est, preset_target(est, "anger")))
+    assert len(folded_eye_triangles(frame, motion)) > 0
+    fixed = unfold_eyes(frame, motion)
+    assert len(folded_eye_triangles(frame, fixed)) == 0
+    brows = list(RIGHT_BROW + LEFT_BROW)
+    assert fixed[brows, 1].mean() > 0.8 * motion[brows, 1].mean() > 0.02    # the brows still come down
+    far = np.linalg.norm(frame[:, :2] - frame[brows + [33, 263], :2].mean(0), axis=1) > 1.0
+    assert np.array_equal(fixed[far], motion[far])                            # nothing away from the eyes changes

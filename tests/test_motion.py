@@ -145,3 +145,20 @@ def test_uncross_meets_lips_and_lids_instead_of_crossing():
     ok = np.zeros_like(p)
     ok[14, 1] = 0.1                        # opening is untouched
     assert np.array_equal(uncross(p, ok), ok)
+
+
+def test_unfold_eyes_leaves_a_motion_without_folds_unchanged():
+    from ganimation.motion.au_model import AUMotionModel
+    from ganimation.motion.unfold import folded_eye_triangles, unfold_eyes
+
+    p = mean_shape().copy()
+    cur = np.zeros(17)
+    tgt = cur.copy()
+    tgt[0] = tgt[1] = 1.0                                     # brows up: nothing folds
+    m = AUMotionModel.load().motion(cur, tgt)
+    assert len(folded_eye_triangles(p, m)) == 0
+    assert np.array_equal(unfold_eyes(p, m), m)
+    crushed = np.zeros_like(p)
+    crushed[[159, 386], 1] = -0.3                             # upper lids pulled up through the brows
+    assert len(folded_eye_triangles(p, crushed)) > 0
+    assert len(folded_eye_triangles(p, unfold_eyes(p, crushed))) == 0

@@ -3,8 +3,9 @@
 For one face in a photo (its 478 landmarks), the change from its estimated
 AUs to the target AUs becomes a landmark motion through the AU motion model
 (:class:`ganimation.motion.au_model.AUMotionModel`, pose-normalised, in IOD),
-which is placed in the face's own pose and applied with the project's one
-warp (:func:`ganimation.warp.face.warp_face`) at the photo's resolution; a
+which is placed in the face's own pose (lips and lids kept from crossing,
+the eye region's triangles from folding: :func:`ganimation.motion.unfold.unfold_eyes`)
+and applied with the project's one warp (:func:`ganimation.warp.face.warp_face`) at the photo's resolution; a
 mouth that opens wider is shaded inside (:func:`ganimation.warp.mouth.shade_mouth`),
 and the texture stage (:mod:`ganimation.texture.au_texture`) darkens and
 lightens the skin where the AU change makes folds and wrinkles (a learned
@@ -51,10 +52,12 @@ def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *
     (:mod:`ganimation.texture.au_texture`) at strength ``texture`` (None: its default; 0: none).
     """
     from ganimation.motion.regions import uncross
+    from ganimation.motion.unfold import unfold_eyes
 
     lm = np.asarray(landmarks, np.float64)
     pose = pose or fit_pose(lm)
-    motion = uncross(pose.to_frame(lm), motion)
+    frame = pose.to_frame(lm)
+    motion = unfold_eyes(frame, uncross(frame, motion))
     target = lm[:, :2] + pose.motion_to_image(motion)
     fw = warp_face(image, lm, target, pose=pose)
     out = shade_mouth(fw.image, fw.source, fw.target, fw.iod) if mouth else fw.image
