@@ -8,6 +8,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --engine hybrid -o /tmp/grid_hybrid.png
     .venv/bin/python benchmarks/engines_grid.py --texture-strip   # docs/images/texture_strengths.png
     .venv/bin/python benchmarks/engines_grid.py --closing-strip   # docs/images/closing_mouth.png
+    .venv/bin/python benchmarks/engines_grid.py --eyes-strip      # docs/images/eye_folds.png
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ ROWS = [WILD / "40_obama.jpg", WILD / "48_einstein.jpg", WILD / "46_single_face.
         UTK / "72_1_0_20170110152914413.jpg.chip.jpg"]
 
 
-def grid(engine: str, rows: list[Path], columns: list[tuple[str, dict]] | None = None) -> np.ndarray:
+def grid(engine: str, rows: list[Path], columns: list[tuple[str, dict]] | None = None,
+         cut: str = "face") -> np.ndarray:
     """Rows = photos; columns = the input, then one edit per ``(label, edit_photo keyword arguments)``
-    (default: the six presets)."""
+    (default: the six presets; a ``before`` key names a context of :data:`BEFORE` to edit in).
+    ``cut``: ``"face"`` (the face box grown by 35 %) or ``"eyes"`` (the box of the eyes and brows)."""
     from ganimation.edit import Editor
     from ganimation.evaluation.engines import ENGINE_PRESETS, grid_cell, preset_grid
     from ganimation.faces.pipeline import edit_photo
@@ -41,10 +44,11 @@ def grid(engine: str, rows: list[Path], columns: list[tuple[str, dict]] | None =
         row, box = None, None
         for _, kw in columns:
             kw = dict(kw)
-            with (closing_as_before() if kw.pop("closing_before", False) else contextlib.nullcontext()):
+            before = kw.pop("before", None)
+            with (BEFORE[before]() if before else contextlib.nullcontext()):
                 res = edit_photo(editor, img, engine=engine, face="largest", **kw)
             if box is None:
-                box = res.faces[0].box
+                box = res.faces[0].box if cut == "face" else eyes_box(res.faces[0].landmarks)
                 row = [grid_cell(img, box)]
             row.append(grid_cell(res.image, box))
         cells.append(row)
@@ -56,8 +60,21 @@ TEXTURE_STRIP = [(f"{p}, texture {t:g}", {"expression": p, "texture": t})
 
 
 #: sad and anger of smiling faces, with a closing mouth as it was (squeezed, unlimited narrowing) and now
-CLOSING_STRIP = [(f"{p}{', before' if before else ''}", {"expression": p, "closing_before": before})
+CLOSING_STRIP = [(f"{p}{', before' if before else ''}", {"expression": p, **({"before": "closing"} if before else {})})
                  for p in ("sad", "anger") for before in (True, False)]
+#: anger (lowered brows over the lids) with the eye region's folds as they were and now
+EYES_STRIP = [(f"anger{', before' if before else ''}", {"expression": "anger", **({"before": "eyes"} if before else {})})
+              for before in (True, False)]
+
+
+def eyes_box(landmarks: np.ndarray) -> np.ndarray:
+    """``(4,)`` x0, y0, x1, y1 around both eyes and brows (``landmarks`` ``(478, 2+)`` pixels), made square."""
+    from ganimation.motion.regions import LEFT_BROW, LEFT_EYE, RIGHT_BROW, RIGHT_EYE
+
+    p = np.asarray(landmarks, np.float64)[list(RIGHT_EYE + LEFT_EYE + RIGHT_BROW + LEFT_BROW), :2]
+    (x0, y0), (x1, y1) = p.min(0), p.max(0)
+    cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, 0.35 * (x1 - x0)   # grid_cell grows it by 35 % a side
+    return np.array([cx - half, cy - half / 2, cx + half, cy + half / 2])
 
 
 @contextlib.contextmanager
@@ -74,6 +91,23 @@ def closing_as_before():
         W.CLOSED_AT, M.MAX_CLOSED_NARROWING = saved
 
 
+@contextlib.contextmanager
+def eye_folds_as_before():
+    """The warp engine without :func:`ganimation.motion.unfold.unfold_eyes` (folded eye triangles kept)."""
+    import ganimation.motion.unfold as U
+
+    saved = U.MAX_ROUNDS
+    U.MAX_ROUNDS = 0
+    try:
+        yield
+    finally:
+        U.MAX_ROUNDS = saved
+
+
+#: ``before`` contexts of the strips
+BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before}
+
+
 def main() -> None:
     from PIL import Image
 
@@ -84,6 +118,8 @@ def main() -> None:
                     help="anger and sad at texture 0, 0.5, 1.5 (warp) -> docs/images/texture_strengths.png")
     ap.add_argument("--closing-strip", action="store_true",
                     help="sad and anger of smiling faces, closing mouth before/now -> docs/images/closing_mouth.png")
+    ap.add_argument("--eyes-strip", action="store_true",
+                    help="anger's eyes and brows, folded triangles before/now -> docs/images/eye_folds.png")
     ap.add_argument("photos", nargs="*", type=Path, help="photos, one row each (default: 3 wild_dev + 2 UTKFace)")
     args = ap.parse_args()
     rows = args.photos or [p for p in ROWS if p.is_file()]
@@ -99,6 +135,12 @@ def main() -> None:
         out = Path(args.out or "docs/images/closing_mouth.png")
         picked = args.photos or [astro, ROWS[0], ROWS[3]]
         Image.fromarray(grid("warp", [p for p in picked if p.is_file()], CLOSING_STRIP)).save(out, optimize=True)
+        print(f"wrote {out}")
+        return
+    if args.eyes_strip:
+        out = Path(args.out or "docs/images/eye_folds.png")
+        picked = args.photos or [WILD / "46_single_face.jpg", WILD / "49_astronaut.png", ROWS[3]]
+        Image.fromarray(grid("warp", [p for p in picked if p.is_file()], EYES_STRIP, cut="eyes")).save(out, optimize=True)
         print(f"wrote {out}")
         return
     jobs = ([(args.engine, Path(args.out or f"presets_grid_{args.engine}.png"))] if args.engine else
