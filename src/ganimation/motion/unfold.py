@@ -49,18 +49,15 @@ def _eye_mesh() -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
     return tri, movable, tuple(np.array(sorted(n), dtype=np.int64) for n in neighbours)
 
 
-def _areas(points: np.ndarray, tri: np.ndarray) -> np.ndarray:
-    a, b, c = (points[tri[:, k]] for k in range(3))
-    return 0.5 * ((b - a)[:, 0] * (c - a)[:, 1] - (b - a)[:, 1] * (c - a)[:, 0])
-
-
 def folded_eye_triangles(frame_points: np.ndarray, motion: np.ndarray) -> np.ndarray:
     """``(K, 3)`` landmark triangles of the eye region that ``motion`` turns over or squeezes below
     :data:`MIN_AREA_RATIO` of their area (``frame_points`` and ``motion`` ``(478, 2|3)``, frame units)."""
+    from ganimation.warp.mesh import signed_areas
+
     tri, _, _ = _eye_mesh()
     p = np.asarray(frame_points, np.float64)[:, :2]
-    before = _areas(p, tri)
-    after = _areas(p + np.asarray(motion, np.float64)[:, :2], tri)
+    before = signed_areas(p, tri)
+    after = signed_areas(p + np.asarray(motion, np.float64)[:, :2], tri)
     ratio = after / np.where(np.abs(before) < 1e-12, 1e-12, before)
     return tri[ratio < MIN_AREA_RATIO]
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from ganimation.warp.dense import backward_map, sample
+from ganimation.warp.mesh import signed_areas
 
 WIDTH, HEIGHT = 112, 128
 PIXELS_PER_IOD = 48.0
@@ -117,16 +118,10 @@ def from_canvas(values: np.ndarray, landmarks: np.ndarray, size: tuple[int, int]
     return dense.roi, res if folded is None else res * (1.0 - folded)
 
 
-def _signed_areas(points: np.ndarray, tri: np.ndarray) -> np.ndarray:
-    """``(T,)`` signed areas of the triangles ``tri`` ``(T, 3)`` of ``points`` ``(P, 2)``."""
-    a, b, c = (points[tri[:, k]] for k in range(3))
-    return 0.5 * ((b - a)[:, 0] * (c - a)[:, 1] - (b - a)[:, 1] * (c - a)[:, 0])
-
-
 @lru_cache(maxsize=1)
 def _canvas_areas() -> np.ndarray:
     """``(T,)`` signed areas of :func:`face_triangles` on the canvas (read-only)."""
-    areas = _signed_areas(canvas_points(), face_triangles())
+    areas = signed_areas(canvas_points(), face_triangles())
     areas.setflags(write=False)
     return areas
 
@@ -138,7 +133,7 @@ def _folded_mask(points: np.ndarray, tri: np.ndarray, shape: tuple[int, int], or
     there are none. A map placed there would land in a sliver, as a line."""
     cv2 = _cv2()
     ref = _canvas_areas()
-    ratio = _signed_areas(points, tri) / np.where(np.abs(ref) > 1e-9, ref, 1e-9)
+    ratio = signed_areas(points, tri) / np.where(np.abs(ref) > 1e-9, ref, 1e-9)
     typical = float(np.median(ratio[ratio > 0])) if np.any(ratio > 0) else 0.0
     bad = np.flatnonzero(ratio < squeeze * typical)
     if not len(bad):

@@ -62,6 +62,13 @@ def _ring_points() -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(pts), np.concatenate(follow)
 
 
+def signed_areas(points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """``(T,)`` signed areas of ``triangles`` ``(T, 3)`` of ``points`` ``(P, 2+)`` (x, y used); the sign
+    flips when a triangle is turned over."""
+    a, b, c = (np.asarray(points)[triangles[:, k], :2] for k in range(3))
+    return 0.5 * ((b - a)[:, 0] * (c - a)[:, 1] - (b - a)[:, 1] * (c - a)[:, 0])
+
+
 def delaunay(points: np.ndarray) -> np.ndarray:
     """``(T, 3)`` int32 Delaunay triangles of distinct ``(P, 2)`` points (OpenCV's Subdiv2D)."""
     from ganimation.faces import models
