@@ -56,8 +56,15 @@ def folded_eye_triangles(frame_points: np.ndarray, motion: np.ndarray) -> np.nda
 
     tri, _, _ = _eye_mesh()
     p = np.asarray(frame_points, np.float64)[:, :2]
-    before = signed_areas(p, tri)
-    after = signed_areas(p + np.asarray(motion, np.float64)[:, :2], tri)
+    return _folded(p, signed_areas(p, tri), motion)
+
+
+def _folded(points: np.ndarray, before: np.ndarray, motion: np.ndarray) -> np.ndarray:
+    """:func:`folded_eye_triangles` of ``points`` ``(478, 2)`` whose eye triangles have the areas ``before``."""
+    from ganimation.warp.mesh import signed_areas
+
+    tri, _, _ = _eye_mesh()
+    after = signed_areas(points + np.asarray(motion, np.float64)[:, :2], tri)
     ratio = after / np.where(np.abs(before) < 1e-12, 1e-12, before)
     return tri[ratio < MIN_AREA_RATIO]
 
@@ -70,10 +77,14 @@ def unfold_eyes(frame_points: np.ndarray, motion: np.ndarray) -> np.ndarray:
     its own motion and its mesh neighbours' (x and y; depth is kept); a motion
     that folds nothing is returned unchanged.
     """
-    _, movable, neighbours = _eye_mesh()
+    from ganimation.warp.mesh import signed_areas
+
+    tri, movable, neighbours = _eye_mesh()
+    p = np.asarray(frame_points, np.float64)[:, :2]
+    before = signed_areas(p, tri)           # the source's areas: once, not every round
     m = np.array(motion, np.float64, copy=True)
     for _ in range(MAX_ROUNDS):
-        bad = folded_eye_triangles(frame_points, m)
+        bad = _folded(p, before, m)
         if len(bad) == 0:
             break
         fix = [v for v in np.unique(bad) if movable[v]]

@@ -43,6 +43,11 @@ SEAM_DARKNESS = 0.7
 
 
 
+def _inner_corners(points: np.ndarray) -> np.ndarray:
+    """``(2, 2)``: the image-left and image-right corners of the inner lips of ``points`` ``(478, 2)``."""
+    return points[[INNER_LIPS[0], INNER_LIPS[10]]]
+
+
 def _cavity_chains(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """Upper and lower boundary chains ``(11, 2)`` of the new opening (corner to corner) and the share of
     the centre gap the source already showed."""
@@ -58,7 +63,7 @@ def _cavity_chains(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, 
         lower.append(dst[l] - 0.5 * keep * gap_t)
         if (u, l) == (13, 14):
             centre_keep = keep
-    corners = dst[[INNER_LIPS[0], INNER_LIPS[10]]]
+    corners = _inner_corners(dst)
     return (np.concatenate([corners[:1], upper, corners[1:]]), np.concatenate([corners[:1], lower, corners[1:]]),
             float(centre_keep))
 
@@ -170,7 +175,7 @@ def close_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     band = cv2.dilate(band, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
     region = np.ascontiguousarray(image[y0:y1, x0:x1])
     filled = cv2.inpaint(region, band, max(2.0, 2 * grow), cv2.INPAINT_TELEA).astype(np.float32)
-    corners = dst[[INNER_LIPS[0], INNER_LIPS[10]]]
+    corners = _inner_corners(dst)
     seam_pts = np.concatenate([corners[:1], [(dst[u] + dst[l]) / 2 for u, l in LIP_PAIRS], corners[1:]]) - origin
     seam = np.zeros(band.shape, np.float32)
     cv2.polylines(seam, [np.round(seam_pts * 16).astype(np.int32)], False, 1.0,
