@@ -78,29 +78,25 @@ def eyes_box(landmarks: np.ndarray) -> np.ndarray:
 
 
 @contextlib.contextmanager
-def patched(*settings: tuple[str, str, object]):
-    """Module constants ``(module, name, value)`` set for the duration of the block, then restored."""
-    import importlib
-
-    saved = [(importlib.import_module(mod), name) for mod, name, _ in settings]
-    old = [getattr(m, name) for m, name in saved]
-    try:
-        for (m, name), (_, _, value) in zip(saved, settings):
-            setattr(m, name, value)
-        yield
-    finally:
-        for (m, name), value in zip(saved, old):
-            setattr(m, name, value)
-
-
 def closing_as_before():
     """The warp engine without the lip redraw of a closing mouth and without the closed-mouth narrowing limit."""
-    return patched(("ganimation.warp.mouth", "CLOSED_AT", 1e9), ("ganimation.motion.au_model", "MAX_CLOSED_NARROWING", 1e9))
+    # benchmarks/ is on sys.path when run as a script
+    from preset_variants import patched
+
+    import ganimation.motion.au_model as M
+    import ganimation.warp.mouth as W
+
+    with patched(W, "CLOSED_AT", 1e9), patched(M, "MAX_CLOSED_NARROWING", 1e9):
+        yield
 
 
 def eye_folds_as_before():
     """The warp engine without :func:`ganimation.motion.unfold.unfold_eyes` (folded eye triangles kept)."""
-    return patched(("ganimation.motion.unfold", "MAX_ROUNDS", 0))
+    from preset_variants import patched
+
+    import ganimation.motion.unfold as U
+
+    return patched(U, "MAX_ROUNDS", 0)
 
 
 #: ``before`` contexts of the strips
