@@ -5,7 +5,9 @@ AUs to the target AUs becomes a landmark motion through the AU motion model
 (:class:`ganimation.motion.au_model.AUMotionModel`, pose-normalised, in IOD),
 which is placed in the face's own pose (lips and lids kept from crossing,
 the eye region's triangles from folding: :func:`ganimation.motion.unfold.unfold_eyes`)
-and applied with the project's one warp (:func:`ganimation.warp.face.warp_face`) at the photo's resolution; a
+and applied with the project's one warp (:func:`ganimation.warp.face.warp_face`) at the photo's resolution; an
+eye that opens wider is redrawn with its iris unstretched and the white it uncovers
+(:func:`ganimation.warp.eyes.redraw_eyes`), a
 mouth that opens wider is shaded inside (:func:`ganimation.warp.mouth.shade_mouth`),
 and the texture stage (:mod:`ganimation.texture.au_texture`) darkens and
 lightens the skin where the AU change makes folds and wrinkles (a learned
@@ -26,6 +28,7 @@ import numpy as np
 
 from ganimation.motion.frame import FacePose, fit_pose
 from ganimation.motion.regions import REGIONS
+from ganimation.warp.eyes import redraw_eyes
 from ganimation.warp.face import FaceWarp, warp_face
 from ganimation.warp.mouth import shade_mouth
 
@@ -60,7 +63,8 @@ def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *
     motion = unfold_eyes(frame, uncross(frame, motion))
     target = lm[:, :2] + pose.motion_to_image(motion)
     fw = warp_face(image, lm, target, pose=pose)
-    out = shade_mouth(fw.image, fw.source, fw.target, fw.iod) if mouth else fw.image
+    out = redraw_eyes(fw.image, image, fw.source, fw.target, fw.iod)
+    out = shade_mouth(out, fw.source, fw.target, fw.iod) if mouth else out
     if aus_change is not None and texture != 0:
         from ganimation.texture.au_texture import AUTextureModel, shade_expression, strength
 

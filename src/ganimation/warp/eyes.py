@@ -1,0 +1,195 @@
+"""Eye interior after a warp: an eye that opens wider shows more eyeball, not a stretched iris.
+
+When the lids open (AU05, surprise and fear), the warp stretches everything
+between them: the iris becomes a tall oval, the pupil a slit, the shadow under
+the upper lid a grey band. A real eye does not stretch: the eyeball stays
+where it was and the lids uncover more of it, the hidden top of the iris and
+the white above it. :func:`redraw_eyes` draws that for each eye that opens:
+
+- inside the warped opening, the source eye's own pixels are placed *rigidly*
+  (the similarity transform of the two eye corners: no vertical stretch), so
+  the iris keeps its shape and size;
+- what the source did not show (the lids covered it) is filled: inside the
+  iris circle (MediaPipe's iris landmarks) with the iris's own radial colour
+  profile (pupil, iris, limbal ring), elsewhere with the source's sclera
+  colour, both shaded darker under the upper lid;
+- the band just below the source's upper lid (lashes and their shadow) is
+  not copied into the middle of the new opening.
+
+Eyes that close or barely change are left to the warp (the lids then cover
+the eye as they should), and so is an eye too small or too closed in the
+source to show any sclera. No network runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ganimation.warp.dense import roi_around
+
+#: ordered lid contours (upper lid from the outer to the inner corner, then the lower lid back),
+#: image-left eye then image-right eye, with their (outer, inner) corners and upper-lid length
+EYE_CONTOURS = ((33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7),
+                (263, 466, 388, 387, 386, 385, 384, 398, 362, 382, 381, 380, 374, 373, 390, 249))
+UPPER_LID = 9
+#: (centre, four ring points) of the two irises
+IRIS_SETS = ((468, 469, 470, 471, 472), (473, 474, 475, 476, 477))
+#: the opening must grow by this share (and at least MIN_GROWTH IOD) before the eye is redrawn
+GROWTH_FROM = 0.08
+MIN_GROWTH = 0.01
+#: source openings below this height (IOD) are treated as closed: no sclera to draw from
+OPEN_FROM = 0.05
+#: band under the source's upper lid not copied (lashes, lid shadow): a share of the opening plus IOD
+LASH_BAND, LASH_MIN = 0.3, 0.02
+#: the sclera colour: median of the visible sclera pixels at or above this luminance percentile
+SCLERA_PERCENTILE = 75
+#: rings of the iris's radial colour profile (what fills the iris the lid uncovers)
+IRIS_RINGS = 4
+#: darkening of the uncovered sclera right at the upper lid, fading over this share of the opening
+LID_SHADOW, SHADOW_DEPTH = 0.25, 0.3
+
+
+def _lid_pairs(contour: tuple[int, ...]) -> tuple[list[int], list[int]]:
+    """Upper-lid points 1..7 of ``contour`` and the lower-lid points facing them."""
+    n = len(contour)
+    return [contour[i] for i in range(1, UPPER_LID - 1)], [contour[n - i] for i in range(1, UPPER_LID - 1)]
+
+
+def _opening(points: np.ndarray, contour: tuple[int, ...]) -> float:
+    """Mean distance between the facing upper- and lower-lid points of ``contour`` (pixels)."""
+    upper, lower = _lid_pairs(contour)
+    return float(np.linalg.norm(points[upper] - points[lower], axis=1).mean())
+
+
+def _similarity(src_a: np.ndarray, src_b: np.ndarray, dst_a: np.ndarray, dst_b: np.ndarray) -> np.ndarray:
+    """``(2, 3)`` similarity mapping ``dst_a``, ``dst_b`` onto ``src_a``, ``src_b`` (target -> source)."""
+    ds, dt = complex(*(src_b - src_a)), complex(*(dst_b - dst_a))
+    z = ds / dt if abs(dt) > 1e-9 else 1.0
+    a, b = z.real, z.imag
+    m = np.array([[a, -b, 0.0], [b, a, 0.0]])
+    m[:, 2] = src_a - m[:, :2] @ dst_a
+    return m
+
+
+def _fill(shape: tuple[int, int], polygon: np.ndarray, origin: tuple[int, int]) -> np.ndarray:
+    """``shape`` float32 anti-aliased mask of ``polygon`` ``(N, 2)`` pixels, the ROI starting at ``origin``."""
+    from ganimation.faces import models
+
+    cv2 = models.require("cv2", "eye redrawing")
+    m = np.zeros(shape, np.float32)
+    cv2.fillPoly(m, [np.round((polygon - origin) * 16).astype(np.int32)], 1.0, lineType=cv2.LINE_AA, shift=4)
+    return m
+
+
+def _visible(points: np.ndarray, contour: tuple[int, ...], band: float) -> np.ndarray:
+    """``(N, 2)`` the lid contour with the upper lid lowered by ``band`` pixels (at most half of each lid gap)."""
+    poly = points[list(contour)].copy()
+    n = len(contour)
+    for i in range(1, UPPER_LID - 1):          # upper-lid point i faces lower-lid point n - i
+        gap = poly[n - i] - poly[i]
+        poly[i] += gap * min(0.5, band / max(float(np.linalg.norm(gap)), 1e-6))
+    return poly
+
+
+def _opens(src: np.ndarray, dst: np.ndarray, contour: tuple[int, ...], iod: float) -> bool:
+    """Whether the eye of ``contour`` opens enough (and was open enough in the source) to be redrawn."""
+    h_s, h_t = _opening(src, contour), _opening(dst, contour)
+    return h_s >= OPEN_FROM * iod and h_t >= h_s * (1 + GROWTH_FROM) and h_t - h_s >= MIN_GROWTH * iod
+
+
+def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.ndarray, eye: int, iod: float) -> None:
+    """Redraw one opening eye of ``out`` in place (see the module docstring)."""
+    from ganimation.faces import models
+
+    cv2 = models.require("cv2", "eye redrawing")
+    contour, iris = EYE_CONTOURS[eye], IRIS_SETS[eye]
+    h_s, h_t = _opening(src, contour), _opening(dst, contour)
+    H, W = out.shape[:2]
+    poly_t = dst[list(contour)]
+    x0, y0, x1, y1 = roi_around(poly_t, W, H, pad=2)
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return
+    shape = (y1 - y0, x1 - x0)
+    m = _similarity(src[contour[0]], src[contour[UPPER_LID - 1]], dst[contour[0]], dst[contour[UPPER_LID - 1]])
+    gx, gy = np.meshgrid(np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64))
+    px = (m[0, 0] * gx + m[0, 1] * gy + m[0, 2]).astype(np.float32)
+    py = (m[1, 0] * gx + m[1, 1] * gy + m[1, 2]).astype(np.float32)
+
+    # the source's visible eyeball (below the lash band), as a mask in the source image, sampled rigidly
+    vis_s = _visible(src, contour, LASH_BAND * h_s + LASH_MIN * iod)
+    sx0, sy0, sx1, sy1 = roi_around(src[list(contour)], source_image.shape[1], source_image.shape[0], pad=2)
+    # what lies above that in the source (the lid, lashes, hidden eyeball): uncovered when the lid rises
+    top = vis_s[:UPPER_LID]
+    above_s = np.concatenate([top, top[::-1] - [0.0, 4.0 * h_s + 4.0]])
+    sy0 = max(0, int(np.floor(above_s[:, 1].min())) - 1)
+    vis_mask = _fill((sy1 - sy0, sx1 - sx0), vis_s, (sx0, sy0))
+    above_mask = _fill((sy1 - sy0, sx1 - sx0), above_s, (sx0, sy0))
+    kept = cv2.remap(vis_mask, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    above = cv2.remap(above_mask, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                      borderValue=0)
+    rigid = cv2.remap(source_image, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+
+    # iris circle and the colours to fill with, from the source's visible eyeball
+    centre = src[iris[0]]
+    radius = float(np.linalg.norm(src[list(iris[1:])] - centre, axis=1).mean())
+    crop = source_image[sy0:sy1, sx0:sx1].astype(np.float32)
+    cx, cy = np.meshgrid(np.arange(sx0, sx1), np.arange(sy0, sy1))
+    in_iris_s = np.hypot(cx - centre[0], cy - centre[1]) < radius * 1.15
+    sclera_px = crop[(vis_mask > 0.9) & ~in_iris_s]
+    if len(sclera_px) < 3:
+        return
+    lum = sclera_px @ np.array([0.299, 0.587, 0.114], np.float32)
+    sclera = np.median(sclera_px[lum >= np.percentile(lum, SCLERA_PERCENTILE)], axis=0)
+    # the iris as a radial profile of its visible pixels (pupil, iris, darker limbal ring)
+    ring_s = np.hypot(cx - centre[0], cy - centre[1]) / max(radius, 1e-6)
+    seen = (vis_mask > 0.9) & (ring_s < 1.0)
+    if not seen.any():
+        return
+    bins = np.minimum((ring_s[seen] * IRIS_RINGS).astype(int), IRIS_RINGS - 1)
+    fallback = crop[seen].mean(0)
+    profile = np.stack([crop[seen][bins == k].mean(0) if np.any(bins == k) else fallback
+                        for k in range(IRIS_RINGS)])
+    ring_t = np.hypot(px - centre[0], py - centre[1]) / max(radius, 1e-6)
+    in_iris = ring_t < 1.0
+    at = (np.arange(IRIS_RINGS) + 0.5) / IRIS_RINGS               # ring centres; linear in between
+    iris_fill = np.stack([np.interp(ring_t, at, profile[:, k]) for k in range(3)], -1).astype(np.float32)
+    opening_t = _fill(shape, poly_t, (x0, y0))
+    # distance below the upper lid: the lid's shadow on the uncovered white
+    upper_t = dst[list(contour[:UPPER_LID])]
+    lid_t = np.concatenate([upper_t, upper_t[::-1] - [0.0, 4.0 * h_t + 4.0]])
+    depth = cv2.distanceTransform((_fill(shape, lid_t, (x0, y0)) < 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+    shade = 1.0 - LID_SHADOW * np.clip(1.0 - depth / max(SHADOW_DEPTH * h_t, 1.0), 0.0, 1.0)
+    fill = np.where(in_iris[..., None], iris_fill, sclera[None, None, :]) * shade[..., None]
+    soft = max(0.5, 0.08 * h_s)
+    kept = cv2.GaussianBlur(kept, (0, 0), sigmaX=soft)
+    uncovered = np.clip(above * (1 - kept), 0.0, 1.0)
+    weight = np.clip(kept + uncovered, 0.0, 1.0)
+    drawn = (kept[..., None] * rigid + uncovered[..., None] * fill) / np.maximum(kept + uncovered, 1e-3)[..., None]
+
+    # inside the new opening only, feathered so the warped lid margin stays
+    alpha = cv2.GaussianBlur(opening_t, (0, 0), sigmaX=max(0.5, 0.015 * iod))
+    alpha = (np.clip(alpha * 2.0 - 0.5, 0.0, 1.0) * weight)[..., None]
+    region = out[y0:y1, x0:x1].astype(np.float32)
+    out[y0:y1, x0:x1] = np.clip(np.rint(region * (1 - alpha) + drawn * alpha), 0, 255).astype(np.uint8)
+
+
+def redraw_eyes(image: np.ndarray, source_image: np.ndarray, source: np.ndarray, target: np.ndarray,
+                iod: float) -> np.ndarray:
+    """``image`` ``(H, W, 3)`` uint8 (the warped photo) with every eye that opens wider redrawn.
+
+    ``source_image``: the photo before the warp (same size); ``source``, ``target``: ``(478, 2+)``
+    landmark pixels before / after; ``iod``: inter-ocular distance in pixels. Returns a new array
+    (``image`` itself when no eye opens); pixels farther than a pixel outside the new eye
+    openings are unchanged.
+    """
+    src = np.asarray(source, np.float64)[:, :2]
+    dst = np.asarray(target, np.float64)[:, :2]
+    if src.shape != (478, 2) or dst.shape != (478, 2):
+        return image
+    opening = [eye for eye in range(2) if _opens(src, dst, EYE_CONTOURS[eye], iod)]
+    if not opening:
+        return image
+    out = image.copy()
+    for eye in opening:
+        _eye(out, source_image, src, dst, eye, iod)
+    return out

@@ -1,0 +1,70 @@
+"""Eye interior after a warp (ganimation.warp.eyes): an eye that opens shows the white, not a stretched iris."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+import pytest
+
+pytest.importorskip("mediapipe")
+
+from ganimation.faces.detect import get_detector
+from ganimation.images import load_rgb, luminance
+from ganimation.warp.eyes import EYE_CONTOURS, IRIS_SETS, UPPER_LID, redraw_eyes
+from ganimation.warp.face import warp_face
+
+ASTRO = str(resources.files("ganimation") / "assets" / "astronaut.png")
+
+
+@pytest.fixture(scope="module")
+def astronaut():
+    image = load_rgb(ASTRO)
+    lm = np.asarray(get_detector(search="whole").detect(image)[0].landmarks, np.float64)
+    return image, lm
+
+
+def _lids_moved(lm: np.ndarray, by_iod: float) -> np.ndarray:
+    """``(478, 2)`` target: both upper lids moved up (``by_iod`` > 0) or down, in IOD."""
+    iod = np.linalg.norm(lm[[33, 133], :2].mean(0) - lm[[362, 263], :2].mean(0))
+    target = lm[:, :2].copy()
+    for contour in EYE_CONTOURS:
+        upper = list(contour[1:UPPER_LID - 1])
+        target[upper, 1] -= by_iod * iod
+    return target
+
+
+def test_no_change_and_closing_eyes_are_left_to_the_warp(astronaut):
+    image, lm = astronaut
+    assert redraw_eyes(image, image, lm, lm, 60.0) is image
+    closing = warp_face(image, lm, _lids_moved(lm, -0.03))
+    assert redraw_eyes(closing.image, image, closing.source, closing.target, closing.iod) is closing.image
+
+
+def test_an_opening_eye_shows_white_above_an_unstretched_iris(astronaut):
+    image, lm = astronaut
+    fw = warp_face(image, lm, _lids_moved(lm, 0.12))
+    out = redraw_eyes(fw.image, image, fw.source, fw.target, fw.iod)
+    changed = np.any(out != fw.image, axis=-1)
+    boxes = [fw.target[list(c)] for c in EYE_CONTOURS]
+    inside = np.zeros_like(changed)
+    for b in boxes:
+        (x0, y0), (x1, y1) = np.floor(b.min(0)).astype(int) - 2, np.ceil(b.max(0)).astype(int) + 3
+        inside[y0:y1, x0:x1] = True
+    assert changed.sum() > 50 and not (changed & ~inside).any()     # only the eye openings change
+    y_warp, y_out, y_src = luminance(fw.image), luminance(out), luminance(image)
+    for contour, iris in zip(EYE_CONTOURS, IRIS_SETS):
+        c = lm[iris[0], :2]
+        r = float(np.linalg.norm(lm[list(iris[1:]), :2] - c, axis=1).mean())
+        lid = fw.target[contour[4], 1]                     # the raised upper lid above the iris
+        top = c[1] - r                                     # the iris's top edge (the eyeball stays put)
+        rows = slice(int(np.ceil(lid + 1)), int(np.floor(top)) + 1)
+        cols = slice(int(c[0] - 0.5 * r), int(c[0] + 0.5 * r) + 1)
+        assert rows.stop - rows.start >= 3
+        # the warp stretched the dark iris and its catchlight up into the uncovered band (a mean near
+        # mid-grey); the redrawn eye shows the white of the eye there
+        assert y_out[rows, cols].mean() > y_warp[rows, cols].mean() + 40
+        assert y_out[rows, cols].mean() > 150
+        # and the iris itself keeps the source's pixels at its centre (no vertical stretch)
+        cy, cx = round(c[1]), round(c[0])
+        assert abs(float(y_out[cy, cx]) - float(y_src[cy, cx])) < 25
