@@ -9,6 +9,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --texture-strip   # docs/images/texture_strengths.png
     .venv/bin/python benchmarks/engines_grid.py --closing-strip   # docs/images/closing_mouth.png
     .venv/bin/python benchmarks/engines_grid.py --eyes-strip      # docs/images/eye_folds.png
+    .venv/bin/python benchmarks/engines_grid.py --open-eyes-strip # docs/images/eyes_open.png
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ CLOSING_STRIP = [(f"{p}{', before' if before else ''}", {"expression": p, **({"b
 EYES_STRIP = [(f"anger{', before' if before else ''}", {"expression": "anger", **({"before": "eyes"} if before else {})})
               for before in (True, False)]
 
+#: surprise and fear (lids raised) with the warp's stretched iris as it was and the redrawn eyes now
+OPEN_EYES_STRIP = [(f"{p}{', before' if before else ''}", {"expression": p, **({"before": "open_eyes"} if before else {})})
+                   for p in ("surprise", "fear") for before in (True, False)]
+
 
 def eyes_box(landmarks: np.ndarray) -> np.ndarray:
     """``(4,)`` x0, y0, x1, y1 around both eyes and brows (``landmarks`` ``(478, 2+)`` pixels), made square."""
@@ -99,8 +104,17 @@ def eye_folds_as_before():
     return patched(U, "MAX_ROUNDS", 0)
 
 
+def open_eyes_as_before():
+    """The warp engine without :func:`ganimation.warp.eyes.redraw_eyes` (opening eyes only stretched)."""
+    from preset_variants import patched
+
+    import ganimation.warp.eyes as E
+
+    return patched(E, "GROWTH_FROM", 1e9)
+
+
 #: ``before`` contexts of the strips
-BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before}
+BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes": open_eyes_as_before}
 
 
 def main() -> None:
@@ -115,6 +129,8 @@ def main() -> None:
                     help="sad and anger of smiling faces, closing mouth before/now -> docs/images/closing_mouth.png")
     ap.add_argument("--eyes-strip", action="store_true",
                     help="anger's eyes and brows, folded triangles before/now -> docs/images/eye_folds.png")
+    ap.add_argument("--open-eyes-strip", action="store_true",
+                    help="surprise and fear, eyes stretched before / redrawn now -> docs/images/eyes_open.png")
     ap.add_argument("photos", nargs="*", type=Path, help="photos, one row each (default: 3 wild_dev + 2 UTKFace)")
     args = ap.parse_args()
     rows = args.photos or [p for p in ROWS if p.is_file()]
@@ -132,12 +148,15 @@ def main() -> None:
         Image.fromarray(grid("warp", [p for p in picked if p.is_file()], CLOSING_STRIP)).save(out, optimize=True)
         print(f"wrote {out}")
         return
-    if args.eyes_strip:
-        out = Path(args.out or "docs/images/eye_folds.png")
-        picked = args.photos or [WILD / "46_single_face.jpg", WILD / "49_astronaut.png", ROWS[3]]
-        Image.fromarray(grid("warp", [p for p in picked if p.is_file()], EYES_STRIP, cut="eyes")).save(out, optimize=True)
-        print(f"wrote {out}")
-        return
+    for wanted, name, columns, default in (
+            (args.eyes_strip, "eye_folds.png", EYES_STRIP, [WILD / "46_single_face.jpg", WILD / "49_astronaut.png", ROWS[3]]),
+            (args.open_eyes_strip, "eyes_open.png", OPEN_EYES_STRIP, [ROWS[0], WILD / "49_astronaut.png", ROWS[3]])):
+        if wanted:
+            out = Path(args.out or f"docs/images/{name}")
+            picked = args.photos or default
+            Image.fromarray(grid("warp", [p for p in picked if p.is_file()], columns, cut="eyes")).save(out, optimize=True)
+            print(f"wrote {out}")
+            return
     jobs = ([(args.engine, Path(args.out or f"presets_grid_{args.engine}.png"))] if args.engine else
             [("warp", Path("docs/images/presets_grid.png")), ("gan", Path("docs/images/presets_grid_gan.png"))])
     for engine, out in jobs:
