@@ -122,6 +122,8 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     top = vis_s[:UPPER_LID]
     above_s = np.concatenate([top, top[::-1] - [0.0, 4.0 * h_s + 4.0]])
     sy0 = max(0, int(np.floor(above_s[:, 1].min())) - 1)
+    if sx1 - sx0 < 3 or sy1 - sy0 < 3:        # the eye at (or beyond) the photo's edge
+        return
     vis_mask = _fill((sy1 - sy0, sx1 - sx0), vis_s, (sx0, sy0))
     above_mask = _fill((sy1 - sy0, sx1 - sx0), above_s, (sx0, sy0))
     kept = cv2.remap(vis_mask, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
