@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganimation.warp.dense import roi_around
+from ganimation.images import luminance
+from ganimation.warp.dense import roi_around, sample
 
 #: ordered lid contours (upper lid from the outer to the inner corner, then the lower lid back),
 #: image-left eye then image-right eye, with their (outer, inner) corners and upper-lid length
@@ -91,19 +92,20 @@ def _visible(points: np.ndarray, contour: tuple[int, ...], band: float) -> np.nd
     return poly
 
 
-def _opens(src: np.ndarray, dst: np.ndarray, contour: tuple[int, ...], iod: float) -> bool:
-    """Whether the eye of ``contour`` opens enough (and was open enough in the source) to be redrawn."""
-    h_s, h_t = _opening(src, contour), _opening(dst, contour)
+def _opens(h_s: float, h_t: float, iod: float) -> bool:
+    """Whether an eye whose lid gap goes from ``h_s`` to ``h_t`` pixels opens enough (and was open enough
+    in the source) to be redrawn."""
     return h_s >= OPEN_FROM * iod and h_t >= h_s * (1 + GROWTH_FROM) and h_t - h_s >= MIN_GROWTH * iod
 
 
-def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.ndarray, eye: int, iod: float) -> None:
-    """Redraw one opening eye of ``out`` in place (see the module docstring)."""
+def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.ndarray, eye: int, iod: float,
+         h_s: float, h_t: float) -> None:
+    """Redraw one opening eye of ``out`` in place (see the module docstring); ``h_s``, ``h_t``: its lid gap
+    before and after (pixels)."""
     from ganimation.faces import models
 
     cv2 = models.require("cv2", "eye redrawing")
     contour, iris = EYE_CONTOURS[eye], IRIS_SETS[eye]
-    h_s, h_t = _opening(src, contour), _opening(dst, contour)
     H, W = out.shape[:2]
     poly_t = dst[list(contour)]
     x0, y0, x1, y1 = roi_around(poly_t, W, H, pad=2)
@@ -117,11 +119,11 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
 
     # the source's visible eyeball (below the lash band), as a mask in the source image, sampled rigidly
     vis_s = _visible(src, contour, LASH_BAND * h_s + LASH_MIN * iod)
-    sx0, sy0, sx1, sy1 = roi_around(src[list(contour)], source_image.shape[1], source_image.shape[0], pad=2)
     # what lies above that in the source (the lid, lashes, hidden eyeball): uncovered when the lid rises
     top = vis_s[:UPPER_LID]
     above_s = np.concatenate([top, top[::-1] - [0.0, 4.0 * h_s + 4.0]])
-    sy0 = max(0, int(np.floor(above_s[:, 1].min())) - 1)
+    sx0, sy0, sx1, sy1 = roi_around(np.concatenate([src[list(contour)], above_s]), source_image.shape[1],
+                                    source_image.shape[0], pad=2)
     if sx1 - sx0 < 3 or sy1 - sy0 < 3:        # the eye at (or beyond) the photo's edge
         return
     vis_mask = _fill((sy1 - sy0, sx1 - sx0), vis_s, (sx0, sy0))
@@ -129,27 +131,28 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     kept = cv2.remap(vis_mask, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     above = cv2.remap(above_mask, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                       borderValue=0)
-    rigid = cv2.remap(source_image, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    rigid = sample(source_image, px, py).astype(np.float32)
 
     # iris circle and the colours to fill with, from the source's visible eyeball
     centre = src[iris[0]]
     radius = float(np.linalg.norm(src[list(iris[1:])] - centre, axis=1).mean())
     crop = source_image[sy0:sy1, sx0:sx1].astype(np.float32)
     cx, cy = np.meshgrid(np.arange(sx0, sx1), np.arange(sy0, sy1))
-    in_iris_s = np.hypot(cx - centre[0], cy - centre[1]) < radius * 1.15
-    sclera_px = crop[(vis_mask > 0.9) & ~in_iris_s]
+    ring_s = np.hypot(cx - centre[0], cy - centre[1]) / max(radius, 1e-6)     # radius units
+    visible = vis_mask > 0.9
+    sclera_px = crop[visible & ~(ring_s < 1.15)]
     if len(sclera_px) < 3:
         return
-    lum = sclera_px @ np.array([0.299, 0.587, 0.114], np.float32)
+    lum = luminance(sclera_px)
     sclera = np.median(sclera_px[lum >= np.percentile(lum, SCLERA_PERCENTILE)], axis=0)
     # the iris as a radial profile of its visible pixels (pupil, iris, darker limbal ring)
-    ring_s = np.hypot(cx - centre[0], cy - centre[1]) / max(radius, 1e-6)
-    seen = (vis_mask > 0.9) & (ring_s < 1.0)
+    seen = visible & (ring_s < 1.0)
     if not seen.any():
         return
+    iris_px = crop[seen]
     bins = np.minimum((ring_s[seen] * IRIS_RINGS).astype(int), IRIS_RINGS - 1)
-    fallback = crop[seen].mean(0)
-    profile = np.stack([crop[seen][bins == k].mean(0) if np.any(bins == k) else fallback
+    fallback = iris_px.mean(0)
+    profile = np.stack([iris_px[bins == k].mean(0) if np.any(bins == k) else fallback
                         for k in range(IRIS_RINGS)])
     ring_t = np.hypot(px - centre[0], py - centre[1]) / max(radius, 1e-6)
     in_iris = ring_t < 1.0
@@ -188,10 +191,11 @@ def redraw_eyes(image: np.ndarray, source_image: np.ndarray, source: np.ndarray,
     dst = np.asarray(target, np.float64)[:, :2]
     if src.shape != (478, 2) or dst.shape != (478, 2):
         return image
-    opening = [eye for eye in range(2) if _opens(src, dst, EYE_CONTOURS[eye], iod)]
+    gaps = [(_opening(src, c), _opening(dst, c)) for c in EYE_CONTOURS]
+    opening = [eye for eye, (h_s, h_t) in enumerate(gaps) if _opens(h_s, h_t, iod)]
     if not opening:
         return image
     out = image.copy()
     for eye in opening:
-        _eye(out, source_image, src, dst, eye, iod)
+        _eye(out, source_image, src, dst, eye, iod, *gaps[eye])
     return out
