@@ -60,16 +60,18 @@ TEXTURE_STRIP = [(f"{p}, texture {t:g}", {"expression": p, "texture": t})
                  for p in ("anger", "sad") for t in (0.0, 0.5, 1.5)]
 
 
-#: sad and anger of smiling faces, with a closing mouth as it was (squeezed, unlimited narrowing) and now
-CLOSING_STRIP = [(f"{p}{', before' if before else ''}", {"expression": p, **({"before": "closing"} if before else {})})
-                 for p in ("sad", "anger") for before in (True, False)]
-#: anger (lowered brows over the lids) with the eye region's folds as they were and now
-EYES_STRIP = [(f"anger{', before' if before else ''}", {"expression": "anger", **({"before": "eyes"} if before else {})})
-              for before in (True, False)]
+def before_and_now(presets: tuple[str, ...], before: str) -> list[tuple[str, dict]]:
+    """Columns ``"P, before"`` (edited inside the :data:`BEFORE` context ``before``) and ``"P"`` for each preset."""
+    return [(f"{p}{', before' if then else ''}", {"expression": p, **({"before": before} if then else {})})
+            for p in presets for then in (True, False)]
 
+
+#: sad and anger of smiling faces, with a closing mouth as it was (squeezed, unlimited narrowing) and now
+CLOSING_STRIP = before_and_now(("sad", "anger"), "closing")
+#: anger (lowered brows over the lids) with the eye region's folds as they were and now
+EYES_STRIP = before_and_now(("anger",), "eyes")
 #: surprise and fear (lids raised) with the warp's stretched iris as it was and the redrawn eyes now
-OPEN_EYES_STRIP = [(f"{p}{', before' if before else ''}", {"expression": p, **({"before": "open_eyes"} if before else {})})
-                   for p in ("surprise", "fear") for before in (True, False)]
+OPEN_EYES_STRIP = before_and_now(("surprise", "fear"), "open_eyes")
 
 
 def eyes_box(landmarks: np.ndarray) -> np.ndarray:
