@@ -11,6 +11,7 @@ pytest.importorskip("mediapipe")
 
 from ganimation.faces.detect import get_detector
 from ganimation.images import load_rgb, luminance
+from ganimation.motion.frame import interocular
 from ganimation.warp.eyes import EYE_CONTOURS, IRIS_SETS, UPPER_LID, redraw_eyes
 from ganimation.warp.face import warp_face
 
@@ -26,7 +27,7 @@ def astronaut():
 
 def _lids_moved(lm: np.ndarray, by_iod: float) -> np.ndarray:
     """``(478, 2)`` target: both upper lids moved up (``by_iod`` > 0) or down, in IOD."""
-    iod = np.linalg.norm(lm[[33, 133], :2].mean(0) - lm[[362, 263], :2].mean(0))
+    iod = interocular(lm)
     target = lm[:, :2].copy()
     for contour in EYE_CONTOURS:
         upper = list(contour[1:UPPER_LID - 1])
