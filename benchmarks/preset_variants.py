@@ -1,7 +1,8 @@
 """The preset and mouth choices of the warp engine, each measured against the current defaults.
 
 Every variant changes one thing (a preset's AUs, the rule for the AUs a preset
-does not list, the closed-mouth limits, a motion floor that was not adopted)
+does not list, the closed-mouth limits, the AU20 hold of a released smile's
+width, a motion floor that was not adopted)
 and runs the engine evaluation of issue 28 on a *development* set of UTKFace
 faces: 60 photos from index >= 3,000 of the sorted files in the train split of
 ``ganimation prepare`` (hash split, seed 0, 10 % test), so none was used to fit
@@ -108,6 +109,12 @@ def variants() -> dict:
                                                 "AU20": 0.8, "AU25": 0.6, "AU26": 0.4})),
         "fear_no_au15": ("fear without AU15",
                          lambda: preset("fear", {k: v for k, v in P["fear"].items() if k != "AU15"})),
+        "sad_no_au45": ("sad without its lid droop (AU45 0.5; before)",
+                        lambda: preset("sad", {k: v for k, v in P["sad"].items() if k != "AU45"})),
+        "sad_au45_0.25": ("sad with AU45 0.25", lambda: preset("sad", {**P["sad"], "AU45": 0.25})),
+        "sad_au45_0.75": ("sad with AU45 0.75", lambda: preset("sad", {**P["sad"], "AU45": 0.75})),
+        "no_stretcher_hold": ("a rising AU20 does not hold a released smile's width (before)",
+                              lambda: patched(M, "STRETCHER_HOLD", 0.0)),
         "no_narrowing_limit": ("a closing mouth narrows without limit",
                                lambda: patched(M, "MAX_CLOSED_NARROWING", 1e9)),
         "no_lip_redraw": ("the squeezed mouth of a closing smile is not redrawn",

@@ -63,6 +63,24 @@ def test_releasing_a_smile_moves_by_the_release_gain(model):
     np.testing.assert_allclose(model.predict(np.zeros((1, NUM_AUS)))[0], 0.0)
 
 
+def test_a_rising_stretcher_holds_a_released_smile_s_width(model):
+    parted = _unit("AU25", 0.5)
+    smile = parted + _unit("AU12", 0.8)
+
+    def width(d):
+        return float(d[291, 0] - d[61, 0])
+
+    released = model.motion(smile, parted)
+    stretched = model.motion(smile, parted + _unit("AU20", 1.0))            # fear-like: AU20 rises fully
+    half = model.motion(smile, parted + _unit("AU20", 0.5))
+    own = width(model.motion(parted, parted + _unit("AU20", 1.0)))          # AU20's own widening
+    assert width(released) < -0.1                                           # a plain release narrows the mouth
+    assert width(stretched) == pytest.approx(own, abs=1e-9)                 # the corners stay out
+    assert width(released) < width(half) < width(stretched)
+    np.testing.assert_allclose(stretched[:, 1], released[:, 1] + model.motion(parted, parted + _unit("AU20", 1.0))[:, 1],
+                               atol=1e-9)                                   # the release still lowers the corners
+
+
 def test_a_closed_mouth_narrows_at_most_the_limit(model):
     from ganimation.motion.au_model import MAX_CLOSED_NARROWING, OPEN_FROM
 

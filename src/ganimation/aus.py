@@ -64,11 +64,12 @@ AU_REGIONS: dict[str, tuple[str, ...]] = {
 #: - fear's stretched lips are pulled down at the corners (AU15 0.4): level, stretched, parted lips
 #:   read as a grin;
 #: - anger clears AU01/AU02 (raised brows work against its AU04) and leaves out AU05: raised lids
-#:   under lowered brows stretch the skin between them, and the brows are then measured higher.
+#:   under lowered brows stretch the skin between them, and the brows are then measured higher;
+#: - sad's drooping upper lids (AU41/AU43, outside the set) are approximated with half a blink (AU45 0.5).
 PRESETS: dict[str, dict[str, float]] = {
     "neutral": {},
     "happy": {"AU06": 0.8, "AU12": 1.0, "AU25": 0.4},
-    "sad": {"AU01": 0.9, "AU04": 0.7, "AU15": 0.9, "AU17": 0.3},
+    "sad": {"AU01": 0.9, "AU04": 0.7, "AU15": 0.9, "AU17": 0.3, "AU45": 0.5},
     "surprise": {"AU01": 0.9, "AU02": 0.9, "AU05": 0.8, "AU23": 0.7, "AU25": 0.8, "AU26": 0.8},
     "fear": {"AU01": 1.0, "AU02": 0.6, "AU04": 0.4, "AU05": 0.9, "AU07": 0.4, "AU15": 0.4,
              "AU20": 1.0, "AU25": 0.8, "AU26": 0.5},

@@ -17,7 +17,10 @@ asked beyond its range moves no further than at 1. Lowering a smile
 that more in width, :data:`RELEASE_WIDTH_SHARE`): a linear basis fitted
 on talking faces under-states how far a broad smile's corners and cheeks must
 come back, and edits of smiling photos toward other expressions kept reading
-as smiles (benchmarks/results/engines/summary.md has the numbers).
+as smiles (benchmarks/results/engines/summary.md has the numbers). While
+AU20 (lip stretcher) rises, it holds the corners out: the release's horizontal
+motion is scaled by one minus that rise, so fear's stretched lips on a smiling
+face stay as wide as the smile instead of narrowing.
 
 A mouth that ends closed (target AU25 and AU26 at 0) narrows by at most
 :data:`MAX_CLOSED_NARROWING` IOD, faded out as they reach :data:`OPEN_FROM`: undoing a broad smile and adding
@@ -44,6 +47,10 @@ RELEASE_GAIN = {"AU06": 2.0, "AU12": 2.0}
 #: share of the release's extra motion applied to the horizontal (mouth width) component
 RELEASE_WIDTH_SHARE = 0.5
 _RELEASE = np.array([RELEASE_GAIN.get(c, 1.0) for c in AU_CODES])
+#: how far a rising lip stretcher (AU20) holds the lip corners out while a smile is released: the
+#: release's horizontal motion is scaled by ``1 - STRETCHER_HOLD * rise of AU20`` (0 turns it off)
+STRETCHER_HOLD = 1.0
+_STRETCHER = AU_CODES.index("AU20")
 #: most a closed mouth narrows (IOD, lip corners 61 and 291), and the AU25/AU26 target below which it is closed
 MAX_CLOSED_NARROWING = 0.12
 OPEN_FROM = 0.2
@@ -82,7 +89,9 @@ class AUMotionModel:
 
         ``(clip(target) - clip(current)) @ basis`` with both clipped to [0, 1]; a decrease of an AU in
         :data:`RELEASE_GAIN` moves by its gain vertically and by ``1 + RELEASE_WIDTH_SHARE * (gain - 1)``
-        horizontally (depth as fitted).
+        horizontally (depth as fitted); while AU20 rises by ``r`` that horizontal motion of the release
+        is scaled by ``1 - STRETCHER_HOLD * r`` (the stretched corners stay out: fear's lips on a
+        smiling face).
         """
         cur = _aus(current, "current")
         tgt = _aus(target, "target")
@@ -96,6 +105,10 @@ class AUMotionModel:
             more = np.tensordot(extra, basis[:, :, :2], axes=(0, 0))
             out[:, 0] += RELEASE_WIDTH_SHARE * more[:, 0]
             out[:, 1] += more[:, 1]
+            hold = STRETCHER_HOLD * float(np.clip(delta[_STRETCHER], 0.0, 1.0))
+            if hold > 0.0:
+                released = np.where(extra < 0, delta * (1.0 + RELEASE_WIDTH_SHARE * (_RELEASE - 1.0)), 0.0)
+                out[:, 0] -= hold * np.tensordot(released, basis[:, :, 0], axes=(0, 0))
         closed = 1.0 - float(np.clip(tgt[_OPENERS], 0.0, 1.0).max()) / OPEN_FROM
         if closed > 0.0:   # faded in as the target closes, so a video's frames do not jump at the threshold
             out = _limit_narrowing(out, closed)
