@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("cv2")
 
 from ganimation.motion.frame import FacePose, fit_pose, mean_shape, to_frame  # noqa: E402
-from ganimation.warp.dense import backward_map  # noqa: E402
+from ganimation.warp.dense import backward_map, polygon_mask  # noqa: E402
 from ganimation.warp.face import warp_face  # noqa: E402
 from ganimation.warp.mesh import face_mesh  # noqa: E402
 from ganimation.warp.mouth import cavity_polygon, shade_mouth  # noqa: E402
@@ -149,3 +149,14 @@ def test_fit_pose_rejects_bad_landmarks():
     with pytest.raises(ValueError):
         fit_pose(np.full((478, 3), np.nan))
     assert isinstance(fit_pose(face_landmarks()), FacePose)
+
+
+def test_polygon_mask_is_one_inside_zero_outside_in_window_coordinates():
+    square = np.array([[12.0, 22.0], [20.0, 22.0], [20.0, 30.0], [12.0, 30.0]])   # image pixels
+    m = polygon_mask((20, 20), square, origin=(10, 20))                           # window from (10, 20)
+    assert m.dtype == np.float32 and m.shape == (20, 20)
+    assert m[5, 5] == 1.0 and m[3:9, 3:9].min() == 1.0                           # inside (window coords)
+    assert m[0, 0] == 0.0 and m[15:, :].max() == 0.0 and m[:, 15:].max() == 0.0  # outside
+    moved = polygon_mask((20, 20), square + [1.0, 0.0], origin=(10, 20))         # one pixel to the right
+    np.testing.assert_array_equal(moved[:, 1:], m[:, :-1])
+    assert m.sum() > 60 and polygon_mask((20, 20), square, origin=(40, 40)).max() == 0.0   # outside the window

@@ -112,11 +112,10 @@ def _mouth_mask(landmarks: np.ndarray, roi: tuple[int, int, int, int], shape: tu
     """``(h, w)`` float32: 1 except inside the inner lips (feathered), where the mouth shading rules."""
     from ganimation.faces import models
     from ganimation.motion.regions import INNER_LIPS
+    from ganimation.warp.dense import polygon_mask
 
     cv2 = models.require("cv2", "the texture stage")
-    m = np.zeros(shape, np.float32)
-    poly = np.asarray(landmarks, np.float64)[list(INNER_LIPS), :2] - roi[:2]
-    cv2.fillPoly(m, [np.round(poly * 16).astype(np.int32)], 1.0, lineType=cv2.LINE_AA, shift=4)
+    m = polygon_mask(shape, np.asarray(landmarks, np.float64)[list(INNER_LIPS), :2], roi[:2])
     m = cv2.GaussianBlur(m, (0, 0), sigmaX=max(0.5, 0.02 * iod))
     return 1.0 - np.clip(m * 1.5, 0.0, 1.0)
 

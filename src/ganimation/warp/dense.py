@@ -75,6 +75,16 @@ def roi_around(points: np.ndarray, width: int, height: int, pad: float = 0.0) ->
     return (int(max(0, lo[0])), int(max(0, lo[1])), int(min(width, hi[0])), int(min(height, hi[1])))
 
 
+def polygon_mask(shape: tuple[int, int], polygon: np.ndarray, origin=(0, 0)) -> np.ndarray:
+    """``shape`` ``(h, w)`` float32 anti-aliased mask (1 inside) of ``polygon`` ``(N, 2)`` pixels, for a
+    window whose top-left pixel is ``origin`` ``(x0, y0)`` of the image (1/16-pixel precision)."""
+    cv2 = _cv2()
+    m = np.zeros(shape, np.float32)
+    pts = np.round((np.asarray(polygon, np.float64)[:, :2] - np.asarray(origin, np.float64)) * 16).astype(np.int32)
+    cv2.fillPoly(m, [pts], 1.0, lineType=cv2.LINE_AA, shift=4)
+    return m
+
+
 def backward_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, size: tuple[int, int], *,
                  order: np.ndarray | None = None) -> DenseWarp:
     """The dense backward map of a piecewise-affine motion ``src -> dst``.

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ganimation.images import luminance
-from ganimation.warp.dense import roi_around, sample
+from ganimation.warp.dense import polygon_mask, roi_around, sample
 
 #: ordered lid contours (upper lid from the outer to the inner corner, then the lower lid back),
 #: image-left eye then image-right eye, with their (outer, inner) corners and upper-lid length
@@ -69,16 +69,6 @@ def _similarity(src_a: np.ndarray, src_b: np.ndarray, dst_a: np.ndarray, dst_b: 
     a, b = z.real, z.imag
     m = np.array([[a, -b, 0.0], [b, a, 0.0]])
     m[:, 2] = src_a - m[:, :2] @ dst_a
-    return m
-
-
-def _fill(shape: tuple[int, int], polygon: np.ndarray, origin: tuple[int, int]) -> np.ndarray:
-    """``shape`` float32 anti-aliased mask of ``polygon`` ``(N, 2)`` pixels, the ROI starting at ``origin``."""
-    from ganimation.faces import models
-
-    cv2 = models.require("cv2", "eye redrawing")
-    m = np.zeros(shape, np.float32)
-    cv2.fillPoly(m, [np.round((polygon - origin) * 16).astype(np.int32)], 1.0, lineType=cv2.LINE_AA, shift=4)
     return m
 
 
@@ -126,8 +116,8 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
                                     source_image.shape[0], pad=2)
     if sx1 - sx0 < 3 or sy1 - sy0 < 3:        # the eye at (or beyond) the photo's edge
         return
-    vis_mask = _fill((sy1 - sy0, sx1 - sx0), vis_s, (sx0, sy0))
-    above_mask = _fill((sy1 - sy0, sx1 - sx0), above_s, (sx0, sy0))
+    vis_mask = polygon_mask((sy1 - sy0, sx1 - sx0), vis_s, (sx0, sy0))
+    above_mask = polygon_mask((sy1 - sy0, sx1 - sx0), above_s, (sx0, sy0))
     kept = cv2.remap(vis_mask, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     above = cv2.remap(above_mask, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                       borderValue=0)
@@ -158,11 +148,11 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     in_iris = ring_t < 1.0
     at = (np.arange(IRIS_RINGS) + 0.5) / IRIS_RINGS               # ring centres; linear in between
     iris_fill = np.stack([np.interp(ring_t, at, profile[:, k]) for k in range(3)], -1).astype(np.float32)
-    opening_t = _fill(shape, poly_t, (x0, y0))
+    opening_t = polygon_mask(shape, poly_t, (x0, y0))
     # distance below the upper lid: the lid's shadow on the uncovered white
     upper_t = dst[list(contour[:UPPER_LID])]
     lid_t = np.concatenate([upper_t, upper_t[::-1] - [0.0, 4.0 * h_t + 4.0]])
-    depth = cv2.distanceTransform((_fill(shape, lid_t, (x0, y0)) < 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+    depth = cv2.distanceTransform((polygon_mask(shape, lid_t, (x0, y0)) < 0.5).astype(np.uint8), cv2.DIST_L2, 3)
     shade = 1.0 - LID_SHADOW * np.clip(1.0 - depth / max(SHADOW_DEPTH * h_t, 1.0), 0.0, 1.0)
     fill = np.where(in_iris[..., None], iris_fill, sclera[None, None, :]) * shade[..., None]
     soft = max(0.5, 0.08 * h_s)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ganimation.motion.regions import INNER_LIPS, LIP_PAIRS, inner_mouth_gap
-from ganimation.warp.dense import roi_around
+from ganimation.warp.dense import polygon_mask, roi_around
 
 #: RGB of the shaded cavity, and the share of the warped texture kept under it
 CAVITY_RGB = np.array([46.0, 22.0, 24.0], np.float32)
@@ -123,8 +123,7 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     x0, y0, x1, y1 = roi_around(poly, image.shape[1], image.shape[0], pad=3)
     if x1 <= x0 or y1 <= y0:
         return image
-    mask = np.zeros((y1 - y0, x1 - x0), np.float32)
-    cv2.fillPoly(mask, [np.round((poly - [x0, y0]) * 16).astype(np.int32)], 1.0, lineType=cv2.LINE_AA, shift=4)
+    mask = polygon_mask((y1 - y0, x1 - x0), poly, (x0, y0))
     sigma = max(0.6, 0.03 * iod)
     mask = cv2.GaussianBlur(mask, (0, 0), sigmaX=sigma) * strength
     region = image[y0:y1, x0:x1].astype(np.float32)
