@@ -2,7 +2,7 @@
 
 Every variant changes one thing (a preset's AUs, the rule for the AUs a preset
 does not list, the closed-mouth limits, the AU20 hold of a released smile's
-width, a motion floor that was not adopted)
+width, the texture stage's smile release, a motion floor that was not adopted)
 and runs the engine evaluation of issue 28 on a *development* set of UTKFace
 faces: 60 photos from index >= 3,000 of the sorted files in the train split of
 ``ganimation prepare`` (hash split, seed 0, 10 % test), so none was used to fit
@@ -88,6 +88,7 @@ def variants() -> dict:
     """name -> (what changes, context manager factory)."""
     import ganimation.aus as A
     import ganimation.motion.au_model as M
+    import ganimation.texture.au_texture as T
     import ganimation.warp.mouth as W
 
     P = A.PRESETS
@@ -115,6 +116,8 @@ def variants() -> dict:
         "sad_au45_0.75": ("sad with AU45 0.75", lambda: preset("sad", {**P["sad"], "AU45": 0.75})),
         "no_stretcher_hold": ("a rising AU20 does not hold a released smile's width (before)",
                               lambda: patched(M, "STRETCHER_HOLD", 0.0)),
+        "no_texture_release": ("the texture stage counts a smile's release once (before)",
+                               lambda: patched(T, "_release_gain", lambda: np.ones(len(A.AU_CODES), np.float32))),
         "no_narrowing_limit": ("a closing mouth narrows without limit",
                                lambda: patched(M, "MAX_CLOSED_NARROWING", 1e9)),
         "no_lip_redraw": ("the squeezed mouth of a closing smile is not redrawn",

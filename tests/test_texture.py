@@ -101,6 +101,12 @@ def test_change_is_clipped_and_linear_below_the_clip():
     assert big.min() >= -MAX_DARKEN - 1e-6 and big.max() <= MAX_BRIGHTEN + 1e-6
     small = model.change(_unit("AU12", 0.1))
     np.testing.assert_allclose(model.change(_unit("AU12", 0.2)), 2 * small, atol=1e-5)
+    # a smile's release counts by the motion model's release gain; other decreases are symmetric
+    from ganimation.motion.au_model import RELEASE_GAIN
+
+    np.testing.assert_allclose(model.change(-_unit("AU12", 0.1)), -RELEASE_GAIN["AU12"] * small, atol=1e-5)
+    brow = model.change(_unit("AU04", 0.1))
+    np.testing.assert_allclose(model.change(-_unit("AU04", 0.1)), -brow, atol=1e-5)
     with pytest.raises(ValueError):
         model.change(np.zeros(5))
     with pytest.raises(ValueError):

@@ -15,8 +15,8 @@ on within-person changes of real talking-face clips and on UTKFace photos
 ``assets/au_texture.npz`` (float16).
 
 :func:`shade_expression` applies the change of an edit, ``(target - current) @
-basis``, to the warped face as a multiplicative luminance gain: colour
-(chromaticity) is kept, nothing is painted that is not a brightening or
+basis`` (a smile's release counted by the motion model's ``RELEASE_GAIN``, twice),
+to the warped face as a multiplicative luminance gain: colour (chromaticity) is kept, nothing is painted that is not a brightening or
 darkening of the face's own skin, and the inside of the lips (the mouth
 shading's area) and everything outside the face are untouched. Triangles the
 warp folded over get none (:func:`ganimation.texture.canonical.from_canvas`),
@@ -68,6 +68,15 @@ def _feather() -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=1)
+def _release_gain() -> np.ndarray:
+    """``(17,)`` float32 factor on AU decreases: the motion model's smile release gain, 1 elsewhere."""
+    from ganimation.aus import AU_CODES
+    from ganimation.motion.au_model import RELEASE_GAIN
+
+    return np.array([RELEASE_GAIN.get(c, 1.0) for c in AU_CODES], np.float32)
+
+
 class AUTextureModel:
     """``basis`` ``(17, HEIGHT, WIDTH)``: relative-luminance change per unit of each AU (:data:`AU_CODES` order)."""
 
@@ -91,10 +100,16 @@ class AUTextureModel:
         np.savez_compressed(path, basis=self.basis.astype(np.float16))
 
     def change(self, delta: np.ndarray, strength: float = STRENGTH) -> np.ndarray:
-        """``(HEIGHT, WIDTH)`` float32 relative-luminance change of an AU change ``delta`` ``(17,)`` (target - current)."""
+        """``(HEIGHT, WIDTH)`` float32 relative-luminance change of an AU change ``delta`` ``(17,)`` (target - current).
+
+        A decrease of a smile AU counts :data:`ganimation.motion.au_model.RELEASE_GAIN` times, as
+        in the motion model: the linear basis under-states how much of a broad smile's shading
+        (raised, lit cheeks; creased lower lids) must go when it is released.
+        """
         d = np.asarray(delta, np.float32)
         if d.shape != (len(self.basis),) or not np.all(np.isfinite(d)):
             raise ValueError(f"AU vectors must be finite ({len(self.basis)},)")
+        d = np.where(d < 0, d * _release_gain(), d).astype(np.float32)
         out = np.tensordot(d * np.float32(strength), self.basis, axes=1) * _feather()
         return np.clip(out, -MAX_DARKEN, MAX_BRIGHTEN).astype(np.float32)
 
