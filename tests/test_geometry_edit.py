@@ -173,6 +173,45 @@ def test_closing_a_smile_redraws_the_lips_without_the_squeezed_mouth(astronaut):
     assert close_mouth(opened.image, opened.warp.source, opened.warp.target, opened.warp.iod) is opened.image
 
 
+def test_closing_a_smile_redraws_the_corners_the_warp_turned_over():
+    """A broad smile closed by sad (wild_dev's obama): its corners are pulled in past the lip points beside
+    them and the warp paints those turned-over triangles as hard wedges; close_mouth repaints them."""
+    from pathlib import Path
+
+    from ganimation.aus import resolve_target
+    from ganimation.faces.estimate import estimate_aus
+    from ganimation.geometry_edit import edit_face_geometry
+    from ganimation.warp.dense import polygon_mask
+    from ganimation.warp.mouth import close_mouth, turned_over_near_mouth
+
+    path = Path(__file__).resolve().parents[2] / "shared/data/wild_dev/40_obama.jpg"
+    if not path.exists():
+        pytest.skip("../shared/data/wild_dev is not beside the repository")
+    photo = load_rgb(path)
+    face = get_detector().detect(photo)[0]
+    est = estimate_aus(face)
+    assert len(turned_over_near_mouth(face.landmarks, face.landmarks)) == 0          # no motion, no fold
+    raw = edit_face_geometry(photo, face.landmarks, est, resolve_target(current=est, expression="sad"),
+                             mouth=False, texture=0)
+    folded = turned_over_near_mouth(raw.warp.source, raw.warp.target)
+    assert len(folded) > 0
+    closed = close_mouth(raw.image, raw.warp.source, raw.warp.target, raw.warp.iod)
+    h, w = photo.shape[:2]
+    foot = np.zeros((h, w), bool)
+    for corners in folded:
+        foot |= polygon_mask((h, w), corners) > 0.5
+    # the part of the wedges beyond the band around the closed lips (which is repainted anyway)
+    import cv2
+
+    from ganimation.motion.regions import INNER_LIPS
+
+    lips = polygon_mask((h, w), raw.warp.target[list(INNER_LIPS)]) > 0.5
+    far = foot & (cv2.distanceTransform((~lips).astype(np.uint8), cv2.DIST_L2, 3) > 0.06 * raw.warp.iod)
+    assert far.sum() > 50
+    changed = np.any(closed != raw.image, axis=-1)
+    assert changed[far].mean() > 0.8                                                  # the wedges are repainted
+
+
 def test_anger_moves_the_brows_without_folding_the_eyes(astronaut):
     """Lowered brows over the astronaut's lids turned the triangles of the crease and the hidden iris top
     over (iris pixels painted above the lid); unfold_eyes removes every fold and keeps the frown."""

@@ -18,10 +18,13 @@ meet (:func:`close_mouth`).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ganimation.motion.regions import INNER_LIPS, LIP_PAIRS, inner_mouth_gap
 from ganimation.warp.dense import polygon_mask, roi_around
+from ganimation.warp.mesh import signed_areas
 
 #: RGB of the shaded cavity, and the share of the warped texture kept under it
 CAVITY_RGB = np.array([46.0, 22.0, 24.0], np.float32)
@@ -141,6 +144,28 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     return out
 
 
+def turned_over_near_mouth(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """``(K, 3, 2)`` target pixel corners of the warp mesh's landmark triangles around the mouth that the
+    motion ``source`` -> ``target`` (``(478, 2+)`` pixels) turns over (signed area changes sign)."""
+    tri = _mouth_triangles()
+    src = np.asarray(source, np.float64)[:, :2]
+    dst = np.asarray(target, np.float64)[:, :2]
+    flipped = signed_areas(src, tri) * signed_areas(dst, tri) < 0
+    return dst[tri[flipped]]
+
+
+@lru_cache(maxsize=1)
+def _mouth_triangles() -> np.ndarray:
+    """``(T, 3)`` landmark triangles of the warp mesh with a vertex in the mouth region."""
+    from ganimation.motion.regions import region_weights
+    from ganimation.warp.mesh import NUM_LANDMARKS, face_mesh
+
+    tri = face_mesh().triangles
+    tri = tri[(tri < NUM_LANDMARKS).all(1)]
+    near = region_weights("mouth") > 0.5
+    return tri[near[tri].any(1)]
+
+
 def close_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: float) -> np.ndarray:
     """Redraw the lips of a mouth the warp closed: ``image`` ``(H, W, 3)`` uint8 (a new array, or ``image``
     unchanged when the target mouth is not closing a visible opening).
@@ -149,7 +174,10 @@ def close_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     source's teeth and dark corners, is filled from the lips around it (OpenCV's Telea inpainting)
     and a soft seam is drawn through the middle of the lip pairs; the whole is feathered in by how far
     the opening closed (full at :data:`CLOSED_AT` IOD) and how closed the target is
-    (:data:`CLOSED_BELOW`). ``source``, ``target``: ``(478, 2+)`` landmark pixels.
+    (:data:`CLOSED_BELOW`). The footprint of the mouth-region triangles the closing motion turned
+    over (:func:`turned_over_near_mouth`: a broad smile's corners, pulled in past the lip points
+    beside them) joins the band: the warp painted them as hard-edged wedges of doubled lip and skin.
+    ``source``, ``target``: ``(478, 2+)`` landmark pixels.
     """
     from ganimation.faces import models
 
@@ -161,8 +189,10 @@ def close_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     cv2 = models.require("cv2", "mouth shading")
     dst = np.asarray(target, np.float64)[:, :2]
     poly = dst[list(INNER_LIPS)]
+    folded = turned_over_near_mouth(source, dst)        # (K, 3, 2): a smile's corners, turned over
     grow = max(1.5, 0.035 * iod)
-    x0, y0, x1, y1 = roi_around(poly, image.shape[1], image.shape[0], pad=3 * grow + 1)
+    x0, y0, x1, y1 = roi_around(np.concatenate([poly, folded.reshape(-1, 2)]), image.shape[1], image.shape[0],
+                                pad=3 * grow + 1)
     if x1 - x0 < 4 or y1 - y0 < 4:
         return image
     origin = np.array([x0, y0], np.float64)
@@ -172,6 +202,11 @@ def close_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     cv2.polylines(band, [pts], True, 255, thickness=1, lineType=cv2.LINE_8, shift=4)
     r = int(np.ceil(grow))
     band = cv2.dilate(band, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    if len(folded):
+        wedges = np.zeros_like(band)
+        cv2.fillPoly(wedges, list(np.round((folded - origin) * 16).astype(np.int32)), 255, lineType=cv2.LINE_8,
+                     shift=4)
+        band = np.maximum(band, cv2.dilate(wedges, np.ones((3, 3), np.uint8)))
     region = np.ascontiguousarray(image[y0:y1, x0:x1])
     filled = cv2.inpaint(region, band, max(2.0, 2 * grow), cv2.INPAINT_TELEA).astype(np.float32)
     corners = _inner_corners(dst)
