@@ -46,6 +46,10 @@ LASH_BAND, LASH_MIN = 0.3, 0.02
 SCLERA_PERCENTILE = 75
 #: rings of the iris's radial colour profile (what fills the iris the lid uncovers)
 IRIS_RINGS = 4
+#: the iris fill reaches this many of MediaPipe's iris radii: its circle often falls inside the dark
+#: limbal ring, and sclera drawn there showed as a grey ring around the iris on large faces; the sclera
+#: colour is sampled beyond it
+IRIS_EDGE = 1.15
 #: darkening of the uncovered sclera right at the upper lid, fading over this share of the opening
 LID_SHADOW, SHADOW_DEPTH = 0.25, 0.3
 
@@ -130,23 +134,23 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     cx, cy = np.meshgrid(np.arange(sx0, sx1), np.arange(sy0, sy1))
     ring_s = np.hypot(cx - centre[0], cy - centre[1]) / max(radius, 1e-6)     # radius units
     visible = vis_mask > 0.9
-    sclera_px = crop[visible & ~(ring_s < 1.15)]
+    sclera_px = crop[visible & ~(ring_s < IRIS_EDGE)]
     if len(sclera_px) < 3:
         return
     lum = luminance(sclera_px)
     sclera = np.median(sclera_px[lum >= np.percentile(lum, SCLERA_PERCENTILE)], axis=0)
     # the iris as a radial profile of its visible pixels (pupil, iris, darker limbal ring)
-    seen = visible & (ring_s < 1.0)
+    seen = visible & (ring_s < IRIS_EDGE)
     if not seen.any():
         return
     iris_px = crop[seen]
-    bins = np.minimum((ring_s[seen] * IRIS_RINGS).astype(int), IRIS_RINGS - 1)
-    fallback = iris_px.mean(0)
-    profile = np.stack([iris_px[bins == k].mean(0) if np.any(bins == k) else fallback
+    bins = np.minimum((ring_s[seen] / IRIS_EDGE * IRIS_RINGS).astype(int), IRIS_RINGS - 1)
+    fallback = np.median(iris_px, axis=0)          # medians: a catchlight does not grey a ring
+    profile = np.stack([np.median(iris_px[bins == k], axis=0) if np.any(bins == k) else fallback
                         for k in range(IRIS_RINGS)])
     ring_t = np.hypot(px - centre[0], py - centre[1]) / max(radius, 1e-6)
-    in_iris = ring_t < 1.0
-    at = (np.arange(IRIS_RINGS) + 0.5) / IRIS_RINGS               # ring centres; linear in between
+    in_iris = ring_t < IRIS_EDGE
+    at = IRIS_EDGE * (np.arange(IRIS_RINGS) + 0.5) / IRIS_RINGS   # ring centres; linear in between
     iris_fill = np.stack([np.interp(ring_t, at, profile[:, k]) for k in range(3)], -1).astype(np.float32)
     opening_t = polygon_mask(shape, poly_t, (x0, y0))
     # distance below the upper lid: the lid's shadow on the uncovered white
