@@ -167,7 +167,7 @@ def test_folded_triangles_get_no_shading():
     size = (int(pts[:, 0].max()) + 40, int(pts[:, 1].max()) + 40)
     ones = np.ones((cv.HEIGHT, cv.WIDTH), np.float32)
     _, flat = cv.from_canvas(ones, pts, size)
-    assert cv._folded_mask(pts, cv.face_triangles(), flat.shape, (0, 0)) is None
+    assert cv._folded_mask(pts, cv.landmark_triangles(), flat.shape, (0, 0)) is None
     folded = pts.copy()
     brow = 105                                                   # a brow landmark pushed through the eye
     folded[brow, 1] += 0.5 * cv.PIXELS_PER_IOD * 3.0

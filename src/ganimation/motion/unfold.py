@@ -34,10 +34,9 @@ REACH_IOD = 0.1
 def _eye_mesh() -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
     """``(triangles (T, 3) of landmarks touching the region, movable (478,) bool, neighbours per landmark)``."""
     from ganimation.motion.regions import region_weights
-    from ganimation.warp.mesh import NUM_LANDMARKS, face_mesh
+    from ganimation.warp.mesh import NUM_LANDMARKS, landmark_triangles
 
-    tri = face_mesh().triangles
-    tri = tri[(tri < NUM_LANDMARKS).all(1)]
+    tri = landmark_triangles()
     movable = np.maximum(region_weights("eyes", REACH_IOD), region_weights("brows", REACH_IOD)) > 0.5
     neighbours: list[set[int]] = [set() for _ in range(NUM_LANDMARKS)]
     for a, b, c in tri:

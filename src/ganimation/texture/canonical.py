@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from ganimation.warp.dense import backward_map, sample
-from ganimation.warp.mesh import signed_areas
+from ganimation.warp.mesh import landmark_triangles, signed_areas
 
 WIDTH, HEIGHT = 112, 128
 PIXELS_PER_IOD = 48.0
@@ -32,15 +32,6 @@ def _cv2():
     from ganimation.faces import models
 
     return models.require("cv2", "the canonical face canvas")
-
-
-@lru_cache(maxsize=1)
-def face_triangles() -> np.ndarray:
-    """``(T, 3)`` int32: the warp mesh's triangles between the 478 landmarks (the face, no rings)."""
-    from ganimation.warp.mesh import NUM_LANDMARKS, face_mesh
-
-    tri = face_mesh().triangles
-    return tri[(tri < NUM_LANDMARKS).all(1)]
 
 
 @lru_cache(maxsize=1)
@@ -77,7 +68,7 @@ def to_canvas(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     Returns ``(HEIGHT, WIDTH[, C])`` float32; pixels outside :func:`canvas_mask` are 0.
     """
     src = np.asarray(landmarks, np.float64)[:, :2]
-    dense = backward_map(src, canvas_points(), face_triangles(), (WIDTH, HEIGHT))
+    dense = backward_map(src, canvas_points(), landmark_triangles(), (WIDTH, HEIGHT))
     out = np.zeros((HEIGHT, WIDTH) + image.shape[2:], np.float32)
     x0, y0, x1, y1 = dense.roi
     h, w = image.shape[:2]
@@ -104,7 +95,7 @@ def from_canvas(values: np.ndarray, landmarks: np.ndarray, size: tuple[int, int]
     """
     cv2 = _cv2()
     dst = np.asarray(landmarks, np.float64)[:, :2]
-    tri = face_triangles()
+    tri = landmark_triangles()
     # overlapping triangles need no drawing order: they are folded, and _folded_mask leaves them out
     dense = backward_map(canvas_points(), dst, tri, (int(size[0]), int(size[1])))
     x0, y0, x1, y1 = dense.roi
@@ -120,8 +111,8 @@ def from_canvas(values: np.ndarray, landmarks: np.ndarray, size: tuple[int, int]
 
 @lru_cache(maxsize=1)
 def _canvas_areas() -> np.ndarray:
-    """``(T,)`` signed areas of :func:`face_triangles` on the canvas (read-only)."""
-    areas = signed_areas(canvas_points(), face_triangles())
+    """``(T,)`` signed areas of :func:`ganimation.warp.mesh.landmark_triangles` on the canvas (read-only)."""
+    areas = signed_areas(canvas_points(), landmark_triangles())
     areas.setflags(write=False)
     return areas
 

@@ -110,6 +110,16 @@ def face_mesh() -> WarpMesh:
     return WarpMesh(points=pts, triangles=tri, follow=np.concatenate([np.zeros(NUM_LANDMARKS), follow]))
 
 
+@lru_cache(maxsize=1)
+def landmark_triangles() -> np.ndarray:
+    """``(T, 3)`` int32: the triangles of :func:`face_mesh` between the 478 landmarks (the face, no rings;
+    read-only)."""
+    tri = face_mesh().triangles
+    tri = tri[(tri < NUM_LANDMARKS).all(1)]
+    tri.setflags(write=False)
+    return tri
+
+
 def control_points(landmarks: np.ndarray, pose: FacePose, mesh: WarpMesh | None = None) -> np.ndarray:
     """``(P, 2)`` pixel control points of a face: its landmarks ``(478, 2|3)`` then the rings placed by ``pose``."""
     mesh = mesh or face_mesh()

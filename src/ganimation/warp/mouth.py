@@ -24,7 +24,7 @@ import numpy as np
 
 from ganimation.motion.regions import INNER_LIPS, LIP_PAIRS, inner_mouth_gap
 from ganimation.warp.dense import polygon_mask, roi_around
-from ganimation.warp.mesh import signed_areas
+from ganimation.warp.mesh import landmark_triangles, signed_areas
 
 #: RGB of the shaded cavity, and the share of the warped texture kept under it
 CAVITY_RGB = np.array([46.0, 22.0, 24.0], np.float32)
@@ -158,10 +158,8 @@ def turned_over_near_mouth(source: np.ndarray, target: np.ndarray) -> np.ndarray
 def _mouth_triangles() -> np.ndarray:
     """``(T, 3)`` landmark triangles of the warp mesh with a vertex in the mouth region."""
     from ganimation.motion.regions import region_weights
-    from ganimation.warp.mesh import NUM_LANDMARKS, face_mesh
 
-    tri = face_mesh().triangles
-    tri = tri[(tri < NUM_LANDMARKS).all(1)]
+    tri = landmark_triangles()
     near = region_weights("mouth") > 0.5
     return tri[near[tri].any(1)]
 
