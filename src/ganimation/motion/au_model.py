@@ -46,7 +46,9 @@ ASSET_NAME = "au_motion.npz"
 RELEASE_GAIN = {"AU06": 2.0, "AU12": 2.0}
 #: share of the release's extra motion applied to the horizontal (mouth width) component
 RELEASE_WIDTH_SHARE = 0.5
-_RELEASE = np.array([RELEASE_GAIN.get(c, 1.0) for c in AU_CODES])
+#: ``(17,)`` :data:`RELEASE_GAIN` per AU in :data:`AU_CODES` order (1 for the others; read-only)
+RELEASE_GAINS = np.array([RELEASE_GAIN.get(c, 1.0) for c in AU_CODES])
+RELEASE_GAINS.setflags(write=False)
 #: how far a rising lip stretcher (AU20) holds the lip corners out while a smile is released: the
 #: release's horizontal motion is scaled by ``1 - STRETCHER_HOLD * rise of AU20`` (0 turns it off)
 STRETCHER_HOLD = 1.0
@@ -100,14 +102,14 @@ class AUMotionModel:
         delta = np.clip(tgt, 0.0, 1.0) - np.clip(cur, 0.0, 1.0)
         basis = self.basis.astype(np.float64)
         out = np.tensordot(delta, basis, axes=(0, 0))
-        extra = np.where(delta < 0, delta * (_RELEASE - 1.0), 0.0)
+        extra = np.where(delta < 0, delta * (RELEASE_GAINS - 1.0), 0.0)
         if extra.any():   # fully on the vertical motion, in part on the width (more pinches a closed mouth)
             more = np.tensordot(extra, basis[:, :, :2], axes=(0, 0))
             out[:, 0] += RELEASE_WIDTH_SHARE * more[:, 0]
             out[:, 1] += more[:, 1]
             hold = STRETCHER_HOLD * float(np.clip(delta[_STRETCHER], 0.0, 1.0))
             if hold > 0.0:
-                released = np.where(extra < 0, delta * (1.0 + RELEASE_WIDTH_SHARE * (_RELEASE - 1.0)), 0.0)
+                released = np.where(extra < 0, delta * (1.0 + RELEASE_WIDTH_SHARE * (RELEASE_GAINS - 1.0)), 0.0)
                 out[:, 0] -= hold * np.tensordot(released, basis[:, :, 0], axes=(0, 0))
         closed = 1.0 - float(np.clip(tgt[_OPENERS], 0.0, 1.0).max()) / OPEN_FROM
         if closed > 0.0:   # faded in as the target closes, so a video's frames do not jump at the threshold

@@ -15,8 +15,9 @@ on within-person changes of real talking-face clips and on UTKFace photos
 ``assets/au_texture.npz`` (float16).
 
 :func:`shade_expression` applies the change of an edit, ``(target - current) @
-basis`` (a smile's release counted by the motion model's ``RELEASE_GAIN``, twice),
-to the warped face as a multiplicative luminance gain: colour (chromaticity) is kept, nothing is painted that is not a brightening or
+basis`` (a smile's release counted twice, by the motion model's
+``RELEASE_GAIN``), to the warped face as a multiplicative luminance gain:
+colour (chromaticity) is kept, nothing is painted that is not a brightening or
 darkening of the face's own skin, and the inside of the lips (the mouth
 shading's area) and everything outside the face are untouched. Triangles the
 warp folded over get none (:func:`ganimation.texture.canonical.from_canvas`),
@@ -70,11 +71,10 @@ def _feather() -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _release_gain() -> np.ndarray:
-    """``(17,)`` float32 factor on AU decreases: the motion model's smile release gain, 1 elsewhere."""
-    from ganimation.aus import AU_CODES
-    from ganimation.motion.au_model import RELEASE_GAIN
+    """``(17,)`` float32 factor on AU decreases: the motion model's :data:`RELEASE_GAINS`."""
+    from ganimation.motion.au_model import RELEASE_GAINS
 
-    return np.array([RELEASE_GAIN.get(c, 1.0) for c in AU_CODES], np.float32)
+    return RELEASE_GAINS.astype(np.float32)
 
 
 class AUTextureModel:
