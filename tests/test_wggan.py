@@ -25,7 +25,7 @@ TINY_R = RefinerConfig(image_size=32, channels=4, res_blocks=1)
 TINY_M = MouthConfig(patch=32, channels=4, res_blocks=1)
 TINY_T = WgganTrainConfig(steps=3, batch_size=2, mouth_batch_size=2, d_channels=4, d_layers=2, mouth_d_layers=2,
                           pairs=6, history=4, log_every=1, sample_every=2, save_every=1, threads=1, open_iod=0.0,
-                          exclude="")
+                          exclude="", colour_jitter=0.2, soften=0.5)
 
 
 def n_params(net) -> int:

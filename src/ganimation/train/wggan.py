@@ -67,6 +67,8 @@ class WgganTrainConfig:
     mouth_d_layers: int = 4
     pairs: int = 4000             # training pairs drawn at the start
     open_iod: float = 0.08        # a mouth counts as open above this gap (inter-ocular distances)
+    colour_jitter: float = 0.0    # refiner pairs: one random colour transform per pair on input and target (0 = off)
+    soften: float = 0.0           # refiner pairs: share resampled down (0.35-0.75) and back up, input and target alike
     seed: int = 0
     threads: int = 2              # torch CPU threads
     device: str = "cpu"
@@ -81,10 +83,12 @@ class WgganTrainConfig:
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise ConfigError(f"train.{name}={one_line(repr(v), 40)} must be a whole number >= 1")
-        for name in ("lr_g", "lr_d", "alpha", "lambda_gp", "background_weight", "open_iod"):
+        for name in ("lr_g", "lr_d", "alpha", "lambda_gp", "background_weight", "open_iod", "colour_jitter", "soften"):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
                 raise ConfigError(f"train.{name}={one_line(repr(v), 40)} must be a finite number >= 0")
+        if self.colour_jitter >= 1 or self.soften > 1:
+            raise ConfigError("train.colour_jitter must be below 1 and train.soften (a share) at most 1")
         if self.history < 0:
             raise ConfigError("train.history must be >= 0 (0 = no history buffer)")
         return self
@@ -211,6 +215,19 @@ def _batch(pairs: dict, idx: np.ndarray, flip: np.ndarray, device) -> dict[str, 
         disp[f, 0] = -disp[f, 0]
     return {k: v.to(device) for k, v in {"warped": warped, "target": target, "disp": disp, "face": face,
                                                   "mouth": mouth}.items()}
+
+
+def _augment(b: dict, tc: WgganTrainConfig, step: int) -> dict:
+    """``b`` with its warped and target crops augmented alike (:mod:`ganimation.data.pair_augment`);
+    the draws depend on the seed and the step only, so a resumed run sees the same batches."""
+    from ganimation.data.pair_augment import photometric, soften
+
+    if tc.colour_jitter <= 0 and tc.soften <= 0:
+        return b
+    gen = torch.Generator().manual_seed(tc.seed * 1_000_003 + step)
+    warped, target = photometric((b["warped"], b["target"]), tc.colour_jitter, gen)
+    warped, target = soften((warped, target), tc.soften, generator=gen)
+    return {**b, "warped": warped, "target": target}
 
 
 def _mouth_batch(pairs: dict, idx: np.ndarray, flip: np.ndarray, patch: int, device) -> dict[str, torch.Tensor]:
@@ -426,6 +443,7 @@ def train_wggan(cfg: WgganConfig, out_dir, *, resume: bool = False, until_step: 
             rng = np.random.default_rng([tc.seed, step])
             idx = rng.integers(0, n, tc.batch_size)
             b = _batch(pairs, idx, rng.random(tc.batch_size) < 0.5, trainer.device)
+            b = _augment(b, tc, step)
             midx = open_idx[rng.integers(0, len(open_idx), tc.mouth_batch_size)]
             mb = _mouth_batch(pairs, midx, rng.random(tc.mouth_batch_size) < 0.5, cfg.mouth.patch, trainer.device)
             g_step = (step + 1) % tc.n_critic == 0
