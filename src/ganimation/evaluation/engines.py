@@ -118,7 +118,7 @@ def find_face_near(image: np.ndarray, box: np.ndarray, detector=None, margin: fl
     bw, bh = box[2] - box[0], box[3] - box[1]
     x0, y0 = int(max(0, box[0] - margin * bw)), int(max(0, box[1] - margin * bh))
     x1, y1 = int(min(w, box[2] + margin * bw)), int(min(h, box[3] + margin * bh))
-    faces = det.detect(np.ascontiguousarray(image[y0:y1, x0:x1]))
+    faces = det.detect(np.ascontiguousarray(image[y0:y1, x0:x1]), refit=False)   # already a crop around it
     if not faces:
         return None
     for f in faces:

@@ -215,15 +215,21 @@ class FaceDetector:
             faces.append(Face(box=box, landmarks=lm, blendshapes=bs, confidence=conf))
         return faces
 
-    def detect(self, image: np.ndarray) -> list[Face]:
-        """All faces in ``image`` (``(H, W, 3)`` uint8 RGB), largest first."""
+    def detect(self, image: np.ndarray, *, refit: bool = True) -> list[Face]:
+        """All faces in ``image`` (``(H, W, 3)`` uint8 RGB), largest first.
+
+        ``refit=False`` skips :meth:`_refit`: for callers whose image already is a window
+        around a face they know (a tracker's next frame), where a refit would repeat the pass.
+        """
         image = np.asarray(image)
         if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
             raise ImageError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
         h, w = image.shape[:2]
         if min(h, w) < 8:
             raise ImageError(f"image is {w}x{h}; too small to hold a face")
-        faces = self._refit(image, self._run(image))
+        faces = self._run(image)
+        if refit:
+            faces = self._refit(image, faces)
         if self.search != "whole" and max(h, w) >= 256:
             if self.search == "thorough":
                 faces = _merge(faces, self._tiled(image))

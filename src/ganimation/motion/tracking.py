@@ -78,13 +78,13 @@ class LandmarkTracker:
         x1, y1 = int(min(w, c[0] + half)), int(min(h, c[1] + half))
         if (x1 - x0) * (y1 - y0) >= 0.8 * w * h or min(x1 - x0, y1 - y0) < 16:
             return None                      # the window is (nearly) the frame: one whole pass instead
-        face = self._detect_whole(np.ascontiguousarray(frame[y0:y1, x0:x1]))
+        face = self._detect_whole(np.ascontiguousarray(frame[y0:y1, x0:x1]), refit=False)   # already a crop around it
         if face is not None:
             face.landmarks = face.landmarks + np.array([x0, y0, 0], np.float32)
             face.box = face.box + np.array([x0, y0, x0, y0], np.float32)
         return face
 
-    def _detect_whole(self, frame: np.ndarray):
+    def _detect_whole(self, frame: np.ndarray, refit: bool = True):
         h, w = frame.shape[:2]
         scale = min(1.0, self.max_side / max(h, w))
         if scale < 1.0:
@@ -92,11 +92,11 @@ class LandmarkTracker:
 
             small = np.asarray(Image.fromarray(frame).resize((max(1, round(w * scale)), max(1, round(h * scale))),
                                                              Image.BILINEAR))
-            faces = self.detector.detect(small)
+            faces = self.detector.detect(small, refit=refit)
             for f in faces:
                 f.landmarks = f.landmarks / scale
         else:
-            faces = self.detector.detect(frame)
+            faces = self.detector.detect(frame, refit=refit)
         return faces[0] if faces else None
 
     def update(self, frame: np.ndarray) -> TrackedFrame | None:
