@@ -93,12 +93,15 @@ def evaluate_clip(name, args, emb):
     per = {}
     crops = {"driving": [rc.face_crop(frames[i], true_faces[i].landmarks, args.crop) for i in strip_idx]}
     emb.setdefault("real", [])
+    real_ids = []
     for i, f in enumerate(true_faces[1:], 1):
         if f is not None:
             emb["real"].append(rc.embed_face(frames[i], f))
+            real_ids.append(float(np.linalg.norm(emb["real"][-1] - src_emb)))
     for label, stages in STAGE_SETS.items():
         t0 = time.perf_counter()
-        r = Reenactor(source, driving_ref="first", pose=True, stages=stages)
+        r = Reenactor(source, driving_ref="first", pose=True, stages=stages,
+                      refiner_weights=args.refiner_weights, mouth_weights=args.mouth_weights)
         rows = []
         emb.setdefault(label, [])
         for i, out in enumerate(r.run(iter(frames), fps)):
@@ -131,7 +134,9 @@ def evaluate_clip(name, args, emb):
         s = per[label]["summary"]
         print(f"{name:18s} {label:18s} PSNR {s['psnr']:.2f} SSIM {s['ssim']:.3f} lmk {s['lmk']:.4f} id {s['identity']:.3f} "
               f"mouth MAE {s['mouth_mae']:.1f} ({s['mouth_frames']} fr) sharp {s['sharp_ratio']:.2f}", flush=True)
-    info = {"frames_used": len(frames), "window": window, "open_frames": int(sum(opens)), "strip_frames": strip_idx}
+    info = {"frames_used": len(frames), "window": window, "open_frames": int(sum(opens)), "strip_frames": strip_idx,
+            "real_frames_identity": float(np.mean(real_ids))}
+    print(f"{name:18s} real frames' identity distance to frame 0: {info['real_frames_identity']:.3f}", flush=True)
     return info, per, crops
 
 
@@ -188,6 +193,8 @@ def main(argv=None):
     ap.add_argument("--crop", type=int, default=160)
     ap.add_argument("--out", default="benchmarks/results/wggan/wggan_eval")
     ap.add_argument("--strip", default="docs/images/wggan_stages.png")
+    ap.add_argument("--refiner-weights", default=None, help="refiner weights (default: the shipped file)")
+    ap.add_argument("--mouth-weights", default=None, help="mouth weights (default: the shipped file)")
     args = ap.parse_args(argv)
     import torch
 
@@ -208,7 +215,11 @@ def main(argv=None):
              for k in ("psnr", "ssim", "lmk", "identity", "mouth_mae", "mouth_psnr", "sharp_ratio")}
         s["embedding_frechet_to_real"] = frechet(np.stack(emb[label]), np.stack(emb["real"]))
         overall[label] = s
-    data = {"command": cmd, "machine": meta, "seconds": time.perf_counter() - t0, "overall_mean_of_clips": overall,
+    from ganimation.refine import MOUTH_WEIGHTS, REFINER_WEIGHTS
+
+    weights = [str(args.refiner_weights or os.path.relpath(REFINER_WEIGHTS, rc.ROOT)),
+               str(args.mouth_weights or os.path.relpath(MOUTH_WEIGHTS, rc.ROOT))]
+    data = {"command": cmd, "machine": meta, "weights": weights, "seconds": time.perf_counter() - t0, "overall_mean_of_clips": overall,
             "clips": results, "speed": speed()}
     rc.write_json(args.out + ".json", data)
     rc.save_png(args.strip, np.concatenate(rows, axis=0))
@@ -224,6 +235,11 @@ def write_md(path, data, args):
          "(all clips pooled). Sharpness: variance of the Laplacian in the face region, output / real (1 = as sharp as "
          f"the real frames). Machine: {data['machine']['nproc']} CPUs, {data['machine']['cpu_model']}, shared with "
          f"other jobs; {data['seconds']:.0f} s."), "",
+         ("Identity of the real frames (dlib distance of each true frame to frame 0, the source): "
+          + ", ".join(f"{c} {r['clip']['real_frames_identity']:.3f}" for c, r in data["clips"].items())
+          + f"; mean {np.mean([r['clip']['real_frames_identity'] for r in data['clips'].values()]):.3f}. A "
+          "perfect reenactment would sit there, not at 0."), "",
+         f"Weights: refiner {data['weights'][0]}, mouth {data['weights'][1]}.", "",
          "| clip | stages | PSNR face (dB) | SSIM face | lmk (IOD) | identity | mouth MAE (0-255) | mouth PSNR (dB) | mouth frames | sharpness |",
          "|---|---|---|---|---|---|---|---|---|---|"]
     for c, r in data["clips"].items():
