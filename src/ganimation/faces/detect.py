@@ -259,18 +259,9 @@ class FaceDetector:
             if side >= REFIT_BELOW * min(h, w):
                 out.append(f)
                 continue
-            cx, cy = (f.box[:2] + f.box[2:]) / 2
-            x0, y0 = int(max(0, cx - side)), int(max(0, cy - side))
-            x1, y1 = int(min(w, cx + side)), int(min(h, cy + side))
-            best = None
-            for g in self._run(np.ascontiguousarray(image[y0:y1, x0:x1])):
-                g.landmarks[:, 0] += x0
-                g.landmarks[:, 1] += y0
-                g.box = g.box + np.array([x0, y0, x0, y0], np.float32)
-                d = float(np.hypot(*((g.box[:2] + g.box[2:]) / 2 - (cx, cy))))
-                if _centre_inside(g.box, f.box[None]) and (best is None or d < best[0]):
-                    best = (d, g)
-            g = best[1] if best is not None else f
+            centre = (f.box[:2] + f.box[2:]) / 2
+            inside = [g for g in self._run_around(image, centre, side) if _centre_inside(g.box, f.box[None])]
+            g = min(inside, key=lambda g: float(np.hypot(*((g.box[:2] + g.box[2:]) / 2 - centre)))) if inside else f
             if out and _iou(g.box, np.stack([o.box for o in out])).max() > 0.5:
                 continue
             out.append(g)
@@ -324,7 +315,6 @@ class FaceDetector:
         (on wild_dev: an upturned face of 80 px in a 817x1024 photo) that it finds
         in a crop centred on them; BlazeFace proposes where to look.
         """
-        h, w = image.shape[:2]
         boxes = [f.box for f in known]
         out: list[Face] = []
         for box, _score in sorted(self._proposals(image), key=lambda p: -p[1]):
@@ -348,20 +338,26 @@ class FaceDetector:
         other faces there but not this one (a small face beside bigger ones: on
         wild_dev a 30 px face in a group photo), a tight crop (3x) second.
         """
-        h, w = image.shape[:2]
-        cx, cy = (box[:2] + box[2:]) / 2
+        centre = (box[:2] + box[2:]) / 2
         size = float(max(box[2] - box[0], box[3] - box[1]))
         for half in dict.fromkeys((max(96.0, 2.0 * size), 1.5 * size)):
-            x0, y0 = int(max(0, cx - half)), int(max(0, cy - half))
-            x1, y1 = int(min(w, cx + half)), int(min(h, cy + half))
-            for f in self._run(np.ascontiguousarray(image[y0:y1, x0:x1])):
-                f.landmarks[:, 0] += x0
-                f.landmarks[:, 1] += y0
-                f.box = f.box + np.array([x0, y0, x0, y0], np.float32)
-                fx, fy = (f.box[:2] + f.box[2:]) / 2
-                if box[0] <= fx <= box[2] and box[1] <= fy <= box[3]:
+            for f in self._run_around(image, centre, half):
+                if _centre_inside(f.box, box[None]):
                     return f
         return None
+
+    def _run_around(self, image: np.ndarray, centre, half: float) -> list[Face]:
+        """One landmarker pass over the square window of half-side ``half`` around ``centre`` (x, y),
+        clipped to the photo; the faces' landmarks and boxes in photo pixels."""
+        h, w = image.shape[:2]
+        x0, y0 = int(max(0, centre[0] - half)), int(max(0, centre[1] - half))
+        x1, y1 = int(min(w, centre[0] + half)), int(min(h, centre[1] + half))
+        faces = self._run(np.ascontiguousarray(image[y0:y1, x0:x1]))
+        for f in faces:
+            f.landmarks[:, 0] += x0
+            f.landmarks[:, 1] += y0
+            f.box = f.box + np.array([x0, y0, x0, y0], np.float32)
+        return faces
 
     def _tiled(self, image: np.ndarray) -> list[Face]:
         """Search overlapping tiles (each resized to <= 1024 px) for small faces."""
