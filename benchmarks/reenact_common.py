@@ -77,15 +77,20 @@ def detect_cached(frames: list[np.ndarray], tag: str) -> list[dict | None]:
     return faces
 
 
-def oval_mask(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """``(H, W)`` bool: the convex hull of the face-oval landmarks (no growth, no feather)."""
-    from ganimation.faces.detect import FACE_OVAL
-
-    pts = np.asarray(landmarks, np.float64)[list(FACE_OVAL), :2]
+def hull_mask(landmarks: np.ndarray, indices, shape: tuple[int, int]) -> np.ndarray:
+    """``(H, W)`` bool: the convex hull of the landmarks ``indices`` (no growth, no feather)."""
+    pts = np.asarray(landmarks, np.float64)[list(indices), :2]
     hull = cv2.convexHull(np.round(pts).astype(np.int32))
     m = np.zeros(shape[:2], np.uint8)
     cv2.fillConvexPoly(m, hull, 1)
     return m.astype(bool)
+
+
+def oval_mask(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``(H, W)`` bool: the convex hull of the face-oval landmarks (no growth, no feather)."""
+    from ganimation.faces.detect import FACE_OVAL
+
+    return hull_mask(landmarks, FACE_OVAL, shape)
 
 
 def masked_psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:

@@ -33,11 +33,11 @@ SIGMAS = (0.05, 0.15, 0.4)
 
 
 def _hull(lm, idx, shape, grow):
-    m = np.zeros(shape[:2], np.uint8)
-    cv2.fillConvexPoly(m, cv2.convexHull(np.round(lm[list(idx), :2]).astype(np.int32)), 1)
+    """``rc.hull_mask`` of ``idx`` grown by a ``grow`` x ``grow`` square."""
+    m = rc.hull_mask(lm, idx, shape)
     if grow > 1:
-        m = cv2.dilate(m, np.ones((grow, grow), np.uint8))
-    return m.astype(bool)
+        m = cv2.dilate(m.astype(np.uint8), np.ones((grow, grow), np.uint8)).astype(bool)
+    return m
 
 
 def clip_errors(name, stages, args):
