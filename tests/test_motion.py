@@ -162,3 +162,32 @@ def test_unfold_eyes_leaves_a_motion_without_folds_unchanged():
     crushed[[159, 386], 1] = -0.3                             # upper lids pulled up through the brows
     assert len(folded_eye_triangles(p, crushed)) > 0
     assert len(folded_eye_triangles(p, unfold_eyes(p, crushed))) == 0
+
+
+def test_follow_lips_keeps_the_lip_layers_in_order_and_the_contours_where_asked():
+    """An opening whose inner contour moves past the rings inside the lips (the fitted motion of the
+    rings lags) folds the lips; follow_lips carries the rings with the contours, which keep their motion."""
+    from ganimation.motion.regions import LIPS, LOWER_LIP_RINGS, UPPER_LIP_RINGS
+    from ganimation.motion.unfold import follow_lips, unfold_mouth
+    from ganimation.warp.mesh import landmark_triangles, signed_areas
+
+    lips = sorted({v for rings in (UPPER_LIP_RINGS, LOWER_LIP_RINGS) for ring in rings for v in ring})
+    tri = landmark_triangles()
+    tri = tri[np.isin(tri, lips).all(1)]
+
+    def turned_over(p, m):
+        return int((signed_areas(p[:, :2], tri) * signed_areas(p[:, :2] + m[:, :2], tri) < 0).sum())
+
+    p = mean_shape().copy()
+    assert np.array_equal(follow_lips(p, np.zeros_like(p)), np.zeros_like(p))     # no motion, none added
+    m = np.zeros_like(p)
+    for rings in (UPPER_LIP_RINGS, LOWER_LIP_RINGS):   # each inner lip point 80 % of the way to the outer
+        inner, outer = list(rings[0][1:-1]), list(rings[-1][1:-1])      # one, past both rings (corners stay)
+        m[inner, :2] = 0.8 * (p[outer, :2] - p[inner, :2])
+    assert turned_over(p, m) > 0
+    out = unfold_mouth(p, m)
+    assert np.array_equal(out[list(LIPS)], m[list(LIPS)])                       # contours as asked
+    assert turned_over(p, out) == 0
+    for rings in (UPPER_LIP_RINGS, LOWER_LIP_RINGS):                          # the centre column in order
+        ys = [p[r[5], 1] + out[r[5], 1] for r in rings]
+        assert ys == sorted(ys) or ys == sorted(ys, reverse=True)

@@ -27,6 +27,16 @@ CHIN = (152, 148, 176, 149, 150, 136, 377, 400, 378, 379, 365, 18, 200, 199, 175
 
 #: (upper, lower) inner-lip landmark pairs, image left to right
 LIP_PAIRS = ((191, 95), (80, 88), (81, 178), (82, 87), (13, 14), (312, 317), (311, 402), (310, 318), (415, 324))
+#: The lips' four landmark rings, image left to right (11 columns, corner to corner): the inner contour,
+#: the two rings inside the lip, the outer contour. Column k of the four rows runs across the lip.
+UPPER_LIP_RINGS = ((78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308),
+                   (62, 183, 42, 41, 38, 12, 268, 271, 272, 407, 292),
+                   (76, 184, 74, 73, 72, 11, 302, 303, 304, 408, 306),
+                   (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291))
+LOWER_LIP_RINGS = ((78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308),
+                   (62, 96, 89, 179, 86, 15, 316, 403, 319, 325, 292),
+                   (76, 77, 90, 180, 85, 16, 315, 404, 320, 307, 306),
+                   (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291))
 #: (upper, lower) eyelid landmark pairs of both eyes
 LID_PAIRS = ((161, 163), (160, 144), (159, 145), (158, 153), (157, 154),
              (388, 390), (387, 373), (386, 374), (385, 380), (384, 381))
