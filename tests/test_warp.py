@@ -160,3 +160,46 @@ def test_polygon_mask_is_one_inside_zero_outside_in_window_coordinates():
     moved = polygon_mask((20, 20), square + [1.0, 0.0], origin=(10, 20))         # one pixel to the right
     np.testing.assert_array_equal(moved[:, 1:], m[:, :-1])
     assert m.sum() > 60 and polygon_mask((20, 20), square, origin=(40, 40)).max() == 0.0   # outside the window
+
+
+def test_a_thin_triangle_samples_only_near_its_source():
+    """The rasteriser gives a sliver triangle the pixels its edges touch; its affine map extrapolates
+    those far away (specks at an opened mouth's corners). Every pixel samples within its source box."""
+    src = np.array([[10.0, 10.0], [40.0, 10.0], [25.0, 40.0]])
+    dst = np.array([[10.0, 10.0], [40.0, 20.0], [25.0, 15.3]])     # nearly a line (unclamped: y -23 to 77)
+    warp = backward_map(src, dst, np.array([[0, 1, 2]]), (64, 64))
+    sampled = warp.map[warp.moved]
+    assert len(sampled) >= 20
+    assert sampled.min(0)[0] >= 8 - 1e-4 and sampled.min(0)[1] >= 8 - 1e-4          # the box, 2 px margin
+    assert sampled.max(0)[0] <= 42 + 1e-4 and sampled.max(0)[1] <= 42 + 1e-4
+
+
+def test_an_opening_mouth_carries_the_teeth_unstretched():
+    """A photo whose mouth shows teeth under the upper lip, opened wider: with the photo given, the rows
+    of the teeth stay under the upper lip as they were (the warp alone stretches them across the
+    opening), and the new opening below them is dark."""
+    from ganimation.motion.regions import INNER_LIPS, LOWER_LIP_RINGS
+
+    lm = face_landmarks(scale=100.0, centre=(200.0, 150.0))
+    top = int(np.ceil(lm[13, 1]))                                  # 248; the source opening is 9 px high
+    img = np.full((420, 400, 3), 120, np.uint8)
+    opening = polygon_mask(img.shape[:2], lm[list(INNER_LIPS), :2]) > 0.5
+    rows = np.zeros(img.shape[:2], bool)
+    rows[top:top + 5] = True
+    for k in range(5):                                             # "teeth": five rows, each its own grey
+        img[top + k][opening[top + k]] = (250, 170, 210, 140, 230)[k]
+    img[opening & ~rows] = 20
+    target = lm.copy()
+    lower = sorted({v for ring in LOWER_LIP_RINGS for v in ring} - {78, 308, 61, 291})
+    target[lower, 1] += 20.0                                       # the jaw drops 0.2 IOD
+    fw = warp_face(img, lm, target)
+    carried = shade_mouth(fw.image, lm, target, 100.0, photo=img)
+    stretched = shade_mouth(fw.image, lm, target, 100.0)
+    cols = slice(190, 211)
+    for k in range(4):
+        want = float(img[top + k, cols].mean())
+        assert abs(float(carried[top + k, cols].mean()) - want) < 12          # each row where it was
+    assert max(abs(float(stretched[top + k, cols].mean()) - float(img[top + k, cols].mean()))
+               for k in range(4)) > 25                                        # stretched without the photo
+    mid = int(round((top + 5 + target[14, 1]) / 2))
+    assert carried[mid, cols].mean() < 80                                      # the new opening is dark

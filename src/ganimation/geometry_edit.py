@@ -4,11 +4,13 @@ For one face in a photo (its 478 landmarks), the change from its estimated
 AUs to the target AUs becomes a landmark motion through the AU motion model
 (:class:`ganimation.motion.au_model.AUMotionModel`, pose-normalised, in IOD),
 which is placed in the face's own pose (lips and lids kept from crossing,
-the eye region's triangles from folding: :func:`ganimation.motion.unfold.unfold_eyes`)
+the eye region's and the mouth region's triangles from folding:
+:func:`ganimation.motion.unfold.unfold_eyes`, :func:`ganimation.motion.unfold.unfold_mouth`)
 and applied with the project's one warp (:func:`ganimation.warp.face.warp_face`) at the photo's resolution; an
 eye that opens wider is redrawn with its iris unstretched and the white it uncovers
 (:func:`ganimation.warp.eyes.redraw_eyes`), a
-mouth that opens wider is shaded inside (:func:`ganimation.warp.mouth.shade_mouth`),
+mouth that opens wider keeps the teeth the photo showed under the upper lip and is shaded
+inside (:func:`ganimation.warp.mouth.shade_mouth` with the photo),
 and the texture stage (:mod:`ganimation.texture.au_texture`) darkens and
 lightens the skin where the AU change makes folds and wrinkles (a learned
 linear shading model, luminance only). Nothing but the face region changes,
@@ -55,16 +57,16 @@ def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *
     (:mod:`ganimation.texture.au_texture`) at strength ``texture`` (None: its default; 0: none).
     """
     from ganimation.motion.regions import uncross
-    from ganimation.motion.unfold import unfold_eyes
+    from ganimation.motion.unfold import unfold_eyes, unfold_mouth
 
     lm = np.asarray(landmarks, np.float64)
     pose = pose or fit_pose(lm)
     frame = pose.to_frame(lm)
-    motion = unfold_eyes(frame, uncross(frame, motion))
+    motion = unfold_mouth(frame, unfold_eyes(frame, uncross(frame, motion)))
     target = lm[:, :2] + pose.motion_to_image(motion)
     fw = warp_face(image, lm, target, pose=pose)
     out = redraw_eyes(fw.image, image, fw.source, fw.target, fw.iod)
-    out = shade_mouth(out, fw.source, fw.target, fw.iod) if mouth else out
+    out = shade_mouth(out, fw.source, fw.target, fw.iod, photo=image) if mouth else out
     if aus_change is not None and texture != 0:
         from ganimation.texture.au_texture import AUTextureModel, shade_expression, strength
 

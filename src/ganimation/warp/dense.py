@@ -5,7 +5,11 @@ fixed triangulation, every output pixel inside a ``dst`` triangle samples the
 input at the same barycentric position in the ``src`` triangle. The map is
 built only over the region the triangles cover (:attr:`DenseWarp.roi`);
 pixels that do not move (outside every triangle, or with a motion below
-1/1000 px) are copied, so they are bit-identical to the input.
+1/1000 px) are copied, so they are bit-identical to the input. A pixel
+samples within the bounding box of its source triangle (grown by
+:data:`BOX_MARGIN` px): the rasteriser also gives a triangle the pixels its
+edges touch, and for a thin triangle the affine map extrapolates those far
+away.
 """
 
 from __future__ import annotations
@@ -67,6 +71,18 @@ def triangle_affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) ->
     return out
 
 
+#: pixels a sample may lie outside its source triangle's box (the rasteriser's edge pixels sample just
+#: beyond their triangle, as its neighbour would)
+BOX_MARGIN = 2.0
+
+
+def _source_boxes(src: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """``(T, 4)`` float32 ``(x0, y0, x1, y1)`` of each triangle's ``src`` corners (``(P, 2)`` pixels), grown by
+    :data:`BOX_MARGIN`."""
+    corners = np.asarray(src, np.float64)[triangles]          # (T, 3, 2)
+    return np.concatenate([corners.min(1) - BOX_MARGIN, corners.max(1) + BOX_MARGIN], 1).astype(np.float32)
+
+
 def roi_around(points: np.ndarray, width: int, height: int, pad: float = 0.0) -> tuple[int, int, int, int]:
     """``(x0, y0, x1, y1)`` pixel box around ``points`` ``(N, 2)`` grown by ``pad`` px (and one more pixel
     each side for bilinear sampling), clipped to a ``width`` x ``height`` image (may be empty)."""
@@ -121,6 +137,13 @@ def backward_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, size: 
     gy, gx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
     mx = gx * coef[..., 0] + gy * coef[..., 2] + coef[..., 4]
     my = gx * coef[..., 1] + gy * coef[..., 3] + coef[..., 5]
+    # a pixel the rasteriser gives to a thin triangle may lie just outside it, where the triangle's affine
+    # map extrapolates far away (specks sampled from the forehead at an opened mouth's corners): every
+    # pixel samples within its source triangle's box
+    box = np.concatenate([_source_boxes(src, tri), np.array([[-np.inf, -np.inf, np.inf, np.inf]], np.float32)])
+    box = np.take(box, ids, axis=0, mode="wrap")
+    mx = np.clip(mx, box[..., 0], box[..., 2])
+    my = np.clip(my, box[..., 1], box[..., 3])
     moved = (np.abs(mx - gx) > 1e-3) | (np.abs(my - gy) > 1e-3)
     return DenseWarp(roi=roi, map=np.stack([mx, my], -1), moved=moved)
 

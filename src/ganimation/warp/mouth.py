@@ -8,6 +8,10 @@ it leaves the source's own opening (half at the upper lip, half at the
 lower, where the teeth of a smiling source sit) and shades the band in the
 middle, with a feathered edge and the coarse shading of the warped texture
 kept. It is the non-learned stand-in for the paper's mouth-interior network.
+Given the photo before the warp (the warp engine does), it first redraws the
+opening from it with what the source's opening showed carried by the upper
+lip, unstretched (:func:`carry_teeth`), and keeps all of it under the upper
+lip: a smile's teeth no longer become tall fangs.
 
 When the target mouth *closes* an opening the source showed (a smile with
 teeth edited toward sad or anger), the warp squeezes the teeth and the dark
@@ -23,7 +27,7 @@ from functools import lru_cache
 import numpy as np
 
 from ganimation.motion.regions import INNER_LIPS, LIP_PAIRS, inner_mouth_gap
-from ganimation.warp.dense import polygon_mask, roi_around
+from ganimation.warp.dense import polygon_mask, roi_around, sample
 from ganimation.warp.mesh import landmark_triangles, signed_areas
 
 #: RGB of the shaded cavity, and the share of the warped texture kept under it
@@ -40,6 +44,10 @@ FULL_AT = 0.12
 CLOSED_AT = 0.05
 #: target opening (IOD) below which the lips count as closed
 CLOSED_BELOW = 0.04
+#: share of the source's own opening kept under the upper lip when :func:`carry_teeth` carried it there
+UPPER_SHARE_CARRIED = 1.0
+#: the photo's own opening (IOD) from which the cavity below what :func:`carry_teeth` carried is painted in full
+CARRIED_FULL_AT = 0.02
 #: share of the lips' brightness left on the seam where the lips meet
 SEAM_DARKNESS = 0.7
 
@@ -51,9 +59,11 @@ def _inner_corners(points: np.ndarray) -> np.ndarray:
     return points[[INNER_LIPS[0], INNER_LIPS[10]]]
 
 
-def _cavity_chains(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+def _cavity_chains(source: np.ndarray, target: np.ndarray, upper_share: float = 0.5
+                   ) -> tuple[np.ndarray, np.ndarray, float]:
     """Upper and lower boundary chains ``(11, 2)`` of the new opening (corner to corner) and the share of
-    the centre gap the source already showed."""
+    the centre gap the source already showed; ``upper_share`` of the source's own opening stays under
+    the upper lip, the rest above the lower lip."""
     src = np.asarray(source, np.float64)[:, :2]
     dst = np.asarray(target, np.float64)[:, :2]
     upper, lower = [], []
@@ -62,8 +72,8 @@ def _cavity_chains(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, 
         gap_s = float(np.linalg.norm(src[l] - src[u]))
         n = float(np.linalg.norm(gap_t))
         keep = min(gap_s, n) / max(n, 1e-9)          # share of the target gap the source already shows
-        upper.append(dst[u] + 0.5 * keep * gap_t)
-        lower.append(dst[l] - 0.5 * keep * gap_t)
+        upper.append(dst[u] + upper_share * keep * gap_t)
+        lower.append(dst[l] - (1.0 - upper_share) * keep * gap_t)
         if (u, l) == (13, 14):
             centre_keep = keep
     corners = _inner_corners(dst)
@@ -108,20 +118,92 @@ def _interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.ndarray
     return (col * brightness).astype(np.float32)
 
 
-def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: float) -> np.ndarray:
+def carry_teeth(image: np.ndarray, photo: np.ndarray, source: np.ndarray, target: np.ndarray,
+                upper_share: float | None = None) -> np.ndarray:
+    """``image`` ``(H, W, 3)`` uint8 (the warped photo) with its mouth opening redrawn from ``photo`` (the
+    photo before the warp) so that what the source's opening showed moves with the lips, unstretched.
+
+    The warp stretches the source's opening (teeth of a smile, the dark gap) across the whole target
+    opening: teeth became tall fangs when a smiling mouth opened for surprise or fear. Here the target
+    opening takes the photo's pixels moved as the upper inner lip above them moved (a smile shows the
+    upper teeth, which stay under the upper lip when the jaw drops). ``upper_share`` (default
+    :data:`UPPER_SHARE_CARRIED`, 1) of the photo's own opening goes with the upper lip and the rest
+    with the lower lip; pixels between the two (the new opening, which :func:`shade_mouth` paints as
+    the cavity) change over in the middle, over 2 px.
+    ``source``, ``target``: ``(478, 2+)`` landmark pixels before / after the warp. Returns a new array,
+    or ``image`` when the target opening has no area.
+    """
+    src = np.asarray(source, np.float64)[:, :2]
+    dst = np.asarray(target, np.float64)[:, :2]
+    poly = dst[list(INNER_LIPS)]
+    x0, y0, x1, y1 = roi_around(poly, image.shape[1], image.shape[0], pad=2)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return image
+    mask = polygon_mask((y1 - y0, x1 - x0), poly, (x0, y0))
+    if not mask.any():
+        return image
+    corners = [INNER_LIPS[0], INNER_LIPS[10]]
+    uppers = [corners[0], *(u for u, _ in LIP_PAIRS), corners[1]]
+    lowers = [corners[0], *(lo for _, lo in LIP_PAIRS), corners[1]]
+    a, b = dst[corners[0]], dst[corners[1]]
+    axis = (b - a) / max(float(np.linalg.norm(b - a)), 1e-6)
+    normal = np.array([-axis[1], axis[0]])
+    if normal[1] < 0:
+        normal = -normal                                   # from the upper toward the lower lip
+    gy, gx = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+    u = (gx - a[0]) * axis[0] + (gy - a[1]) * axis[1]
+    v = (gx - a[0]) * normal[0] + (gy - a[1]) * normal[1]
+
+    def along(chain: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per pixel: the chain's boundary offset along the normal and its x, y motion, at the pixel's u."""
+        cu = (dst[chain] - a) @ axis
+        order = np.argsort(cu)
+        cu, moved = cu[order], (dst[chain] - src[chain])[order]
+        return (np.interp(u, cu, ((dst[chain] - a) @ normal)[order]),
+                np.interp(u, cu, moved[:, 0]), np.interp(u, cu, moved[:, 1]))
+
+    share = UPPER_SHARE_CARRIED if upper_share is None else float(upper_share)
+    vu, ux, uy = along(uppers)
+    vl, lx, ly = along(lowers)
+    cu = (dst[uppers] - a) @ axis
+    order = np.argsort(cu)
+    shown = np.interp(u, cu[order], np.linalg.norm(src[lowers] - src[uppers], axis=1)[order])
+    below_upper = (v - vu) - share * shown          # > 0: past what stays under the upper lip
+    above_lower = (vl - v) - (1.0 - share) * shown  # > 0: short of what stays on the lower lip
+    lower = np.clip(0.5 + (below_upper - above_lower) / 2.0, 0.0, 1.0)   # a 2-px change-over
+    mx = (gx - (ux + lower * (lx - ux))).astype(np.float32)
+    my = (gy - (uy + lower * (ly - uy))).astype(np.float32)
+    carried = sample(photo, mx, my).astype(np.float32)
+    region = image[y0:y1, x0:x1].astype(np.float32)
+    out = image.copy()
+    out[y0:y1, x0:x1] = np.clip(np.rint(region * (1 - mask[..., None]) + carried * mask[..., None]), 0, 255
+                                ).astype(np.uint8)
+    return out
+
+
+def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: float, *,
+                photo: np.ndarray | None = None) -> np.ndarray:
     """Darken the opened mouth of ``image`` ``(H, W, 3)`` uint8 (returns a new array, or ``image`` unchanged).
 
     ``source``, ``target``: ``(478, 2+)`` landmark pixels before / after the warp; ``iod`` the face's
-    inter-ocular distance in pixels.
+    inter-ocular distance in pixels. ``photo``: the ``(H, W, 3)`` photo before the warp; when given,
+    what the source's opening showed is first carried with the lips unstretched (:func:`carry_teeth`).
     """
     from ganimation.faces import models
 
-    excess = (inner_mouth_gap(target) - inner_mouth_gap(source)) / max(iod, 1e-6)
+    shown = inner_mouth_gap(source) / max(iod, 1e-6)
+    excess = inner_mouth_gap(target) / max(iod, 1e-6) - shown
     strength = float(np.clip(excess / FULL_AT, 0.0, 1.0))
     if strength <= 0.0:
         return close_mouth(image, source, target, iod)
     cv2 = models.require("cv2", "mouth shading")
-    upper, lower, kept = _cavity_chains(source, target)
+    carried = photo is not None and shown > 0.0
+    if carried:
+        image = carry_teeth(image, photo, source, target, UPPER_SHARE_CARRIED)
+        # below the carried opening lies the photo's lower lip: the cavity covers it in full once the
+        # photo shows an opening of CARRIED_FULL_AT IOD (faded in, so video frames do not jump)
+        strength = max(strength, float(np.clip(shown / CARRIED_FULL_AT, 0.0, 1.0)))
+    upper, lower, kept = _cavity_chains(source, target, UPPER_SHARE_CARRIED if carried else 0.5)
     poly = np.concatenate([upper, lower[-2:0:-1]])
     x0, y0, x1, y1 = roi_around(poly, image.shape[1], image.shape[0], pad=3)
     if x1 <= x0 or y1 <= y0:
