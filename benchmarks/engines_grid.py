@@ -10,6 +10,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --closing-strip   # docs/images/closing_mouth.png
     .venv/bin/python benchmarks/engines_grid.py --eyes-strip      # docs/images/eye_folds.png
     .venv/bin/python benchmarks/engines_grid.py --open-eyes-strip # docs/images/eyes_open.png
+    .venv/bin/python benchmarks/engines_grid.py --lips-strip      # docs/images/lip_folds.png
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def grid(engine: str, rows: list[Path], columns: list[tuple[str, dict]] | None =
          cut: str = "face") -> np.ndarray:
     """Rows = photos; columns = the input, then one edit per ``(label, edit_photo keyword arguments)``
     (default: the six presets; a ``before`` key names a context of :data:`BEFORE` to edit in).
-    ``cut``: ``"face"`` (the face box grown by 35 %) or ``"eyes"`` (the box of the eyes and brows)."""
+    ``cut``: ``"face"`` (the face box grown by 35 %), ``"eyes"`` (the box of the eyes and brows) or
+    ``"mouth"`` (the box of the lips)."""
     from ganimation.edit import Editor
     from ganimation.evaluation.engines import ENGINE_PRESETS, grid_cell, preset_grid
     from ganimation.faces.pipeline import edit_photo
@@ -49,7 +51,8 @@ def grid(engine: str, rows: list[Path], columns: list[tuple[str, dict]] | None =
             with (BEFORE[before]() if before else contextlib.nullcontext()):
                 res = edit_photo(editor, img, engine=engine, face="largest", **kw)
             if box is None:
-                box = res.faces[0].box if cut == "face" else eyes_box(res.faces[0].landmarks)
+                box = {"face": lambda f: f.box, "eyes": lambda f: eyes_box(f.landmarks),
+                       "mouth": lambda f: mouth_box(f.landmarks)}[cut](res.faces[0])
                 row = [grid_cell(img, box)]
             row.append(grid_cell(res.image, box))
         cells.append(row)
@@ -72,6 +75,8 @@ CLOSING_STRIP = before_and_now(("sad", "anger"), "closing")
 EYES_STRIP = before_and_now(("anger",), "eyes")
 #: surprise and fear (lids raised) with the warp's stretched iris as it was and the redrawn eyes now
 OPEN_EYES_STRIP = before_and_now(("surprise", "fear"), "open_eyes")
+#: opening and raised lips with the mouth region's folds, the warp's specks and stretched teeth as they were and now
+LIPS_STRIP = before_and_now(("surprise", "disgust", "fear"), "lips")
 
 
 def eyes_box(landmarks: np.ndarray) -> np.ndarray:
@@ -82,6 +87,16 @@ def eyes_box(landmarks: np.ndarray) -> np.ndarray:
     (x0, y0), (x1, y1) = p.min(0), p.max(0)
     cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, 0.35 * (x1 - x0)   # grid_cell grows it by 35 % a side
     return np.array([cx - half, cy - half / 2, cx + half, cy + half / 2])
+
+
+def mouth_box(landmarks: np.ndarray) -> np.ndarray:
+    """``(4,)`` x0, y0, x1, y1 around the lips (``landmarks`` ``(478, 2+)`` pixels), 3:2 wide."""
+    from ganimation.motion.regions import LIPS
+
+    p = np.asarray(landmarks, np.float64)[list(LIPS), :2]
+    (x0, y0), (x1, y1) = p.min(0), p.max(0)
+    cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, 0.45 * (x1 - x0)   # grid_cell grows it by 35 % a side
+    return np.array([cx - half, cy - half * 2 / 3, cx + half, cy + half * 2 / 3])
 
 
 @contextlib.contextmanager
@@ -103,7 +118,7 @@ def eye_folds_as_before():
 
     import ganimation.motion.unfold as U
 
-    return patched(U, "MAX_ROUNDS", 0)
+    return patched(U, "unfold_eyes", lambda frame, motion: motion)
 
 
 def open_eyes_as_before():
@@ -115,8 +130,25 @@ def open_eyes_as_before():
     return patched(E, "GROWTH_FROM", 1e9)
 
 
+@contextlib.contextmanager
+def lips_as_before():
+    """The warp engine without :func:`ganimation.motion.unfold.unfold_mouth`, without the warp's
+    clamp of each pixel's sample to its source triangle's box (ganimation.warp.dense) and without
+    :func:`ganimation.warp.mouth.carry_teeth`."""
+    from preset_variants import no_carried_teeth, no_lip_repair, patched
+
+    import ganimation.warp.dense as D
+
+    def unclamped(src, tri):
+        return np.tile(np.array([[-np.inf, -np.inf, np.inf, np.inf]], np.float32), (len(tri), 1))
+
+    with no_lip_repair(), patched(D, "_source_boxes", unclamped), no_carried_teeth():
+        yield
+
+
 #: ``before`` contexts of the strips
-BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes": open_eyes_as_before}
+BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes": open_eyes_as_before,
+          "lips": lips_as_before}
 
 
 def main() -> None:
@@ -133,6 +165,8 @@ def main() -> None:
                     help="anger's eyes and brows, folded triangles before/now -> docs/images/eye_folds.png")
     ap.add_argument("--open-eyes-strip", action="store_true",
                     help="surprise and fear, eyes stretched before / redrawn now -> docs/images/eyes_open.png")
+    ap.add_argument("--lips-strip", action="store_true",
+                    help="surprise, disgust and fear, mouth folds and specks before/now -> docs/images/lip_folds.png")
     ap.add_argument("photos", nargs="*", type=Path, help="photos, one row each (default: 3 wild_dev + 2 UTKFace)")
     args = ap.parse_args()
     rows = args.photos or [p for p in ROWS if p.is_file()]
@@ -150,13 +184,16 @@ def main() -> None:
         Image.fromarray(grid("warp", [p for p in picked if p.is_file()], CLOSING_STRIP)).save(out, optimize=True)
         print(f"wrote {out}")
         return
-    for wanted, name, columns, default in (
-            (args.eyes_strip, "eye_folds.png", EYES_STRIP, [WILD / "46_single_face.jpg", WILD / "49_astronaut.png", ROWS[3]]),
-            (args.open_eyes_strip, "eyes_open.png", OPEN_EYES_STRIP, [ROWS[0], WILD / "49_astronaut.png", ROWS[3]])):
+    for wanted, name, columns, default, cut in (
+            (args.eyes_strip, "eye_folds.png", EYES_STRIP, [WILD / "46_single_face.jpg", WILD / "49_astronaut.png", ROWS[3]],
+             "eyes"),
+            (args.open_eyes_strip, "eyes_open.png", OPEN_EYES_STRIP, [ROWS[0], WILD / "49_astronaut.png", ROWS[3]],
+             "eyes"),
+            (args.lips_strip, "lip_folds.png", LIPS_STRIP, [ROWS[2], ROWS[4], ROWS[5]], "mouth")):
         if wanted:
             out = Path(args.out or f"docs/images/{name}")
             picked = args.photos or default
-            Image.fromarray(grid("warp", [p for p in picked if p.is_file()], columns, cut="eyes")).save(out, optimize=True)
+            Image.fromarray(grid("warp", [p for p in picked if p.is_file()], columns, cut=cut)).save(out, optimize=True)
             print(f"wrote {out}")
             return
     jobs = ([(args.engine, Path(args.out or f"presets_grid_{args.engine}.png"))] if args.engine else

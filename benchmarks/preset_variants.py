@@ -2,7 +2,8 @@
 
 Every variant changes one thing (a preset's AUs, the rule for the AUs a preset
 does not list, the closed-mouth limits, the AU20 hold of a released smile's
-width, the texture stage's smile release, a motion floor that was not adopted)
+width, the texture stage's smile release, the lip repair, the carried teeth,
+a motion floor that was not adopted)
 and runs the engine evaluation of issue 28 on a *development* set of UTKFace
 faces: 60 photos from index >= 3,000 of the sorted files in the train split of
 ``ganimation prepare`` (hash split, seed 0, 10 % test), so none was used to fit
@@ -84,6 +85,23 @@ def motion_floor(share: float):
         yield
 
 
+def no_lip_repair():
+    """The lips' rings and the skin around them moved as the model gives them (no
+    :func:`ganimation.motion.unfold.unfold_mouth`)."""
+    import ganimation.motion.unfold as U
+
+    return patched(U, "unfold_mouth", lambda frame, motion: motion)
+
+
+def no_carried_teeth():
+    """The photo's mouth opening stretched by the warp (``shade_mouth`` without the photo)."""
+    import ganimation.geometry_edit as G
+    import ganimation.warp.mouth as W
+
+    plain = W.shade_mouth
+    return patched(G, "shade_mouth", lambda image, source, target, iod, photo=None: plain(image, source, target, iod))
+
+
 def variants() -> dict:
     """name -> (what changes, context manager factory)."""
     import ganimation.aus as A
@@ -122,6 +140,9 @@ def variants() -> dict:
                                lambda: patched(M, "MAX_CLOSED_NARROWING", 1e9)),
         "no_lip_redraw": ("the squeezed mouth of a closing smile is not redrawn",
                           lambda: patched(W, "CLOSED_AT", 1e9)),
+        "no_lip_repair": ("the lips' rings and the skin around them not kept from folding (before)", no_lip_repair),
+        "no_carried_teeth": ("the photo's opening (a smile's teeth) stretched over the new opening (before)",
+                             no_carried_teeth),
         "floor_0.6": ("motion floor 0.6 (not adopted)", lambda: motion_floor(0.6)),
         "floor_1.0": ("motion floor 1.0: a preset's AUs move from 0 (not adopted)", lambda: motion_floor(1.0)),
     }
