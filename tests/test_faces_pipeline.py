@@ -259,3 +259,22 @@ def test_refit_leaves_faces_that_fill_the_photo_alone(astronaut):
     finally:
         del det._run
     assert len(faces) == 1 and len(calls) == 1
+
+
+def test_detect_in_a_window_gives_the_faces_in_photo_pixels(astronaut):
+    """detect_in cuts the window (clipped to the photo), detects and shifts the faces back: the same face
+    as a detection on the cut itself, moved by the window's corner (x, y only; depth and the original
+    arrays untouched)."""
+    from ganimation.faces.detect import get_detector
+
+    det = get_detector(None, search="whole")
+    photo = np.asarray(astronaut)
+    window = (120, 20, 330, 10_000)                                    # runs past the bottom: clipped
+    inside = det.detect_in(photo, window)
+    cut = det.detect(np.ascontiguousarray(photo[20:, 120:330]), refit=False)
+    assert len(inside) == len(cut) == 1
+    before = cut[0].landmarks.copy()
+    assert np.allclose(inside[0].landmarks, before + np.array([120, 20, 0], np.float32), atol=1e-3)
+    assert np.allclose(inside[0].box, cut[0].box + np.array([120, 20, 120, 20], np.float32), atol=1e-3)
+    moved = cut[0].shift(-5.0, 7.0)
+    assert moved is cut[0] and np.allclose(moved.landmarks - before, [-5.0, 7.0, 0.0])

@@ -114,17 +114,11 @@ def find_face_near(image: np.ndarray, box: np.ndarray, detector=None, margin: fl
     from ganimation.faces.detect import get_detector
 
     det = detector or get_detector(search="whole")
-    h, w = image.shape[:2]
     bw, bh = box[2] - box[0], box[3] - box[1]
-    x0, y0 = int(max(0, box[0] - margin * bw)), int(max(0, box[1] - margin * bh))
-    x1, y1 = int(min(w, box[2] + margin * bw)), int(min(h, box[3] + margin * bh))
-    faces = det.detect(np.ascontiguousarray(image[y0:y1, x0:x1]), refit=False)   # already a crop around it
+    faces = det.detect_in(image, (box[0] - margin * bw, box[1] - margin * bh, box[2] + margin * bw,
+                                  box[3] + margin * bh))
     if not faces:
         return None
-    for f in faces:
-        f.landmarks[:, 0] += x0
-        f.landmarks[:, 1] += y0
-        f.box = f.box + np.array([x0, y0, x0, y0], f.box.dtype)
     best = max(faces, key=lambda f: _iou(f.box, np.asarray(box, np.float64)))
     return best if _iou(best.box, np.asarray(box, np.float64)) > 0.3 else None
 

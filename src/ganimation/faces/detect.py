@@ -84,6 +84,14 @@ class Face:
         return np.stack([lm[list(RIGHT_EYE)].mean(0), lm[list(LEFT_EYE)].mean(0), lm[NOSE_TIP],
                          lm[MOUTH_RIGHT], lm[MOUTH_LEFT]]).astype(np.float32)
 
+    def shift(self, dx: float, dy: float) -> Face:
+        """Move the face by ``(dx, dy)`` pixels (landmarks x, y and the box; new arrays) and return it:
+        a face found in a window cut at ``(x0, y0)`` of a photo is in the photo's pixels after
+        ``shift(x0, y0)``."""
+        self.landmarks = self.landmarks + np.array([dx, dy, 0], self.landmarks.dtype)
+        self.box = self.box + np.array([dx, dy, dx, dy], self.box.dtype)
+        return self
+
     def blendshape_dict(self) -> dict[str, float]:
         return {n: float(v) for n, v in zip(BLENDSHAPE_NAMES, self.blendshapes)}
 
@@ -352,12 +360,16 @@ class FaceDetector:
         h, w = image.shape[:2]
         x0, y0 = int(max(0, centre[0] - half)), int(max(0, centre[1] - half))
         x1, y1 = int(min(w, centre[0] + half)), int(min(h, centre[1] + half))
-        faces = self._run(np.ascontiguousarray(image[y0:y1, x0:x1]))
-        for f in faces:
-            f.landmarks[:, 0] += x0
-            f.landmarks[:, 1] += y0
-            f.box = f.box + np.array([x0, y0, x0, y0], np.float32)
-        return faces
+        return [f.shift(x0, y0) for f in self._run(np.ascontiguousarray(image[y0:y1, x0:x1]))]
+
+    def detect_in(self, image: np.ndarray, window, *, refit: bool = False) -> list[Face]:
+        """:meth:`detect` on the ``window`` ``(x0, y0, x1, y1)`` of ``image`` (clipped to it), the faces in
+        the photo's pixels. ``refit`` defaults to False: the window already is a crop around the face
+        the caller knows, where a refit would repeat the pass."""
+        h, w = image.shape[:2]
+        x0, y0 = int(max(0, window[0])), int(max(0, window[1]))
+        x1, y1 = int(min(w, window[2])), int(min(h, window[3]))
+        return [f.shift(x0, y0) for f in self.detect(np.ascontiguousarray(image[y0:y1, x0:x1]), refit=refit)]
 
     def _tiled(self, image: np.ndarray) -> list[Face]:
         """Search overlapping tiles (each resized to <= 1024 px) for small faces."""
@@ -379,12 +391,8 @@ class FaceDetector:
                         cut = ((f.box[0] < m and x0 > 0) or (f.box[1] < m and y0 > 0)
                                or (f.box[2] > tile.shape[1] - m and x0 + tw < w)
                                or (f.box[3] > tile.shape[0] - m and y0 + th < h))
-                        if cut:
-                            continue
-                        f.landmarks[:, 0] += x0
-                        f.landmarks[:, 1] += y0
-                        f.box = f.box + np.array([x0, y0, x0, y0], np.float32)
-                        out.append(f)
+                        if not cut:
+                            out.append(f.shift(x0, y0))
         return out
 
 

@@ -79,10 +79,7 @@ class LandmarkTracker:
         if (x1 - x0) * (y1 - y0) >= 0.8 * w * h or min(x1 - x0, y1 - y0) < 16:
             return None                      # the window is (nearly) the frame: one whole pass instead
         face = self._detect_whole(np.ascontiguousarray(frame[y0:y1, x0:x1]), refit=False)   # already a crop around it
-        if face is not None:
-            face.landmarks = face.landmarks + np.array([x0, y0, 0], np.float32)
-            face.box = face.box + np.array([x0, y0, x0, y0], np.float32)
-        return face
+        return face.shift(x0, y0) if face is not None else None
 
     def _detect_whole(self, frame: np.ndarray, refit: bool = True):
         h, w = frame.shape[:2]
