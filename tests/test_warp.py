@@ -166,12 +166,26 @@ def test_a_thin_triangle_samples_only_near_its_source():
     """The rasteriser gives a sliver triangle the pixels its edges touch; its affine map extrapolates
     those far away (specks at an opened mouth's corners). Every pixel samples within its source box."""
     src = np.array([[10.0, 10.0], [40.0, 10.0], [25.0, 40.0]])
-    dst = np.array([[10.0, 10.0], [40.0, 20.0], [25.0, 15.3]])     # nearly a line (unclamped: y -23 to 77)
+    dst = np.array([[10.0, 10.0], [40.0, 20.0], [25.0, 15.8]])     # 0.8 px thick (unclamped: y -2.5 to 47.5)
     warp = backward_map(src, dst, np.array([[0, 1, 2]]), (64, 64))
     sampled = warp.map[warp.moved]
     assert len(sampled) >= 20
     assert sampled.min(0)[0] >= 8 - 1e-4 and sampled.min(0)[1] >= 8 - 1e-4          # the box, 2 px margin
     assert sampled.max(0)[0] <= 42 + 1e-4 and sampled.max(0)[1] <= 42 + 1e-4
+
+
+def test_a_triangle_squeezed_to_a_line_owns_no_pixels():
+    """An opening closed to a line (the inner lips of a closed smile): a target triangle thinner than
+    half a pixel is not drawn, so it cannot paint samples of what it squeezed over the pixels along it;
+    its neighbour (drawn before it here) maps them."""
+    src = np.array([[10.0, 10.0], [40.0, 10.0], [25.0, 2.0], [25.0, 40.0]])    # vertex 2: an open gap above
+    dst = np.array([[13.0, 9.8], [43.0, 9.8], [28.0, 10.2], [28.0, 40.0]])     # closed to a 0.4-px sliver
+    tri = np.array([[0, 3, 1], [0, 1, 2]])                             # the sliver last
+    warp = backward_map(src, dst, tri, (64, 64))
+    x0, y0 = warp.roi[:2]
+    row = warp.map[10 - y0, 24 - x0:33 - x0]                           # pixels inside the sliver
+    assert np.allclose(row[:, 0], np.arange(24, 33) - 3.0, atol=0.1)   # the big triangle's map
+    assert np.all(row[:, 1] > 9.9)                                     # not the gap's pixels above (y 2-10)
 
 
 def test_an_opening_mouth_carries_the_teeth_unstretched():
@@ -203,3 +217,24 @@ def test_an_opening_mouth_carries_the_teeth_unstretched():
                for k in range(4)) > 25                                        # stretched without the photo
     mid = int(round((top + 5 + target[14, 1]) / 2))
     assert carried[mid, cols].mean() < 80                                      # the new opening is dark
+
+
+def test_a_closed_smile_whose_corners_fold_is_redrawn():
+    """A closed mouth stays closed but its corners are pulled in past the lip points beside them (a
+    closed smile released): the turned-over corners are repainted; without folds nothing changes."""
+    from ganimation.motion.regions import LOWER_LIP_RINGS, UPPER_LIP_RINGS
+    from ganimation.warp.mouth import close_mouth, turned_over_near_mouth
+
+    lm = face_landmarks(scale=100.0, centre=(200.0, 150.0))
+    src = lm.copy()
+    src[list(LOWER_LIP_RINGS[0]), 1] = src[list(UPPER_LIP_RINGS[0]), 1]           # a closed mouth
+    img = noise_image(400, 400)
+    assert close_mouth(img, src, src, 100.0) is img                                   # no motion, no fold
+    dst = src.copy()
+    dst[[78, 61], 0] += 12.0                                                          # image-left corners in
+    dst[[308, 291], 0] -= 12.0                                                        # image-right corners in
+    assert len(turned_over_near_mouth(src, dst)) > 0
+    out = close_mouth(img, src, dst, 100.0)
+    corner = (slice(int(dst[78, 1]) - 3, int(dst[78, 1]) + 4), slice(int(dst[78, 0]) - 3, int(dst[78, 0]) + 4))
+    assert np.any(out[corner] != img[corner])                                         # repainted there
+    assert np.array_equal(out[:200], img[:200])                                       # and nowhere above

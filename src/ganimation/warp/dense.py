@@ -71,6 +71,9 @@ def triangle_affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) ->
     return out
 
 
+#: target triangles thinner than this (px, their smallest altitude) are not drawn: their pixels stay
+#: with the neighbours on either side
+MIN_ALTITUDE = 0.5
 #: pixels a sample may lie outside its source triangle's box (the rasteriser's edge pixels sample just
 #: beyond their triangle, as its neighbour would)
 BOX_MARGIN = 2.0
@@ -127,6 +130,14 @@ def backward_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, size: 
         rank = np.empty(len(tri), np.int64)
         rank[np.asarray(order)] = np.arange(len(tri))
         active = active[np.argsort(rank[active], kind="stable")]
+    # a triangle squeezed thinner than MIN_ALTITUDE px (the inner lips of a closed mouth: the gap between
+    # them was and stays a line) owns no pixels: rasterised, its edge pixels painted a jagged seam of
+    # samples from that line over the lips its neighbours map properly
+    corners = dst[tri[active]]                                              # (A, 3, 2)
+    edges = np.linalg.norm(corners - np.roll(corners, 1, axis=1), axis=2).max(1)
+    area2 = np.abs((corners[:, 1, 0] - corners[:, 0, 0]) * (corners[:, 2, 1] - corners[:, 0, 1])
+                   - (corners[:, 2, 0] - corners[:, 0, 0]) * (corners[:, 1, 1] - corners[:, 0, 1]))
+    active = active[area2 >= MIN_ALTITUDE * np.maximum(edges, 1e-9)]
     ids = np.full((y1 - y0, x1 - x0), -1, np.int32)
     pts = np.round((dst[tri[active]] - [x0, y0]) * 16).astype(np.int32)  # 4 fractional bits
     for k, poly in zip(active, pts):

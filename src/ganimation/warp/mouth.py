@@ -42,6 +42,8 @@ TEETH_FROM = 0.05
 FULL_AT = 0.12
 #: closing of the source's opening (IOD) at which the closed lips are fully redrawn
 CLOSED_AT = 0.05
+#: area (IOD^2) of turned-over mouth triangles at which a closed mouth's redraw is complete
+FOLDS_FULL_AT = 0.002
 #: target opening (IOD) below which the lips count as closed
 CLOSED_BELOW = 0.04
 #: share of the source's own opening kept under the upper lip when :func:`carry_teeth` carried it there
@@ -197,6 +199,7 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     if strength <= 0.0:
         return close_mouth(image, source, target, iod)
     cv2 = models.require("cv2", "mouth shading")
+    image = close_mouth(image, source, target, iod)     # a barely parting mouth's folded corners
     carried = photo is not None and shown > 0.0
     if carried:
         image = carry_teeth(image, photo, source, target, UPPER_SHARE_CARRIED)
@@ -248,28 +251,37 @@ def _mouth_triangles() -> np.ndarray:
 
 def close_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: float) -> np.ndarray:
     """Redraw the lips of a mouth the warp closed: ``image`` ``(H, W, 3)`` uint8 (a new array, or ``image``
-    unchanged when the target mouth is not closing a visible opening).
+    unchanged when the target mouth is open, or closes no opening and folds nothing).
 
     The band between the target inner lips (grown by a few pixels), where the warp squeezed the
     source's teeth and dark corners, is filled from the lips around it (OpenCV's Telea inpainting)
-    and a soft seam is drawn through the middle of the lip pairs; the whole is feathered in by how far
-    the opening closed (full at :data:`CLOSED_AT` IOD) and how closed the target is
-    (:data:`CLOSED_BELOW`). The footprint of the mouth-region triangles the closing motion turned
-    over (:func:`turned_over_near_mouth`: a broad smile's corners, pulled in past the lip points
-    beside them) joins the band: the warp painted them as hard-edged wedges of doubled lip and skin.
+    and a soft seam is drawn through the middle of the lip pairs; the whole is feathered in by how
+    closed the target is (:data:`CLOSED_BELOW`) times the larger of how far the opening closed (full
+    at :data:`CLOSED_AT` IOD) and how much of the mouth region the motion turned over (full at
+    :data:`FOLDS_FULL_AT` IOD^2). The footprint of those turned-over triangles
+    (:func:`turned_over_near_mouth`: a smile's corners, pulled in past the lip points beside them)
+    joins the band: the warp painted them as hard-edged wedges of doubled lip and skin, and along
+    the seam of a closed smile that is released as a jagged line of dark specks.
     ``source``, ``target``: ``(478, 2+)`` landmark pixels.
     """
     from ganimation.faces import models
 
     iod = max(float(iod), 1e-6)
     gap_s, gap_t = inner_mouth_gap(source) / iod, inner_mouth_gap(target) / iod
-    strength = float(np.clip((gap_s - gap_t) / CLOSED_AT, 0.0, 1.0) * np.clip(1.0 - gap_t / CLOSED_BELOW, 0.0, 1.0))
+    closed = float(np.clip(1.0 - gap_t / CLOSED_BELOW, 0.0, 1.0))
+    if closed <= 0.0:
+        return image
+    dst = np.asarray(target, np.float64)[:, :2]
+    folded = turned_over_near_mouth(source, dst)        # (K, 3, 2): a smile's corners, turned over
+    # a closed smile released folds its corners too: repainted by how much turned over
+    folded_area = float(np.abs(signed_areas(folded.reshape(-1, 2), np.arange(3 * len(folded)).reshape(-1, 3))).sum()
+                        ) / iod ** 2 if len(folded) else 0.0
+    strength = max(float(np.clip((gap_s - gap_t) / CLOSED_AT, 0.0, 1.0)),
+                   float(np.clip(folded_area / FOLDS_FULL_AT, 0.0, 1.0))) * closed
     if strength <= 0.0:
         return image
     cv2 = models.require("cv2", "mouth shading")
-    dst = np.asarray(target, np.float64)[:, :2]
     poly = dst[list(INNER_LIPS)]
-    folded = turned_over_near_mouth(source, dst)        # (K, 3, 2): a smile's corners, turned over
     grow = max(1.5, 0.035 * iod)
     x0, y0, x1, y1 = roi_around(np.concatenate([poly, folded.reshape(-1, 2)]), image.shape[1], image.shape[0],
                                 pad=3 * grow + 1)
