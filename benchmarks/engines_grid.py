@@ -101,14 +101,15 @@ def mouth_box(landmarks: np.ndarray) -> np.ndarray:
 
 @contextlib.contextmanager
 def closing_as_before():
-    """The warp engine without the lip redraw of a closing mouth and without the closed-mouth narrowing limit."""
+    """The warp engine without the lip redraw of a closing mouth (nor of a closed one's folded corners) and
+    without the closed-mouth narrowing limit."""
     # benchmarks/ is on sys.path when run as a script
     from preset_variants import patched
 
     import ganimation.motion.au_model as M
     import ganimation.warp.mouth as W
 
-    with patched(W, "CLOSED_AT", 1e9), patched(M, "MAX_CLOSED_NARROWING", 1e9):
+    with patched(W, "CLOSED_AT", 1e9), patched(W, "FOLDS_FULL_AT", 1e9), patched(M, "MAX_CLOSED_NARROWING", 1e9):
         yield
 
 
@@ -180,7 +181,7 @@ def main() -> None:
 
         astro = Path(str(resources.files("ganimation") / "assets" / "astronaut.png"))
         out = Path(args.out or "docs/images/closing_mouth.png")
-        picked = args.photos or [astro, ROWS[0], ROWS[3]]
+        picked = args.photos or [astro, ROWS[0], ROWS[3], WILD / "39_two_people.jpg"]
         Image.fromarray(grid("warp", [p for p in picked if p.is_file()], CLOSING_STRIP)).save(out, optimize=True)
         print(f"wrote {out}")
         return
