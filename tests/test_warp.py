@@ -238,3 +238,25 @@ def test_a_closed_smile_whose_corners_fold_is_redrawn():
     corner = (slice(int(dst[78, 1]) - 3, int(dst[78, 1]) + 4), slice(int(dst[78, 0]) - 3, int(dst[78, 0]) + 4))
     assert np.any(out[corner] != img[corner])                                         # repainted there
     assert np.array_equal(out[:200], img[:200])                                       # and nowhere above
+
+
+def test_carried_teeth_fade_in_with_the_photos_own_opening():
+    """A video's mouth whose own opening shrinks to nothing: with the photo given, the opened mouth tends
+    to the one drawn without it (no jump when the photo's opening reaches 0), and it differs once the
+    photo shows an opening."""
+    from ganimation.motion.regions import LOWER_LIP_RINGS, UPPER_LIP_RINGS
+
+    lm = face_landmarks(scale=100.0, centre=(200.0, 150.0))
+    img = noise_image(420, 400)
+    lower = sorted({v for ring in LOWER_LIP_RINGS for v in ring} - {78, 308, 61, 291})
+    diffs = []
+    for shown in (0.05, 4.0):                                           # px of the photo's own opening
+        src = lm.copy()
+        src[list(LOWER_LIP_RINGS[0]), 1] = src[list(UPPER_LIP_RINGS[0]), 1] + shown
+        dst = src.copy()
+        dst[lower, 1] += 15.0
+        fw = warp_face(img, src, dst)
+        with_photo = shade_mouth(fw.image, src, dst, 100.0, photo=img).astype(int)
+        without = shade_mouth(fw.image, src, dst, 100.0).astype(int)
+        diffs.append(np.abs(with_photo - without).max())
+    assert diffs[0] <= 8 and diffs[1] > 40

@@ -48,7 +48,8 @@ FOLDS_FULL_AT = 0.002
 CLOSED_BELOW = 0.04
 #: share of the source's own opening kept under the upper lip when :func:`carry_teeth` carried it there
 UPPER_SHARE_CARRIED = 1.0
-#: the photo's own opening (IOD) from which the cavity below what :func:`carry_teeth` carried is painted in full
+#: the photo's own opening (IOD) from which :func:`carry_teeth` carries it in full and the cavity below is
+#: painted in full (both fade in from 0 below it)
 CARRIED_FULL_AT = 0.02
 #: share of the lips' brightness left on the seam where the lips meet
 SEAM_DARKNESS = 0.7
@@ -121,7 +122,7 @@ def _interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.ndarray
 
 
 def carry_teeth(image: np.ndarray, photo: np.ndarray, source: np.ndarray, target: np.ndarray,
-                upper_share: float | None = None) -> np.ndarray:
+                upper_share: float | None = None, weight: float = 1.0) -> np.ndarray:
     """``image`` ``(H, W, 3)`` uint8 (the warped photo) with its mouth opening redrawn from ``photo`` (the
     photo before the warp) so that what the source's opening showed moves with the lips, unstretched.
 
@@ -132,16 +133,19 @@ def carry_teeth(image: np.ndarray, photo: np.ndarray, source: np.ndarray, target
     :data:`UPPER_SHARE_CARRIED`, 1) of the photo's own opening goes with the upper lip and the rest
     with the lower lip; pixels between the two (the new opening, which :func:`shade_mouth` paints as
     the cavity) change over in the middle, over 2 px.
-    ``source``, ``target``: ``(478, 2+)`` landmark pixels before / after the warp. Returns a new array,
-    or ``image`` when the target opening has no area.
+    ``source``, ``target``: ``(478, 2+)`` landmark pixels before / after the warp; ``weight`` in [0, 1]
+    blends the carried opening over the warped one. Returns a new array, or ``image`` when the target
+    opening has no area or ``weight`` is 0.
     """
+    if weight <= 0.0:
+        return image
     src = np.asarray(source, np.float64)[:, :2]
     dst = np.asarray(target, np.float64)[:, :2]
     poly = dst[list(INNER_LIPS)]
     x0, y0, x1, y1 = roi_around(poly, image.shape[1], image.shape[0], pad=2)
     if x1 - x0 < 2 or y1 - y0 < 2:
         return image
-    mask = polygon_mask((y1 - y0, x1 - x0), poly, (x0, y0))
+    mask = polygon_mask((y1 - y0, x1 - x0), poly, (x0, y0)) * np.float32(min(float(weight), 1.0))
     if not mask.any():
         return image
     corners = [INNER_LIPS[0], INNER_LIPS[10]]
@@ -202,11 +206,12 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     image = close_mouth(image, source, target, iod)     # a barely parting mouth's folded corners
     carried = photo is not None and shown > 0.0
     if carried:
-        image = carry_teeth(image, photo, source, target, UPPER_SHARE_CARRIED)
-        # below the carried opening lies the photo's lower lip: the cavity covers it in full once the
-        # photo shows an opening of CARRIED_FULL_AT IOD (faded in, so video frames do not jump)
-        strength = max(strength, float(np.clip(shown / CARRIED_FULL_AT, 0.0, 1.0)))
-    upper, lower, kept = _cavity_chains(source, target, UPPER_SHARE_CARRIED if carried else 0.5)
+        # faded in with the photo's own opening, full at CARRIED_FULL_AT IOD, so video frames do not jump;
+        # below the carried opening lies the photo's lower lip: the cavity covers it, in full from there
+        share = float(np.clip(shown / CARRIED_FULL_AT, 0.0, 1.0))
+        image = carry_teeth(image, photo, source, target, UPPER_SHARE_CARRIED, weight=share)
+        strength = max(strength, share)
+    upper, lower, kept = _cavity_chains(source, target, 0.5 + (UPPER_SHARE_CARRIED - 0.5) * share if carried else 0.5)
     poly = np.concatenate([upper, lower[-2:0:-1]])
     x0, y0, x1, y1 = roi_around(poly, image.shape[1], image.shape[0], pad=3)
     if x1 <= x0 or y1 <= y0:
