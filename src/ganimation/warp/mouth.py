@@ -160,20 +160,16 @@ def carry_teeth(image: np.ndarray, photo: np.ndarray, source: np.ndarray, target
     u = (gx - a[0]) * axis[0] + (gy - a[1]) * axis[1]
     v = (gx - a[0]) * normal[0] + (gy - a[1]) * normal[1]
 
-    def along(chain: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per pixel: the chain's boundary offset along the normal and its x, y motion, at the pixel's u."""
+    def along(chain: list[int], values: np.ndarray) -> list[np.ndarray]:
+        """Per pixel: ``values`` ``(len(chain), K)`` of the chain's points interpolated at the pixel's u."""
         cu = (dst[chain] - a) @ axis
         order = np.argsort(cu)
-        cu, moved = cu[order], (dst[chain] - src[chain])[order]
-        return (np.interp(u, cu, ((dst[chain] - a) @ normal)[order]),
-                np.interp(u, cu, moved[:, 0]), np.interp(u, cu, moved[:, 1]))
+        return [np.interp(u, cu[order], col) for col in np.asarray(values)[order].T]
 
     share = UPPER_SHARE_CARRIED if upper_share is None else float(upper_share)
-    vu, ux, uy = along(uppers)
-    vl, lx, ly = along(lowers)
-    cu = (dst[uppers] - a) @ axis
-    order = np.argsort(cu)
-    shown = np.interp(u, cu[order], np.linalg.norm(src[lowers] - src[uppers], axis=1)[order])
+    gap = np.linalg.norm(src[lowers] - src[uppers], axis=1)     # the photo's own opening per lip pair
+    vu, ux, uy, shown = along(uppers, np.column_stack([(dst[uppers] - a) @ normal, dst[uppers] - src[uppers], gap]))
+    vl, lx, ly = along(lowers, np.column_stack([(dst[lowers] - a) @ normal, dst[lowers] - src[lowers]]))
     below_upper = (v - vu) - share * shown          # > 0: past what stays under the upper lip
     above_lower = (vl - v) - (1.0 - share) * shown  # > 0: short of what stays on the lower lip
     lower = np.clip(0.5 + (below_upper - above_lower) / 2.0, 0.0, 1.0)   # a 2-px change-over
