@@ -357,19 +357,15 @@ class FaceDetector:
     def _run_around(self, image: np.ndarray, centre, half: float) -> list[Face]:
         """One landmarker pass over the square window of half-side ``half`` around ``centre`` (x, y),
         clipped to the photo; the faces' landmarks and boxes in photo pixels."""
-        h, w = image.shape[:2]
-        x0, y0 = int(max(0, centre[0] - half)), int(max(0, centre[1] - half))
-        x1, y1 = int(min(w, centre[0] + half)), int(min(h, centre[1] + half))
-        return [f.shift(x0, y0) for f in self._run(np.ascontiguousarray(image[y0:y1, x0:x1]))]
+        crop, x0, y0 = _cut(image, (centre[0] - half, centre[1] - half, centre[0] + half, centre[1] + half))
+        return [f.shift(x0, y0) for f in self._run(crop)]
 
     def detect_in(self, image: np.ndarray, window, *, refit: bool = False) -> list[Face]:
         """:meth:`detect` on the ``window`` ``(x0, y0, x1, y1)`` of ``image`` (clipped to it), the faces in
         the photo's pixels. ``refit`` defaults to False: the window already is a crop around the face
         the caller knows, where a refit would repeat the pass."""
-        h, w = image.shape[:2]
-        x0, y0 = int(max(0, window[0])), int(max(0, window[1]))
-        x1, y1 = int(min(w, window[2])), int(min(h, window[3]))
-        return [f.shift(x0, y0) for f in self.detect(np.ascontiguousarray(image[y0:y1, x0:x1]), refit=refit)]
+        crop, x0, y0 = _cut(image, window)
+        return [f.shift(x0, y0) for f in self.detect(crop, refit=refit)]
 
     def _tiled(self, image: np.ndarray) -> list[Face]:
         """Search overlapping tiles (each resized to <= 1024 px) for small faces."""
@@ -394,6 +390,15 @@ class FaceDetector:
                         if not cut:
                             out.append(f.shift(x0, y0))
         return out
+
+
+def _cut(image: np.ndarray, window) -> tuple[np.ndarray, int, int]:
+    """The ``window`` ``(x0, y0, x1, y1)`` of ``image`` (floats allowed; truncated and clipped to the image)
+    as a contiguous crop, and the crop's top-left pixel ``x0, y0``."""
+    h, w = image.shape[:2]
+    x0, y0 = int(max(0, window[0])), int(max(0, window[1]))
+    x1, y1 = int(min(w, window[2])), int(min(h, window[3]))
+    return np.ascontiguousarray(image[y0:y1, x0:x1]), x0, y0
 
 
 def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:

@@ -133,10 +133,11 @@ def backward_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, size: 
     # a triangle squeezed thinner than MIN_ALTITUDE px (the inner lips of a closed mouth: the gap between
     # them was and stays a line) owns no pixels: rasterised, its edge pixels painted a jagged seam of
     # samples from that line over the lips its neighbours map properly
+    from ganimation.warp.mesh import signed_areas
+
     corners = dst[tri[active]]                                              # (A, 3, 2)
     edges = np.linalg.norm(corners - np.roll(corners, 1, axis=1), axis=2).max(1)
-    area2 = np.abs((corners[:, 1, 0] - corners[:, 0, 0]) * (corners[:, 2, 1] - corners[:, 0, 1])
-                   - (corners[:, 2, 0] - corners[:, 0, 0]) * (corners[:, 1, 1] - corners[:, 0, 1]))
+    area2 = 2.0 * np.abs(signed_areas(dst, tri[active]))                   # altitude = area2 / longest edge
     active = active[area2 >= MIN_ALTITUDE * np.maximum(edges, 1e-9)]
     ids = np.full((y1 - y0, x1 - x0), -1, np.int32)
     pts = np.round((dst[tri[active]] - [x0, y0]) * 16).astype(np.int32)  # 4 fractional bits

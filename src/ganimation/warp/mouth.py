@@ -90,19 +90,27 @@ def cavity_polygon(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.concatenate([upper, lower[-2:0:-1]])
 
 
+def _mouth_coordinates(a: np.ndarray, b: np.ndarray, shape: tuple[int, int], origin: tuple[int, int]
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The mouth's axis from corner ``a`` to corner ``b`` (pixels), its normal (pointing from the upper
+    toward the lower lip) and, for each pixel of a window ``shape`` ``(h, w)`` whose top-left pixel is
+    ``origin`` ``(x0, y0)``, its coordinates ``u`` (along the axis) and ``v`` (along the normal) from ``a``."""
+    h, w = shape
+    axis = (b - a) / max(float(np.linalg.norm(b - a)), 1e-6)
+    normal = np.array([-axis[1], axis[0]])
+    if normal[1] < 0:
+        normal = -normal
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float64)
+    px, py = gx + origin[0] - a[0], gy + origin[1] - a[1]
+    return axis, normal, px * axis[0] + py * axis[1], px * normal[0] + py * normal[1]
+
+
 def _interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.ndarray, lower: np.ndarray,
               iod: float, teeth: float, brightness: float) -> np.ndarray:
     """``(h, w, 3)`` float32 colours of a mouth interior: upper teeth under the upper lip (weight ``teeth``),
     a dark cavity, the tongue's red toward the lower lip; positions measured along the mouth's axis."""
-    h, w = shape
-    a, b = upper[0], upper[-1]
-    axis = (b - a) / max(float(np.linalg.norm(b - a)), 1e-6)
-    normal = np.array([-axis[1], axis[0]])
-    if normal[1] < 0:
-        normal = -normal                                   # points from the upper to the lower lip
-    gy, gx = np.mgrid[0:h, 0:w].astype(np.float64)
-    px, py = gx + origin[0] - a[0], gy + origin[1] - a[1]
-    u, v = px * axis[0] + py * axis[1], px * normal[0] + py * normal[1]
+    a = upper[0]
+    axis, normal, u, v = _mouth_coordinates(a, upper[-1], shape, origin)
     uu = (upper - a) @ axis
     ul = (lower - a) @ axis
     vu = np.interp(u, uu, (upper - a) @ normal)
@@ -151,14 +159,9 @@ def carry_teeth(image: np.ndarray, photo: np.ndarray, source: np.ndarray, target
     corners = [INNER_LIPS[0], INNER_LIPS[10]]
     uppers = [corners[0], *(u for u, _ in LIP_PAIRS), corners[1]]
     lowers = [corners[0], *(lo for _, lo in LIP_PAIRS), corners[1]]
-    a, b = dst[corners[0]], dst[corners[1]]
-    axis = (b - a) / max(float(np.linalg.norm(b - a)), 1e-6)
-    normal = np.array([-axis[1], axis[0]])
-    if normal[1] < 0:
-        normal = -normal                                   # from the upper toward the lower lip
+    a = dst[corners[0]]
+    axis, normal, u, v = _mouth_coordinates(a, dst[corners[1]], (y1 - y0, x1 - x0), (x0, y0))
     gy, gx = np.mgrid[y0:y1, x0:x1].astype(np.float64)
-    u = (gx - a[0]) * axis[0] + (gy - a[1]) * axis[1]
-    v = (gx - a[0]) * normal[0] + (gy - a[1]) * normal[1]
 
     def along(chain: list[int], values: np.ndarray) -> list[np.ndarray]:
         """Per pixel: ``values`` ``(len(chain), K)`` of the chain's points interpolated at the pixel's u."""
