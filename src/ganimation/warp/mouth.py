@@ -29,15 +29,14 @@ import numpy as np
 from ganimation.motion.regions import INNER_LIPS, LIP_PAIRS, inner_mouth_gap
 from ganimation.warp.dense import polygon_mask, roi_around, sample
 from ganimation.warp.mesh import landmark_triangles, signed_areas
+from ganimation.warp.mouth_interior import (
+    draw_interior,
+    mouth_coordinates,
+    photo_chroma,
+)
 
-#: RGB of the shaded cavity, and the share of the warped texture kept under it
-CAVITY_RGB = np.array([46.0, 22.0, 24.0], np.float32)
-#: the lower part of the cavity (tongue) and the upper teeth, before the photo's brightness is applied
-TONGUE_RGB = np.array([112.0, 48.0, 52.0], np.float32)
-TEETH_RGB = np.array([226.0, 216.0, 200.0], np.float32)
+#: share of the warped texture (its coarse shading) kept under the drawn interior
 TEXTURE_KEPT = 0.15
-#: new opening (IOD) from which upper teeth show
-TEETH_FROM = 0.05
 #: opening beyond the source's (in IOD) at which the shading is complete
 FULL_AT = 0.12
 #: closing of the source's opening (IOD) at which the closed lips are fully redrawn
@@ -90,45 +89,6 @@ def cavity_polygon(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.concatenate([upper, lower[-2:0:-1]])
 
 
-def _mouth_coordinates(a: np.ndarray, b: np.ndarray, shape: tuple[int, int], origin: tuple[int, int]
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The mouth's axis from corner ``a`` to corner ``b`` (pixels), its normal (pointing from the upper
-    toward the lower lip) and, for each pixel of a window ``shape`` ``(h, w)`` whose top-left pixel is
-    ``origin`` ``(x0, y0)``, its coordinates ``u`` (along the axis) and ``v`` (along the normal) from ``a``."""
-    h, w = shape
-    axis = (b - a) / max(float(np.linalg.norm(b - a)), 1e-6)
-    normal = np.array([-axis[1], axis[0]])
-    if normal[1] < 0:
-        normal = -normal
-    gy, gx = np.mgrid[0:h, 0:w].astype(np.float64)
-    px, py = gx + origin[0] - a[0], gy + origin[1] - a[1]
-    return axis, normal, px * axis[0] + py * axis[1], px * normal[0] + py * normal[1]
-
-
-def _interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.ndarray, lower: np.ndarray,
-              iod: float, teeth: float, brightness: float) -> np.ndarray:
-    """``(h, w, 3)`` float32 colours of a mouth interior: upper teeth under the upper lip (weight ``teeth``),
-    a dark cavity, the tongue's red toward the lower lip; positions measured along the mouth's axis."""
-    a = upper[0]
-    axis, normal, u, v = _mouth_coordinates(a, upper[-1], shape, origin)
-    uu = (upper - a) @ axis
-    ul = (lower - a) @ axis
-    vu = np.interp(u, uu, (upper - a) @ normal)
-    vl = np.interp(u, ul, (lower - a) @ normal)
-    gap = np.maximum(vl - vu, 1e-6)
-    t = np.clip((v - vu) / gap, 0.0, 1.0)                # 0 at the upper boundary, 1 at the lower
-    s = np.clip(u / max(uu[-1], 1e-6), 0.0, 1.0)         # 0..1 corner to corner
-    centre = 1.0 - np.abs(2.0 * s - 1.0) ** 3             # teeth show between the corners
-    teeth_height = np.clip(0.18 * gap, 0.0, 0.08 * iod)
-    show = np.clip((gap / iod - TEETH_FROM) / TEETH_FROM, 0.0, 1.0) * centre * teeth
-    tw = show * np.clip(1.0 - (t * gap - teeth_height) / max(0.04 * iod, 1.0), 0.0, 1.0)
-    tongue = np.clip((t - 0.6) / 0.4, 0.0, 1.0) ** 1.5
-    dark = CAVITY_RGB + tongue[..., None] * (TONGUE_RGB - CAVITY_RGB)
-    teeth_shade = (0.85 + 0.15 * centre)[..., None] * TEETH_RGB
-    col = dark + tw[..., None] * (teeth_shade - dark)
-    return (col * brightness).astype(np.float32)
-
-
 def carry_teeth(image: np.ndarray, photo: np.ndarray, source: np.ndarray, target: np.ndarray,
                 upper_share: float | None = None, weight: float = 1.0) -> np.ndarray:
     """``image`` ``(H, W, 3)`` uint8 (the warped photo) with its mouth opening redrawn from ``photo`` (the
@@ -160,7 +120,7 @@ def carry_teeth(image: np.ndarray, photo: np.ndarray, source: np.ndarray, target
     uppers = [corners[0], *(u for u, _ in LIP_PAIRS), corners[1]]
     lowers = [corners[0], *(lo for _, lo in LIP_PAIRS), corners[1]]
     a = dst[corners[0]]
-    axis, normal, u, v = _mouth_coordinates(a, dst[corners[1]], (y1 - y0, x1 - x0), (x0, y0))
+    axis, normal, u, v = mouth_coordinates(a, dst[corners[1]], (y1 - y0, x1 - x0), (x0, y0))
     gy, gx = np.mgrid[y0:y1, x0:x1].astype(np.float64)
 
     def along(chain: list[int], values: np.ndarray) -> list[np.ndarray]:
@@ -210,7 +170,7 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
         share = float(np.clip(shown / CARRIED_FULL_AT, 0.0, 1.0))
         image = carry_teeth(image, photo, source, target, UPPER_SHARE_CARRIED, weight=share)
         strength = max(strength, share)
-    upper, lower, kept = _cavity_chains(source, target, 0.5 + (UPPER_SHARE_CARRIED - 0.5) * share if carried else 0.5)
+    upper, lower, _ = _cavity_chains(source, target, 0.5 + (UPPER_SHARE_CARRIED - 0.5) * share if carried else 0.5)
     poly = np.concatenate([upper, lower[-2:0:-1]])
     x0, y0, x1, y1 = roi_around(poly, image.shape[1], image.shape[0], pad=3)
     if x1 <= x0 or y1 <= y0:
@@ -221,7 +181,11 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     region = image[y0:y1, x0:x1].astype(np.float32)
     # the photo's light level, from the lips and skin around the mouth (clamped)
     brightness = float(np.clip(region.mean() / 150.0, 0.45, 1.1))
-    interior = _interior(mask.shape, (x0, y0), upper, lower, iod, teeth=1.0 - kept, brightness=brightness)
+    dst = np.asarray(target, np.float64)[:, :2]
+    corners = _inner_corners(dst)
+    interior = draw_interior(mask.shape, (x0, y0), np.concatenate([corners[:1], dst[[u for u, _ in LIP_PAIRS]], corners[1:]]),
+                             np.concatenate([corners[:1], dst[[lo for _, lo in LIP_PAIRS]], corners[1:]]), iod,
+                             brightness=brightness, chroma=photo_chroma(region))
     interior = cv2.GaussianBlur(interior, (0, 0), sigmaX=max(0.5, 0.015 * iod))
     # keep only the coarse shading of the warped texture: the stretched lip line would show as streaks
     coarse = cv2.GaussianBlur(region, (0, 0), sigmaX=max(1.0, 0.08 * iod))

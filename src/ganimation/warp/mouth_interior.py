@@ -1,0 +1,163 @@
+"""The inside of an opened mouth, drawn from a real one.
+
+When an edit opens a mouth the photo showed closed, nothing in the photo can
+fill the opening. Earlier versions painted a palette there (a grey-white band
+of upper teeth, a flat dark cavity, a red tongue), which read as a slot cut
+into the face. The interior is now taken from one real open mouth, rectified
+into mouth coordinates and shipped as ``assets/mouth_interior.npz``
+(``benchmarks/fit_mouth_interior.py`` makes it from a frame of a permissively
+licensed talking-face clip; ``assets/LICENSES.md`` names it):
+
+- ``image`` ``(R, C, 3)`` uint8: column ``c`` lies ``s = (c + 0.5) / C`` of the
+  way from the left to the right inner-lip corner, row ``r`` lies
+  ``(r + 0.5) / R`` of the way from the upper inner lip to the lower one (the
+  lower boundary is pulled up by :data:`LOWER_TRIM` of the opening, where the
+  landmarks leave lip below them); white-balanced so that its upper teeth have
+  the colour :data:`TEETH_RGB`;
+- ``gap`` ``(C,)``: the opening at each column, in inter-ocular distances (IOD).
+
+:func:`draw_interior` maps a target opening onto it the way a jaw opens: the
+upper part of the exemplar stays under the upper lip (the upper teeth do not
+stretch), the lower part stays on the lower lip (tongue, lower teeth), both
+at their real size in IOD; an opening smaller than the exemplar's shows the
+two parts with the middle cut out, a larger one stretches the dark middle.
+The colours are scaled by the photo's light level and lose their saturation
+in a grey photo.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+#: colour the exemplar's upper teeth are white-balanced to
+TEETH_RGB = np.array([226.0, 216.0, 200.0], np.float32)
+#: share of the landmark opening, at the lower inner lip, that the rectified exemplar leaves out (lip)
+LOWER_TRIM = 0.3
+#: depth (IOD) over which an opening deeper than the exemplar's changes over to the cavity colour
+MIDDLE_RAMP = 0.02
+#: exemplar size (rows, columns)
+SHAPE = (48, 96)
+#: saturation of the photo around the mouth (max-min over max of RGB) at which the interior keeps its colour
+FULL_CHROMA_AT = 0.2
+
+ASSET = Path(__file__).resolve().parents[1] / "assets" / "mouth_interior.npz"
+
+
+def mouth_coordinates(a: np.ndarray, b: np.ndarray, shape: tuple[int, int], origin: tuple[int, int]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The mouth's axis from corner ``a`` to corner ``b`` (pixels), its normal (pointing from the upper
+    toward the lower lip) and, for each pixel of a window ``shape`` ``(h, w)`` whose top-left pixel is
+    ``origin`` ``(x0, y0)``, its coordinates ``u`` (along the axis) and ``v`` (along the normal) from ``a``."""
+    h, w = shape
+    axis = (b - a) / max(float(np.linalg.norm(b - a)), 1e-6)
+    normal = np.array([-axis[1], axis[0]])
+    if normal[1] < 0:
+        normal = -normal
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float64)
+    px, py = gx + origin[0] - a[0], gy + origin[1] - a[1]
+    return axis, normal, px * axis[0] + py * axis[1], px * normal[0] + py * normal[1]
+
+
+def lip_profiles(upper: np.ndarray, lower: np.ndarray, axis: np.ndarray, normal: np.ndarray, u: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, float]:
+    """The upper and lower inner lip's offsets along ``normal`` at positions ``u`` along ``axis`` (all from
+    ``upper[0]``, the left corner), and the corner-to-corner length; ``upper``, ``lower``: ``(K, 2)``
+    chains of pixels, corner to corner."""
+    a = upper[0]
+    uu, ul = (upper - a) @ axis, (lower - a) @ axis
+    iu, il = np.argsort(uu), np.argsort(ul)
+    vu = np.interp(u, uu[iu], ((upper - a) @ normal)[iu])
+    vl = np.interp(u, ul[il], ((lower - a) @ normal)[il])
+    return vu, vl, float(uu[-1])
+
+
+def rectify(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, iod: float,
+            shape: tuple[int, int] = SHAPE) -> tuple[np.ndarray, np.ndarray]:
+    """The opening between inner-lip chains ``upper`` / ``lower`` ``(K, 2)`` (pixels of ``image``
+    ``(H, W, 3)`` uint8, corner to corner) resampled to ``shape`` in mouth coordinates (module
+    docstring), and its opening per column in IOD ``(C,)``."""
+    from ganimation.faces import models
+
+    cv2 = models.require("cv2", "mouth interior")
+    rows, cols = shape
+    a, b = upper[0], upper[-1]
+    axis = (b - a) / max(float(np.linalg.norm(b - a)), 1e-6)
+    normal = np.array([-axis[1], axis[0]])
+    if normal[1] < 0:
+        normal = -normal
+    length = float((b - a) @ axis)
+    u = (np.arange(cols) + 0.5) / cols * length
+    vu, vl, _ = lip_profiles(upper, lower, axis, normal, u)
+    gap = (vl - vu) * (1.0 - LOWER_TRIM)
+    t = (np.arange(rows) + 0.5) / rows
+    v = vu[None] + t[:, None] * gap[None]
+    pts = a[None, None] + u[None, :, None] * axis + v[..., None] * normal
+    patch = cv2.remap(np.ascontiguousarray(image), pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32),
+                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return patch, (gap / max(float(iod), 1e-6)).astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def load_exemplar(path: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The shipped exemplar: ``(image (R, C, 3) float32, gap (C,) float32 IOD)``."""
+    with np.load(path or ASSET) as z:
+        return z["image"].astype(np.float32), z["gap"].astype(np.float32)
+
+
+def cavity_colour(exemplar: np.ndarray) -> np.ndarray:
+    """``(3,)`` the dark of the cavity: the median colour of the darkest quarter of ``exemplar`` ``(R, C, 3)``."""
+    flat = exemplar.reshape(-1, 3)
+    lum = flat.mean(axis=1)
+    return np.median(flat[lum <= np.quantile(lum, 0.25)], axis=0).astype(np.float32)
+
+
+def draw_interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.ndarray, lower: np.ndarray,
+                  iod: float, brightness: float, chroma: float = 1.0) -> np.ndarray:
+    """``(h, w, 3)`` float32 colours of a mouth interior for a window ``shape`` ``(h, w)`` at ``origin``
+    ``(x0, y0)``, for the opening between inner-lip chains ``upper`` / ``lower`` ``(K, 2)`` (pixels,
+    corner to corner) of a face with inter-ocular distance ``iod`` pixels; colours times ``brightness``,
+    their saturation times ``chroma`` (0-1)."""
+    from ganimation.faces import models
+
+    cv2 = models.require("cv2", "mouth interior")
+    ex, ex_gap = load_exemplar()
+    rows, cols = ex.shape[:2]
+    iod = max(float(iod), 1e-6)
+    axis, normal, u, v = mouth_coordinates(upper[0], upper[-1], shape, origin)
+    vu, vl, length = lip_profiles(upper, lower, axis, normal, u)
+    s = np.clip(u / max(length, 1e-6), 0.0, 1.0)
+    g_t = np.maximum(vl - vu, 1e-6) / iod                   # target opening at the pixel's column (IOD)
+    d = np.clip(v - vu, 0.0, None) / iod                     # depth below the upper lip (IOD)
+    g_e = np.maximum(np.interp(s * cols - 0.5, np.arange(cols), ex_gap), 1e-6)
+    half = np.minimum(g_t, g_e) / 2.0
+    from_bottom = g_t - d
+    depth = np.where(d <= half, d, np.where(from_bottom <= half, g_e - from_bottom, g_e / 2.0))
+    t = np.clip(depth / g_e, 0.0, 1.0)
+    # where the target opens deeper than the exemplar, the middle is the cavity's own dark colour (its
+    # stretched middle row would draw the side teeth as bars), reached over MIDDLE_RAMP IOD
+    middle = np.clip((np.minimum(d, from_bottom) - half) / MIDDLE_RAMP, 0.0, 1.0)
+    # the exemplar brought near the target's size first, so that a small mouth does not alias it
+    scale_x = max(length, 1.0) / cols
+    scale_y = float(np.median(g_e)) * iod / rows
+    sx, sy = min(1.0, scale_x), min(1.0, scale_y)
+    small = ex if sx >= 1.0 and sy >= 1.0 else cv2.resize(
+        ex, (max(4, round(cols * sx)), max(4, round(rows * sy))), interpolation=cv2.INTER_AREA)
+    mx = (s * small.shape[1] - 0.5).astype(np.float32)
+    my = (t * small.shape[0] - 0.5).astype(np.float32)
+    col = cv2.remap(small, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    col = col + middle[..., None] * (cavity_colour(ex) - col)
+    grey = col.mean(axis=2, keepdims=True)
+    col = grey + float(np.clip(chroma, 0.0, 1.0)) * (col - grey)
+    return (col * float(brightness)).astype(np.float32)
+
+
+def photo_chroma(region: np.ndarray) -> float:
+    """0-1: how much colour the interior keeps in a photo whose pixels around the mouth are ``region``
+    ``(h, w, 3)`` (0 for a grey photo, 1 from a saturation of :data:`FULL_CHROMA_AT`)."""
+    r = np.asarray(region, np.float32).reshape(-1, 3)
+    hi = r.max(axis=1)
+    sat = float(np.mean((hi - r.min(axis=1)) / np.maximum(hi, 1.0)))
+    return float(np.clip(sat / FULL_CHROMA_AT, 0.0, 1.0))

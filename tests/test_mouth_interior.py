@@ -1,0 +1,77 @@
+"""The drawn mouth interior: a real open mouth mapped the way a jaw opens (``ganimation.warp.mouth_interior``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("cv2")
+
+from ganimation.warp import mouth_interior as M
+
+IOD = 100.0
+
+
+def opening(gap_iod: float, width: float = 80.0, origin=(20.0, 30.0), k: int = 13) -> tuple[np.ndarray, np.ndarray]:
+    """Inner-lip chains ``(k, 2)`` of a level mouth: upper lip straight at ``origin``'s y, the lower
+    one an arc whose centre lies ``gap_iod`` IOD below it (both meet at the corners)."""
+    x = origin[0] + np.linspace(0.0, width, k)
+    s = np.linspace(0.0, 1.0, k)
+    upper = np.column_stack([x, np.full(k, origin[1])])
+    lower = np.column_stack([x, origin[1] + gap_iod * IOD * np.sin(np.pi * s)])
+    return upper, lower
+
+
+def test_shipped_exemplar_is_an_open_mouth_with_teeth_above_a_dark_cavity():
+    image, gap = M.load_exemplar()
+    assert image.shape == (*M.SHAPE, 3) and gap.shape == (M.SHAPE[1],)
+    assert np.all(np.isfinite(gap)) and 0.1 < gap.max() < 0.6
+    centre = image[:, M.SHAPE[1] // 4: 3 * M.SHAPE[1] // 4].mean(axis=(1, 2))
+    rows = len(centre)
+    assert centre[: rows // 4].max() > 150                 # teeth under the upper lip
+    assert centre[rows // 3: 2 * rows // 3].mean() < 80    # the dark cavity
+    assert np.allclose(image, image[:, ::-1], atol=1)      # mirrored: a symmetric mouth
+
+
+def test_rectify_inverts_draw_interior():
+    """Drawing the exemplar into an opening as deep as its own and rectifying it back gives it again
+    (rectifying leaves out LOWER_TRIM of the landmark opening at the lower lip, drawing fills it all)."""
+    image, gap = M.load_exemplar()
+    depth = float(gap[M.SHAPE[1] // 2])
+    upper, lower = opening(depth)
+    drawn = M.draw_interior((60, 120), (0, 0), upper, lower, IOD, brightness=1.0)
+    _, landmark_lower = opening(depth / (1 - M.LOWER_TRIM))
+    back, back_gap = M.rectify(np.clip(drawn, 0, 255).astype(np.uint8), upper, landmark_lower, IOD)
+    assert back_gap[M.SHAPE[1] // 2] == pytest.approx(depth, rel=0.02)
+    mid = slice(M.SHAPE[1] // 3, 2 * M.SHAPE[1] // 3)       # the middle third, away from the corners
+    assert np.abs(back[:, mid].astype(np.float32) - image[:, mid]).mean() < 20
+
+
+def test_upper_teeth_keep_their_size_and_a_deep_opening_is_dark_in_the_middle():
+    """The rows under the upper lip do not stretch with the opening; an opening twice the exemplar's
+    shows the cavity's dark colour in its middle, not a stretched row of the exemplar."""
+    centre_x = 60
+    cols = []
+    for g in (0.2, 0.45):
+        upper, lower = opening(g)
+        drawn = M.draw_interior((90, 120), (0, 0), upper, lower, IOD, brightness=1.0)
+        cols.append(drawn[30:, centre_x].mean(axis=1))       # the centre column from the upper lip down
+    top = int(0.05 * IOD)
+    assert np.abs(cols[0][:top] - cols[1][:top]).mean() < 8
+    cavity = M.cavity_colour(M.load_exemplar()[0]).mean()
+    deep_middle = cols[1][int(0.2 * IOD): int(0.25 * IOD)]
+    assert np.abs(deep_middle - cavity).max() < 3
+
+
+def test_a_grey_photo_gets_a_grey_interior_and_brightness_scales_it():
+    upper, lower = opening(0.3)
+    region = np.full((20, 20, 3), 128, np.uint8)
+    assert M.photo_chroma(region) == 0.0
+    grey = M.draw_interior((70, 120), (0, 0), upper, lower, IOD, brightness=1.0, chroma=M.photo_chroma(region))
+    assert np.abs(grey - grey.mean(axis=2, keepdims=True)).max() < 1e-3
+    colour = M.draw_interior((70, 120), (0, 0), upper, lower, IOD, brightness=1.0)
+    darker = M.draw_interior((70, 120), (0, 0), upper, lower, IOD, brightness=0.5)
+    assert np.abs(colour - colour.mean(axis=2, keepdims=True)).max() > 20
+    assert np.allclose(darker, 0.5 * colour, atol=1e-3)
+    skin = np.zeros((4, 4, 3), np.uint8) + np.array([200, 150, 120], np.uint8)
+    assert M.photo_chroma(skin) == 1.0
