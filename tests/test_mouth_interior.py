@@ -22,21 +22,26 @@ def opening(gap_iod: float, width: float = 80.0, origin=(20.0, 30.0), k: int = 1
     return upper, lower
 
 
-def test_shipped_exemplar_is_an_open_mouth_with_teeth_above_a_dark_cavity():
-    image, gap = M.load_exemplar()
-    assert image.shape == (*M.SHAPE, 3) and gap.shape == (M.SHAPE[1],)
-    assert np.all(np.isfinite(gap)) and 0.1 < gap.max() < 0.6
-    centre = image[:, M.SHAPE[1] // 4: 3 * M.SHAPE[1] // 4].mean(axis=(1, 2))
-    rows = len(centre)
-    assert centre[: rows // 4].max() > 150                 # teeth under the upper lip
-    assert centre[rows // 3: 2 * rows // 3].mean() < 80    # the dark cavity
-    assert np.allclose(image, image[:, ::-1], atol=1)      # mirrored: a symmetric mouth
+def test_shipped_exemplars_are_open_mouths_with_teeth_above_a_dark_cavity():
+    """``open``: upper teeth over a dark cavity; ``stretched``: both rows of teeth around a dark gap."""
+    found = M.load_exemplars()
+    assert tuple(found) == M.EXEMPLARS
+    for name, (image, gap) in found.items():
+        assert image.shape == (*M.SHAPE, 3) and gap.shape == (M.SHAPE[1],)
+        assert np.all(np.isfinite(gap)) and 0.1 < gap.max() < 0.6
+        centre = image[:, M.SHAPE[1] // 4: 3 * M.SHAPE[1] // 4].mean(axis=(1, 2))
+        rows = len(centre)
+        assert centre[: rows // 4].max() > 150, name                 # teeth under the upper lip
+        assert centre[rows // 3: 2 * rows // 3].min() < 80, name     # the dark cavity
+        assert np.allclose(image, image[:, ::-1], atol=1), name      # mirrored: a symmetric mouth
+        lower_teeth = centre[3 * rows // 4:].max() > 150
+        assert lower_teeth == (name == "stretched"), name
 
 
 def test_rectify_inverts_draw_interior():
     """Drawing the exemplar into an opening as deep as its own and rectifying it back gives it again
     (rectifying leaves out LOWER_TRIM of the landmark opening at the lower lip, drawing fills it all)."""
-    image, gap = M.load_exemplar()
+    image, gap = M.load_exemplars()["open"]
     depth = float(gap[M.SHAPE[1] // 2])
     upper, lower = opening(depth)
     drawn = M.draw_interior((60, 120), (0, 0), upper, lower, IOD, brightness=1.0)
@@ -58,7 +63,7 @@ def test_upper_teeth_keep_their_size_and_a_deep_opening_is_dark_in_the_middle():
         cols.append(drawn[30:, centre_x].mean(axis=1))       # the centre column from the upper lip down
     top = int(0.05 * IOD)
     assert np.abs(cols[0][:top] - cols[1][:top]).mean() < 8
-    cavity = M.cavity_colour(M.load_exemplar()[0]).mean()
+    cavity = M.cavity_colour(M.load_exemplars()["open"][0]).mean()
     deep_middle = cols[1][int(0.2 * IOD): int(0.25 * IOD)]
     assert np.abs(deep_middle - cavity).max() < 3
 
@@ -75,3 +80,14 @@ def test_a_grey_photo_gets_a_grey_interior_and_brightness_scales_it():
     assert np.allclose(darker, 0.5 * colour, atol=1e-3)
     skin = np.zeros((4, 4, 3), np.uint8) + np.array([200, 150, 120], np.uint8)
     assert M.photo_chroma(skin) == 1.0
+
+
+def test_stretched_lips_bare_the_lower_teeth_and_the_blend_is_continuous():
+    """``stretch`` 1 draws a row of teeth above the lower lip, 0 does not; in between the two blend."""
+    upper, lower = opening(0.25)
+    x = 60
+    draw = [M.draw_interior((80, 120), (0, 0), upper, lower, IOD, brightness=1.0, stretch=w) for w in (0.0, 0.5, 1.0)]
+    bottom = slice(30 + int(0.19 * IOD), 30 + int(0.24 * IOD))   # just above the lower lip at the centre
+    above_lip = [d[bottom, x - 10: x + 10].mean() for d in draw]
+    assert above_lip[2] > above_lip[0] + 40
+    assert np.allclose(draw[1], (draw[0] + draw[2]) / 2, atol=1e-3)

@@ -9,8 +9,9 @@ the eye region's and the mouth region's triangles from folding:
 and applied with the project's one warp (:func:`ganimation.warp.face.warp_face`) at the photo's resolution; an
 eye that opens wider is redrawn with its iris unstretched and the white it uncovers
 (:func:`ganimation.warp.eyes.redraw_eyes`), a
-mouth that opens wider keeps the teeth the photo showed under the upper lip and is shaded
-inside (:func:`ganimation.warp.mouth.shade_mouth` with the photo),
+mouth that opens wider keeps the teeth the photo showed under the upper lip and shows the
+inside of a real mouth below them, a dropped jaw's or, as the target's AU20 stretches the lips,
+both rows of teeth (:func:`ganimation.warp.mouth.shade_mouth` with the photo),
 and the texture stage (:mod:`ganimation.texture.au_texture`) darkens and
 lightens the skin where the AU change makes folds and wrinkles (a learned
 linear shading model, luminance only). Nothing but the face region changes,
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ganimation.aus import AU_CODES
 from ganimation.motion.frame import FacePose, fit_pose
 from ganimation.motion.regions import REGIONS
 from ganimation.warp.eyes import redraw_eyes
@@ -49,12 +51,14 @@ class GeometryEdit:
 
 
 def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *, pose: FacePose | None = None,
-                 mouth: bool = True, aus_change: np.ndarray | None = None, texture: float | None = None
-                 ) -> GeometryEdit:
+                 mouth: bool = True, aus_change: np.ndarray | None = None, texture: float | None = None,
+                 lip_stretch: float = 0.0) -> GeometryEdit:
     """Warp the face with ``landmarks`` ``(478, 3)`` pixels in ``image`` by a frame-coordinate ``motion`` ``(478, 3)``.
 
     ``aus_change`` ``(17,)`` (target - current AUs), when given, adds the texture stage's shading
     (:mod:`ganimation.texture.au_texture`) at strength ``texture`` (None: its default; 0: none).
+    ``lip_stretch`` (0-1, the target's AU20) picks the inside drawn in a mouth that opens
+    (:func:`ganimation.warp.mouth.shade_mouth`).
     """
     from ganimation.motion.regions import uncross
     from ganimation.motion.unfold import unfold_eyes, unfold_mouth
@@ -66,7 +70,7 @@ def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *
     target = lm[:, :2] + pose.motion_to_image(motion)
     fw = warp_face(image, lm, target, pose=pose)
     out = redraw_eyes(fw.image, image, fw.source, fw.target, fw.iod)
-    out = shade_mouth(out, fw.source, fw.target, fw.iod, photo=image) if mouth else out
+    out = shade_mouth(out, fw.source, fw.target, fw.iod, photo=image, stretch=lip_stretch) if mouth else out
     if aus_change is not None and texture != 0:
         from ganimation.texture.au_texture import AUTextureModel, shade_expression, strength
 
@@ -87,7 +91,7 @@ def edit_face_geometry(image: np.ndarray, landmarks: np.ndarray, current: np.nda
     model = model or AUMotionModel.load()
     change = np.clip(target, 0, 1) - np.clip(current, 0, 1)
     return apply_motion(image, landmarks, model.motion(current, target), mouth=mouth, aus_change=change,
-                        texture=texture)
+                        texture=texture, lip_stretch=float(np.clip(target[AU_CODES.index("AU20")], 0, 1)))
 
 
 def reference_motion(source_landmarks: np.ndarray, reference_landmarks: np.ndarray, *, model=None,

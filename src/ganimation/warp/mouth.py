@@ -147,12 +147,15 @@ def carry_teeth(image: np.ndarray, photo: np.ndarray, source: np.ndarray, target
 
 
 def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: float, *,
-                photo: np.ndarray | None = None) -> np.ndarray:
+                photo: np.ndarray | None = None, stretch: float = 0.0) -> np.ndarray:
     """Darken the opened mouth of ``image`` ``(H, W, 3)`` uint8 (returns a new array, or ``image`` unchanged).
 
     ``source``, ``target``: ``(478, 2+)`` landmark pixels before / after the warp; ``iod`` the face's
     inter-ocular distance in pixels. ``photo``: the ``(H, W, 3)`` photo before the warp; when given,
     what the source's opening showed is first carried with the lips unstretched (:func:`carry_teeth`).
+    ``stretch`` (0-1): how far the lips are stretched sideways (AU20); the drawn interior goes from a
+    dropped jaw's (upper teeth, tongue) to stretched lips' (both rows of teeth):
+    :func:`ganimation.warp.mouth_interior.draw_interior`.
     """
     from ganimation.faces import models
 
@@ -185,7 +188,7 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     corners = _inner_corners(dst)
     interior = draw_interior(mask.shape, (x0, y0), np.concatenate([corners[:1], dst[[u for u, _ in LIP_PAIRS]], corners[1:]]),
                              np.concatenate([corners[:1], dst[[lo for _, lo in LIP_PAIRS]], corners[1:]]), iod,
-                             brightness=brightness, chroma=photo_chroma(region))
+                             brightness=brightness, chroma=photo_chroma(region), stretch=stretch)
     interior = cv2.GaussianBlur(interior, (0, 0), sigmaX=max(0.5, 0.015 * iod))
     # keep only the coarse shading of the warped texture: the stretched lip line would show as streaks
     coarse = cv2.GaussianBlur(region, (0, 0), sigmaX=max(1.0, 0.08 * iod))

@@ -3,18 +3,22 @@
 When an edit opens a mouth the photo showed closed, nothing in the photo can
 fill the opening. Earlier versions painted a palette there (a grey-white band
 of upper teeth, a flat dark cavity, a red tongue), which read as a slot cut
-into the face. The interior is now taken from one real open mouth, rectified
+into the face. The interior is now taken from real open mouths, rectified
 into mouth coordinates and shipped as ``assets/mouth_interior.npz``
-(``benchmarks/fit_mouth_interior.py`` makes it from a frame of a permissively
-licensed talking-face clip; ``assets/LICENSES.md`` names it):
+(``benchmarks/fit_mouth_interior.py`` makes it from frames of permissively
+licensed talking-face clips; ``assets/LICENSES.md`` names them). Two of them,
+as the mouth opens in two ways (:data:`EXEMPLARS`): ``open``, a jaw that
+drops with relaxed lips (the upper teeth under the upper lip, the tongue
+below: surprise), and ``stretched``, lips pulled tight sideways (AU20) that
+bare both rows of teeth (fear). For each ``NAME``:
 
-- ``image`` ``(R, C, 3)`` uint8: column ``c`` lies ``s = (c + 0.5) / C`` of the
+- ``NAME_image`` ``(R, C, 3)`` uint8: column ``c`` lies ``s = (c + 0.5) / C`` of the
   way from the left to the right inner-lip corner, row ``r`` lies
   ``(r + 0.5) / R`` of the way from the upper inner lip to the lower one (the
-  lower boundary is pulled up by :data:`LOWER_TRIM` of the opening, where the
-  landmarks leave lip below them); white-balanced so that its upper teeth have
-  the colour :data:`TEETH_RGB`;
-- ``gap`` ``(C,)``: the opening at each column, in inter-ocular distances (IOD).
+  lower boundary pulled up by a share of the opening where the landmarks
+  leave lip or a bright tongue below it); white-balanced so that its upper
+  teeth have the colour :data:`TEETH_RGB`;
+- ``NAME_gap`` ``(C,)``: the opening at each column, in inter-ocular distances (IOD).
 
 :func:`draw_interior` maps a target opening onto it the way a jaw opens: the
 upper part of the exemplar stays under the upper lip (the upper teeth do not
@@ -22,7 +26,8 @@ stretch), the lower part stays on the lower lip (tongue, lower teeth), both
 at their real size in IOD; an opening smaller than the exemplar's shows the
 two parts with the middle cut out, a larger one stretches the dark middle.
 The colours are scaled by the photo's light level and lose their saturation
-in a grey photo.
+in a grey photo. ``stretch`` (0-1, the lip stretcher AU20 of the target)
+blends from the ``open`` exemplar to the ``stretched`` one.
 """
 
 from __future__ import annotations
@@ -34,7 +39,9 @@ import numpy as np
 
 #: colour the exemplar's upper teeth are white-balanced to
 TEETH_RGB = np.array([226.0, 216.0, 200.0], np.float32)
-#: share of the landmark opening, at the lower inner lip, that the rectified exemplar leaves out (lip)
+#: the exemplars of the asset, in the order of ``stretch`` 0 -> 1
+EXEMPLARS = ("open", "stretched")
+#: default share of the landmark opening, at the lower inner lip, that the rectified exemplar leaves out
 LOWER_TRIM = 0.3
 #: depth (IOD) over which an opening deeper than the exemplar's changes over to the cavity colour
 MIDDLE_RAMP = 0.02
@@ -75,10 +82,10 @@ def lip_profiles(upper: np.ndarray, lower: np.ndarray, axis: np.ndarray, normal:
 
 
 def rectify(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, iod: float,
-            shape: tuple[int, int] = SHAPE) -> tuple[np.ndarray, np.ndarray]:
+            shape: tuple[int, int] = SHAPE, trim: float = LOWER_TRIM) -> tuple[np.ndarray, np.ndarray]:
     """The opening between inner-lip chains ``upper`` / ``lower`` ``(K, 2)`` (pixels of ``image``
-    ``(H, W, 3)`` uint8, corner to corner) resampled to ``shape`` in mouth coordinates (module
-    docstring), and its opening per column in IOD ``(C,)``."""
+    ``(H, W, 3)`` uint8, corner to corner), less ``trim`` of it at the lower lip, resampled to
+    ``shape`` in mouth coordinates (module docstring), and its opening per column in IOD ``(C,)``."""
     from ganimation.faces import models
 
     cv2 = models.require("cv2", "mouth interior")
@@ -91,7 +98,7 @@ def rectify(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, iod: float,
     length = float((b - a) @ axis)
     u = (np.arange(cols) + 0.5) / cols * length
     vu, vl, _ = lip_profiles(upper, lower, axis, normal, u)
-    gap = (vl - vu) * (1.0 - LOWER_TRIM)
+    gap = (vl - vu) * (1.0 - trim)
     t = (np.arange(rows) + 0.5) / rows
     v = vu[None] + t[:, None] * gap[None]
     pts = a[None, None] + u[None, :, None] * axis + v[..., None] * normal
@@ -101,10 +108,10 @@ def rectify(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, iod: float,
 
 
 @lru_cache(maxsize=1)
-def load_exemplar(path: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The shipped exemplar: ``(image (R, C, 3) float32, gap (C,) float32 IOD)``."""
+def load_exemplars(path: str | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The shipped exemplars by name (:data:`EXEMPLARS`): ``(image (R, C, 3) float32, gap (C,) float32 IOD)``."""
     with np.load(path or ASSET) as z:
-        return z["image"].astype(np.float32), z["gap"].astype(np.float32)
+        return {n: (z[f"{n}_image"].astype(np.float32), z[f"{n}_gap"].astype(np.float32)) for n in EXEMPLARS}
 
 
 def cavity_colour(exemplar: np.ndarray) -> np.ndarray:
@@ -115,22 +122,38 @@ def cavity_colour(exemplar: np.ndarray) -> np.ndarray:
 
 
 def draw_interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.ndarray, lower: np.ndarray,
-                  iod: float, brightness: float, chroma: float = 1.0) -> np.ndarray:
+                  iod: float, brightness: float, chroma: float = 1.0, stretch: float = 0.0) -> np.ndarray:
     """``(h, w, 3)`` float32 colours of a mouth interior for a window ``shape`` ``(h, w)`` at ``origin``
     ``(x0, y0)``, for the opening between inner-lip chains ``upper`` / ``lower`` ``(K, 2)`` (pixels,
     corner to corner) of a face with inter-ocular distance ``iod`` pixels; colours times ``brightness``,
-    their saturation times ``chroma`` (0-1)."""
-    from ganimation.faces import models
-
-    cv2 = models.require("cv2", "mouth interior")
-    ex, ex_gap = load_exemplar()
-    rows, cols = ex.shape[:2]
+    their saturation times ``chroma`` (0-1); ``stretch`` (0-1) blends the ``open`` exemplar into the
+    ``stretched`` one."""
     iod = max(float(iod), 1e-6)
     axis, normal, u, v = mouth_coordinates(upper[0], upper[-1], shape, origin)
     vu, vl, length = lip_profiles(upper, lower, axis, normal, u)
     s = np.clip(u / max(length, 1e-6), 0.0, 1.0)
     g_t = np.maximum(vl - vu, 1e-6) / iod                   # target opening at the pixel's column (IOD)
     d = np.clip(v - vu, 0.0, None) / iod                     # depth below the upper lip (IOD)
+    exemplars = load_exemplars()
+    w = float(np.clip(stretch, 0.0, 1.0))
+    col = 0.0
+    for name, weight in zip(EXEMPLARS, (1.0 - w, w)):
+        if weight > 0.0:
+            col = col + weight * _sample(*exemplars[name], s, g_t, d, length, iod)
+    grey = col.mean(axis=2, keepdims=True)
+    col = grey + float(np.clip(chroma, 0.0, 1.0)) * (col - grey)
+    return (col * float(brightness)).astype(np.float32)
+
+
+def _sample(ex: np.ndarray, ex_gap: np.ndarray, s: np.ndarray, g_t: np.ndarray, d: np.ndarray, length: float,
+            iod: float) -> np.ndarray:
+    """``(h, w, 3)`` float32: the exemplar ``ex`` ``(R, C, 3)`` (opening ``ex_gap`` ``(C,)`` IOD) at pixels
+    ``s`` of the way between the corners, ``d`` IOD below the upper lip of a target opening ``g_t`` IOD
+    (all ``(h, w)``), for a mouth ``length`` pixels wide."""
+    from ganimation.faces import models
+
+    cv2 = models.require("cv2", "mouth interior")
+    rows, cols = ex.shape[:2]
     g_e = np.maximum(np.interp(s * cols - 0.5, np.arange(cols), ex_gap), 1e-6)
     half = np.minimum(g_t, g_e) / 2.0
     from_bottom = g_t - d
@@ -148,10 +171,7 @@ def draw_interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.nda
     mx = (s * small.shape[1] - 0.5).astype(np.float32)
     my = (t * small.shape[0] - 0.5).astype(np.float32)
     col = cv2.remap(small, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    col = col + middle[..., None] * (cavity_colour(ex) - col)
-    grey = col.mean(axis=2, keepdims=True)
-    col = grey + float(np.clip(chroma, 0.0, 1.0)) * (col - grey)
-    return (col * float(brightness)).astype(np.float32)
+    return col + middle[..., None] * (cavity_colour(ex) - col)
 
 
 def photo_chroma(region: np.ndarray) -> float:
