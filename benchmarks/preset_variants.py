@@ -67,17 +67,20 @@ def preset(name: str, aus: dict):
 
 
 @contextlib.contextmanager
-def motion_floor(share: float):
-    """Not adopted: each AU a preset raises moves at least ``share`` of the preset's value, whatever
-    the estimate says the face already shows (the motion starts from ``min(current, (1 - share) * target)``)."""
+def motion_floor(share: float, aus: tuple[str, ...] | None = None):
+    """Not adopted: each AU a preset raises (of ``aus``; None: all) moves at least ``share`` of the
+    preset's value, whatever the estimate says the face already shows (the motion starts from
+    ``min(current, (1 - share) * target)``)."""
     import ganimation.geometry_edit as G
+    from ganimation.aus import AU_CODES
 
     plain = G.edit_face_geometry
+    chosen = np.array([aus is None or c in aus for c in AU_CODES])
 
     def floored(image, landmarks, current, target, **kw):
         cur = np.asarray(current, np.float64).copy()
         tgt = np.asarray(target, np.float64)
-        up = tgt > cur
+        up = (tgt > cur) & chosen
         cur[up] = np.minimum(cur[up], tgt[up] * (1.0 - share))
         return plain(image, landmarks, cur, tgt, **kw)
 
@@ -99,7 +102,18 @@ def no_carried_teeth():
     import ganimation.warp.mouth as W
 
     plain = W.shade_mouth
-    return patched(G, "shade_mouth", lambda image, source, target, iod, photo=None: plain(image, source, target, iod))
+    return patched(G, "shade_mouth", lambda image, source, target, iod, photo=None, **kw: plain(image, source, target, iod,
+                                                                                                 **kw))
+
+
+def no_stretched_teeth():
+    """The dropped jaw's mouth drawn whatever AU20 asks (no second exemplar with both rows of teeth)."""
+    import ganimation.geometry_edit as G
+    import ganimation.warp.mouth as W
+
+    plain = W.shade_mouth
+    return patched(G, "shade_mouth", lambda image, source, target, iod, photo=None, stretch=0.0:
+                   plain(image, source, target, iod, photo=photo))
 
 
 def variants() -> dict:
@@ -143,7 +157,13 @@ def variants() -> dict:
         "no_lip_repair": ("the lips' rings and the skin around them not kept from folding (before)", no_lip_repair),
         "no_carried_teeth": ("the photo's opening (a smile's teeth) stretched over the new opening (before)",
                              no_carried_teeth),
+        "no_stretched_teeth": ("stretched lips (AU20) drawn with the dropped jaw's mouth, no lower teeth (before)",
+                               no_stretched_teeth),
         "floor_0.6": ("motion floor 0.6 (not adopted)", lambda: motion_floor(0.6)),
+        "floor_smile_0.6": ("motion floor 0.6 for AU06/AU12 only (not adopted)",
+                            lambda: motion_floor(0.6, ("AU06", "AU12"))),
+        "floor_brows_0.6": ("motion floor 0.6 for AU01/AU02/AU04 only (not adopted)",
+                            lambda: motion_floor(0.6, ("AU01", "AU02", "AU04"))),
         "floor_1.0": ("motion floor 1.0: a preset's AUs move from 0 (not adopted)", lambda: motion_floor(1.0)),
     }
 

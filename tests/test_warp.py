@@ -260,3 +260,20 @@ def test_carried_teeth_fade_in_with_the_photos_own_opening():
         without = shade_mouth(fw.image, src, dst, 100.0).astype(int)
         diffs.append(np.abs(with_photo - without).max())
     assert diffs[0] <= 8 and diffs[1] > 40
+
+
+def test_the_drawn_interior_takes_the_photos_grain():
+    """A grainy photo's opened mouth gets grain of about the photo's; a clean photo's gets none."""
+    lm = face_landmarks(scale=80.0, centre=(200.0, 160.0))
+    target = lm.copy()
+    target[[14, 87, 178, 88, 95, 317, 402, 318, 324, 17, 84, 314], 1] += 30.0
+    mid = np.round((target[13, :2] + target[14, :2]) / 2).astype(int)
+    box = np.s_[mid[1] - 4: mid[1] + 5, mid[0] - 10: mid[0] + 11]
+    clean = np.zeros((360, 400, 3), np.uint8) + np.array([200, 150, 120], np.uint8)   # skin: full colour
+    noise = np.random.default_rng(1).normal(0, 6, clean.shape[:2])[..., None]          # grey grain
+    grainy = np.clip(clean + noise, 0, 255).astype(np.uint8)
+    out_clean = shade_mouth(clean, lm, target, 80.0).astype(np.float32)
+    out_grainy = shade_mouth(grainy, lm, target, 80.0).astype(np.float32)
+    fine = out_grainy[box] - out_clean[box]          # the same drawing, less the grain
+    assert out_clean[box].std(axis=(0, 1)).max() < 6
+    assert 3 < fine.std() < 9

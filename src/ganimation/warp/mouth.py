@@ -50,6 +50,8 @@ UPPER_SHARE_CARRIED = 1.0
 #: the photo's own opening (IOD) from which :func:`carry_teeth` carries it in full and the cavity below is
 #: painted in full (both fade in from 0 below it)
 CARRIED_FULL_AT = 0.02
+#: grain (0-255) of the photo around the mouth below which the drawn interior gets none
+GRAIN_FROM = 0.5
 #: share of the lips' brightness left on the seam where the lips meet
 SEAM_DARKNESS = 0.7
 
@@ -189,7 +191,12 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     interior = draw_interior(mask.shape, (x0, y0), np.concatenate([corners[:1], dst[[u for u, _ in LIP_PAIRS]], corners[1:]]),
                              np.concatenate([corners[:1], dst[[lo for _, lo in LIP_PAIRS]], corners[1:]]), iod,
                              brightness=brightness, chroma=photo_chroma(region), stretch=stretch)
-    interior = cv2.GaussianBlur(interior, (0, 0), sigmaX=max(0.5, 0.015 * iod))
+    interior = cv2.GaussianBlur(interior, (0, 0), sigmaX=0.5)
+    # the photo's grain (a robust spread of its finest detail) on the drawn interior, which has none
+    fine = region - cv2.GaussianBlur(region, (0, 0), sigmaX=1.0)
+    grain = 1.4826 * float(np.median(np.abs(fine - np.median(fine))))
+    if grain > GRAIN_FROM:
+        interior = interior + (grain * _pixel_noise(x0, y0, mask.shape))[..., None]
     # keep only the coarse shading of the warped texture: the stretched lip line would show as streaks
     coarse = cv2.GaussianBlur(region, (0, 0), sigmaX=max(1.0, 0.08 * iod))
     shaded = interior * (1 - TEXTURE_KEPT) + coarse * TEXTURE_KEPT
@@ -198,6 +205,18 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     keep = mask <= 0
     out[y0:y1, x0:x1] = np.where(keep[..., None], image[y0:y1, x0:x1], np.clip(np.rint(blended), 0, 255).astype(np.uint8))
     return out
+
+
+def _pixel_noise(x0: int, y0: int, shape: tuple[int, int]) -> np.ndarray:
+    """``(h, w)`` float32 noise of mean 0 and spread 1 fixed to each pixel's position in the image (a hash of
+    its coordinates), for a window ``shape`` whose top-left pixel is ``(x0, y0)``: a video frame's grain
+    stays where it was as the mouth moves, instead of being redrawn every frame."""
+    gy, gx = np.mgrid[y0:y0 + shape[0], x0:x0 + shape[1]].astype(np.float64)
+    total = np.zeros(shape, np.float64)
+    for k in range(4):                       # the sum of four uniform hashes: near-normal
+        v = np.sin(gx * 12.9898 + gy * 78.233 + k * 37.719) * 43758.5453
+        total += v - np.floor(v)
+    return ((total - 2.0) * np.sqrt(3.0)).astype(np.float32)
 
 
 def turned_over_near_mouth(source: np.ndarray, target: np.ndarray) -> np.ndarray:
