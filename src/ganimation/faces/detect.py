@@ -357,14 +357,14 @@ class FaceDetector:
     def _run_around(self, image: np.ndarray, centre, half: float) -> list[Face]:
         """One landmarker pass over the square window of half-side ``half`` around ``centre`` (x, y),
         clipped to the photo; the faces' landmarks and boxes in photo pixels."""
-        crop, x0, y0 = _cut(image, (centre[0] - half, centre[1] - half, centre[0] + half, centre[1] + half))
+        crop, x0, y0 = cut_window(image, (centre[0] - half, centre[1] - half, centre[0] + half, centre[1] + half))
         return [f.shift(x0, y0) for f in self._run(crop)]
 
     def detect_in(self, image: np.ndarray, window, *, refit: bool = False) -> list[Face]:
         """:meth:`detect` on the ``window`` ``(x0, y0, x1, y1)`` of ``image`` (clipped to it), the faces in
         the photo's pixels. ``refit`` defaults to False: the window already is a crop around the face
         the caller knows, where a refit would repeat the pass."""
-        crop, x0, y0 = _cut(image, window)
+        crop, x0, y0 = cut_window(image, window)
         return [f.shift(x0, y0) for f in self.detect(crop, refit=refit)]
 
     def _tiled(self, image: np.ndarray) -> list[Face]:
@@ -392,7 +392,7 @@ class FaceDetector:
         return out
 
 
-def _cut(image: np.ndarray, window) -> tuple[np.ndarray, int, int]:
+def cut_window(image: np.ndarray, window) -> tuple[np.ndarray, int, int]:
     """The ``window`` ``(x0, y0, x1, y1)`` of ``image`` (floats allowed; truncated and clipped to the image)
     as a contiguous crop, and the crop's top-left pixel ``x0, y0``."""
     h, w = image.shape[:2]

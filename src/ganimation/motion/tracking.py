@@ -71,14 +71,15 @@ class LandmarkTracker:
 
     def _detect_near(self, frame: np.ndarray, last: np.ndarray):
         """The face in a window around the last landmarks ``(478, 3)``, in frame pixels (or None)."""
+        from ganimation.faces.detect import cut_window
+
         h, w = frame.shape[:2]
         lo, hi = last[:, :2].min(0), last[:, :2].max(0)
         c, half = (lo + hi) / 2, max(96.0, 1.25 * float((hi - lo).max()))
-        x0, y0 = int(max(0, c[0] - half)), int(max(0, c[1] - half))
-        x1, y1 = int(min(w, c[0] + half)), int(min(h, c[1] + half))
-        if (x1 - x0) * (y1 - y0) >= 0.8 * w * h or min(x1 - x0, y1 - y0) < 16:
+        crop, x0, y0 = cut_window(frame, (c[0] - half, c[1] - half, c[0] + half, c[1] + half))
+        if crop.shape[0] * crop.shape[1] >= 0.8 * w * h or min(crop.shape[:2]) < 16:
             return None                      # the window is (nearly) the frame: one whole pass instead
-        face = self._detect_whole(np.ascontiguousarray(frame[y0:y1, x0:x1]), refit=False)   # already a crop around it
+        face = self._detect_whole(crop, refit=False)   # already a crop around it
         return face.shift(x0, y0) if face is not None else None
 
     def _detect_whole(self, frame: np.ndarray, refit: bool = True):
