@@ -39,7 +39,6 @@ def exemplar(videos: Path, spec: str, half: str):
 
     from ganimation.faces.pipeline import find_faces
     from ganimation.motion.frame import interocular
-    from ganimation.motion.regions import INNER_LIPS, LIP_PAIRS
     from ganimation.warp import mouth_interior as M
 
     clip, frame_no, trim = spec.split(":")
@@ -50,8 +49,7 @@ def exemplar(videos: Path, spec: str, half: str):
     if not faces:
         raise SystemExit(f"no face in frame {frame_no} of {clip}")
     p = max(faces, key=lambda f: f.area).landmarks[:, :2].astype(np.float64)
-    upper = p[[INNER_LIPS[0], *(u for u, _ in LIP_PAIRS), INNER_LIPS[10]]]
-    lower = p[[INNER_LIPS[0], *(lo for _, lo in LIP_PAIRS), INNER_LIPS[10]]]
+    upper, lower = p[list(M.UPPER_CHAIN)], p[list(M.LOWER_CHAIN)]
     iod = interocular(p)
     patch, gap = M.rectify(frame, upper, lower, iod, trim=float(trim))
     if half != "both":   # a symmetric mouth: the chosen half's columns mirrored onto the other

@@ -30,6 +30,8 @@ from ganimation.motion.regions import INNER_LIPS, LIP_PAIRS, inner_mouth_gap
 from ganimation.warp.dense import polygon_mask, roi_around, sample
 from ganimation.warp.mesh import landmark_triangles, signed_areas
 from ganimation.warp.mouth_interior import (
+    LOWER_CHAIN,
+    UPPER_CHAIN,
     draw_interior,
     mouth_coordinates,
     photo_chroma,
@@ -64,10 +66,9 @@ def _inner_corners(points: np.ndarray) -> np.ndarray:
 
 
 def _cavity_chains(source: np.ndarray, target: np.ndarray, upper_share: float = 0.5
-                   ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Upper and lower boundary chains ``(11, 2)`` of the new opening (corner to corner) and the share of
-    the centre gap the source already showed; ``upper_share`` of the source's own opening stays under
-    the upper lip, the rest above the lower lip."""
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Upper and lower boundary chains ``(11, 2)`` of the new opening (corner to corner); ``upper_share``
+    of the source's own opening stays under the upper lip, the rest above the lower lip."""
     src = np.asarray(source, np.float64)[:, :2]
     dst = np.asarray(target, np.float64)[:, :2]
     upper, lower = [], []
@@ -78,16 +79,13 @@ def _cavity_chains(source: np.ndarray, target: np.ndarray, upper_share: float = 
         keep = min(gap_s, n) / max(n, 1e-9)          # share of the target gap the source already shows
         upper.append(dst[u] + upper_share * keep * gap_t)
         lower.append(dst[l] - (1.0 - upper_share) * keep * gap_t)
-        if (u, l) == (13, 14):
-            centre_keep = keep
     corners = _inner_corners(dst)
-    return (np.concatenate([corners[:1], upper, corners[1:]]), np.concatenate([corners[:1], lower, corners[1:]]),
-            float(centre_keep))
+    return np.concatenate([corners[:1], upper, corners[1:]]), np.concatenate([corners[:1], lower, corners[1:]])
 
 
 def cavity_polygon(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     """``(K, 2)`` polygon of the newly opened mouth: the target opening less the source's, per lip pair."""
-    upper, lower, _ = _cavity_chains(source, target)
+    upper, lower = _cavity_chains(source, target)
     return np.concatenate([upper, lower[-2:0:-1]])
 
 
@@ -118,11 +116,9 @@ def carry_teeth(image: np.ndarray, photo: np.ndarray, source: np.ndarray, target
     mask = polygon_mask((y1 - y0, x1 - x0), poly, (x0, y0)) * np.float32(min(float(weight), 1.0))
     if not mask.any():
         return image
-    corners = [INNER_LIPS[0], INNER_LIPS[10]]
-    uppers = [corners[0], *(u for u, _ in LIP_PAIRS), corners[1]]
-    lowers = [corners[0], *(lo for _, lo in LIP_PAIRS), corners[1]]
-    a = dst[corners[0]]
-    axis, normal, u, v = mouth_coordinates(a, dst[corners[1]], (y1 - y0, x1 - x0), (x0, y0))
+    uppers, lowers = list(UPPER_CHAIN), list(LOWER_CHAIN)
+    a = dst[uppers[0]]
+    axis, normal, u, v = mouth_coordinates(a, dst[uppers[-1]], (y1 - y0, x1 - x0), (x0, y0))
     gy, gx = np.mgrid[y0:y1, x0:x1].astype(np.float64)
 
     def along(chain: list[int], values: np.ndarray) -> list[np.ndarray]:
@@ -175,7 +171,7 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
         share = float(np.clip(shown / CARRIED_FULL_AT, 0.0, 1.0))
         image = carry_teeth(image, photo, source, target, UPPER_SHARE_CARRIED, weight=share)
         strength = max(strength, share)
-    upper, lower, _ = _cavity_chains(source, target, 0.5 + (UPPER_SHARE_CARRIED - 0.5) * share if carried else 0.5)
+    upper, lower = _cavity_chains(source, target, 0.5 + (UPPER_SHARE_CARRIED - 0.5) * share if carried else 0.5)
     poly = np.concatenate([upper, lower[-2:0:-1]])
     x0, y0, x1, y1 = roi_around(poly, image.shape[1], image.shape[0], pad=3)
     if x1 <= x0 or y1 <= y0:
@@ -187,9 +183,7 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     # the photo's light level, from the lips and skin around the mouth (clamped)
     brightness = float(np.clip(region.mean() / 150.0, 0.45, 1.1))
     dst = np.asarray(target, np.float64)[:, :2]
-    corners = _inner_corners(dst)
-    interior = draw_interior(mask.shape, (x0, y0), np.concatenate([corners[:1], dst[[u for u, _ in LIP_PAIRS]], corners[1:]]),
-                             np.concatenate([corners[:1], dst[[lo for _, lo in LIP_PAIRS]], corners[1:]]), iod,
+    interior = draw_interior(mask.shape, (x0, y0), dst[list(UPPER_CHAIN)], dst[list(LOWER_CHAIN)], iod,
                              brightness=brightness, chroma=photo_chroma(region), stretch=stretch)
     interior = cv2.GaussianBlur(interior, (0, 0), sigmaX=0.5)
     # the photo's grain (a robust spread of its finest detail) on the drawn interior, which has none

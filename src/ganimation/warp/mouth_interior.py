@@ -37,6 +37,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ganimation.motion.regions import INNER_LIPS, LIP_PAIRS
+
+#: landmark indices of the upper and lower inner lip, each from the image-left to the image-right corner
+UPPER_CHAIN = (INNER_LIPS[0], *(u for u, _ in LIP_PAIRS), INNER_LIPS[10])
+LOWER_CHAIN = (INNER_LIPS[0], *(lo for _, lo in LIP_PAIRS), INNER_LIPS[10])
 #: colour the exemplar's upper teeth are white-balanced to
 TEETH_RGB = np.array([226.0, 216.0, 200.0], np.float32)
 #: the exemplars of the asset, in the order of ``stretch`` 0 -> 1
