@@ -77,6 +77,8 @@ EYES_STRIP = before_and_now(("anger",), "eyes")
 OPEN_EYES_STRIP = before_and_now(("surprise", "fear"), "open_eyes")
 #: opening and raised lips with the mouth region's folds, the warp's specks and stretched teeth as they were and now
 LIPS_STRIP = before_and_now(("surprise", "disgust", "fear"), "lips")
+#: openings as the motion model gave them (a slot beside the corners) and tapered now
+OPENING_STRIP = before_and_now(("surprise", "happy"), "opening")
 
 
 def eyes_box(landmarks: np.ndarray) -> np.ndarray:
@@ -147,9 +149,18 @@ def lips_as_before():
         yield
 
 
+def opening_as_before():
+    """The warp engine without :func:`ganimation.motion.opening.round_opening` (openings not tapered)."""
+    from preset_variants import patched
+
+    import ganimation.motion.opening as O
+
+    return patched(O, "round_opening", lambda frame, motion, amount=1.0: motion)
+
+
 #: ``before`` contexts of the strips
 BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes": open_eyes_as_before,
-          "lips": lips_as_before}
+          "lips": lips_as_before, "opening": opening_as_before}
 
 
 def main() -> None:
@@ -168,6 +179,8 @@ def main() -> None:
                     help="surprise and fear, eyes stretched before / redrawn now -> docs/images/eyes_open.png")
     ap.add_argument("--lips-strip", action="store_true",
                     help="surprise, disgust and fear, mouth folds and specks before/now -> docs/images/lip_folds.png")
+    ap.add_argument("--opening-strip", action="store_true",
+                    help="surprise and happy, openings untapered before / tapered now -> docs/images/round_opening.png")
     ap.add_argument("photos", nargs="*", type=Path, help="photos, one row each (default: 3 wild_dev + 2 UTKFace)")
     args = ap.parse_args()
     rows = args.photos or [p for p in ROWS if p.is_file()]
@@ -190,7 +203,9 @@ def main() -> None:
              "eyes"),
             (args.open_eyes_strip, "eyes_open.png", OPEN_EYES_STRIP, [ROWS[0], WILD / "49_astronaut.png", ROWS[3]],
              "eyes"),
-            (args.lips_strip, "lip_folds.png", LIPS_STRIP, [ROWS[2], ROWS[4], ROWS[5]], "mouth")):
+            (args.lips_strip, "lip_folds.png", LIPS_STRIP, [ROWS[2], ROWS[4], ROWS[5]], "mouth"),
+            (args.opening_strip, "round_opening.png", OPENING_STRIP,
+             [WILD / "44_t1.jpg", WILD / "42_kit_with_rose.jpg", ROWS[4], ROWS[5]], "mouth")):
         if wanted:
             out = Path(args.out or f"docs/images/{name}")
             picked = args.photos or default

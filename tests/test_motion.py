@@ -191,3 +191,35 @@ def test_follow_lips_keeps_the_lip_layers_in_order_and_the_contours_where_asked(
     for rings in (UPPER_LIP_RINGS, LOWER_LIP_RINGS):                          # the centre column in order
         ys = [p[r[5], 1] + out[r[5], 1] for r in rings]
         assert ys == sorted(ys) or ys == sorted(ys, reverse=True)
+
+
+def test_round_opening_tapers_a_slot_toward_the_corners_and_keeps_the_middle():
+    """A lower lip dropped as a block (every column as far as the middle) opens a slot; round_opening
+    takes the columns beside the corners back up, the whole column together, to an elliptic taper;
+    the middle column, the corners, no motion, a closing mouth and ``amount`` 0 are left alone."""
+    from ganimation.motion.opening import round_opening
+    from ganimation.motion.regions import LOWER_LIP_RINGS, UPPER_LIP_RINGS
+
+    p = mean_shape().copy()
+    up, low = np.array(UPPER_LIP_RINGS[0]), np.array(LOWER_LIP_RINGS[0])
+    zero = np.zeros_like(p)
+    assert round_opening(p, zero) is zero
+    m = np.zeros_like(p)
+    sign = np.sign((p[low] - p[up])[5, 1])                                 # the frame's "down" for the lower lip
+    lower_lip = sorted({v for ring in LOWER_LIP_RINGS for v in ring[1:-1]})
+    m[lower_lip, 1] = 0.35 * sign                                          # a slot of 0.35 IOD
+    out = round_opening(p, m)
+
+    def gap(mm):
+        return np.linalg.norm((p + mm)[low, :2] - (p + mm)[up, :2], axis=1)
+
+    rise = gap(out) - gap(zero)
+    assert rise[5] == pytest.approx(gap(m)[5] - gap(zero)[5], abs=1e-3)    # the middle as asked
+    assert np.array_equal(out[[low[0], low[-1]]], m[[low[0], low[-1]]])     # the corners as asked
+    assert rise[1] < 0.75 * rise[5] and rise[9] < 0.75 * rise[5]           # the sides tapered
+    assert np.all(np.diff(rise[:6]) >= -1e-9) and np.all(np.diff(rise[5:]) <= 1e-9)   # rising to the middle
+    for row in LOWER_LIP_RINGS:                                            # each column moved as one
+        assert np.allclose(out[row[1], :2] - m[row[1], :2], out[LOWER_LIP_RINGS[0][1], :2] - m[LOWER_LIP_RINGS[0][1], :2])
+    assert round_opening(p, m, amount=0.0) is m
+    closing = -0.01 * m                                                    # lips pressed together
+    assert round_opening(p, closing) is closing

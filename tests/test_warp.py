@@ -277,3 +277,18 @@ def test_the_drawn_interior_takes_the_photos_grain():
     fine = out_grainy[box] - out_clean[box]          # the same drawing, less the grain
     assert out_clean[box].std(axis=(0, 1)).max() < 6
     assert 3 < fine.std() < 9
+
+
+def test_photo_grain_reads_the_cameras_noise_not_a_beards_texture():
+    """Gaussian noise of spread 3 reads as about 3, also when a third of the region is coarse, strong
+    texture (a beard, lips); the old whole-region estimate read the texture as grain."""
+    from ganimation.warp.mouth import photo_grain
+
+    rng = np.random.default_rng(2)
+    noise = rng.normal(0, 3, (60, 90))
+    assert 2.4 < photo_grain(np.repeat(np.clip(128 + noise, 0, 255)[..., None], 3, -1).astype(np.uint8)) < 3.6
+    textured = 128 + noise
+    textured[:, :30] += rng.normal(0, 40, (60, 30))              # strong detail in a third of the region
+    region = np.repeat(np.clip(textured, 0, 255)[..., None], 3, -1).astype(np.uint8)
+    assert 2.4 < photo_grain(region) < 3.8            # a spread over the whole region reads 4.2 here
+    assert photo_grain(np.full((60, 90, 3), 128, np.uint8)) == 0.0

@@ -60,12 +60,14 @@ def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *
     ``lip_stretch`` (0-1, the target's AU20) picks the inside drawn in a mouth that opens
     (:func:`ganimation.warp.mouth.shade_mouth`).
     """
+    from ganimation.motion.opening import round_opening
     from ganimation.motion.regions import uncross
     from ganimation.motion.unfold import unfold_eyes, unfold_mouth
 
     lm = np.asarray(landmarks, np.float64)
     pose = pose or fit_pose(lm)
     frame = pose.to_frame(lm)
+    motion = round_opening(frame, motion, amount=1.0 - float(np.clip(lip_stretch, 0.0, 1.0)))
     motion = unfold_mouth(frame, unfold_eyes(frame, uncross(frame, motion)))
     target = lm[:, :2] + pose.motion_to_image(motion)
     fw = warp_face(image, lm, target, pose=pose)
