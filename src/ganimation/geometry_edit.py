@@ -81,6 +81,11 @@ def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *
     return GeometryEdit(image=out, warp=fw, motion=np.asarray(motion, np.float64))
 
 
+def lip_stretch(aus: np.ndarray) -> float:
+    """The lip stretcher AU20 of ``aus`` ``(17,)``, clipped to 0-1: :func:`apply_motion`'s ``lip_stretch``."""
+    return float(np.clip(np.asarray(aus)[AU_CODES.index("AU20")], 0.0, 1.0))
+
+
 def edit_face_geometry(image: np.ndarray, landmarks: np.ndarray, current: np.ndarray, target: np.ndarray, *,
                        model=None, mouth: bool = True, texture: float | None = None) -> GeometryEdit:
     """Move one face from its ``current`` AUs ``(17,)`` to ``target`` ``(17,)`` (0-1) by warping ``image``.
@@ -93,7 +98,7 @@ def edit_face_geometry(image: np.ndarray, landmarks: np.ndarray, current: np.nda
     model = model or AUMotionModel.load()
     change = np.clip(target, 0, 1) - np.clip(current, 0, 1)
     return apply_motion(image, landmarks, model.motion(current, target), mouth=mouth, aus_change=change,
-                        texture=texture, lip_stretch=float(np.clip(target[AU_CODES.index("AU20")], 0, 1)))
+                        texture=texture, lip_stretch=lip_stretch(target))
 
 
 def reference_motion(source_landmarks: np.ndarray, reference_landmarks: np.ndarray, *, model=None,

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ganimation.aus import AU_CODES, NUM_AUS, check_vector, resolve_target
+from ganimation.aus import NUM_AUS, check_vector, resolve_target
 from ganimation.errors import FaceNotFoundError, GanimationError
 
 #: Editing engines: ``warp`` (AU motion model + triangulated warp at the photo's resolution),
@@ -214,6 +214,7 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
         from ganimation.geometry_edit import (
             apply_motion,
             edit_face_geometry,
+            lip_stretch,
             reference_motion,
         )
 
@@ -224,8 +225,8 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
         for n, (f, est, tgt) in enumerate(infos):
             if like is not None:
                 motion, coef = reference_motion(f.landmarks, like)
-                stretch = float(np.clip(est[AU_CODES.index("AU20")] + coef[AU_CODES.index("AU20")], 0, 1))
-                ge = apply_motion(out, f.landmarks, motion, aus_change=coef, texture=strength, lip_stretch=stretch)
+                ge = apply_motion(out, f.landmarks, motion, aus_change=coef, texture=strength,
+                                  lip_stretch=lip_stretch(est + coef))
             else:
                 ge = edit_face_geometry(out, f.landmarks, est, tgt, texture=strength)
             if refinement is not None:

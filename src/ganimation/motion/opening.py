@@ -48,10 +48,10 @@ def round_opening(frame_points: np.ndarray, motion: np.ndarray, amount: float = 
     if rise[centre] <= 0.0 or amount <= 0.0:
         return motion
     a, b = q[upper[0]], q[upper[-1]]
-    axis = (b - a) / max(float(np.linalg.norm(b - a)), 1e-9)
-    s = np.clip(((q[upper] + q[lower]) / 2 - a) @ axis / max(float(np.linalg.norm(b - a)), 1e-9), 0.0, 1.0)
-    cap = rise[centre] * np.sqrt(np.clip(1.0 - (2.0 * s - 1.0) ** 2, 0.0, 1.0)) ** TAPER_POWER
-    excess = np.where((rise > cap) & (rise > 0.0), rise - np.maximum(cap, 0.0), 0.0) * float(np.clip(amount, 0, 1))
+    length = max(float(np.linalg.norm(b - a)), 1e-9)
+    s = np.clip(((q[upper] + q[lower]) / 2 - a) @ ((b - a) / length) / length, 0.0, 1.0)
+    cap = rise[centre] * np.sqrt(np.clip(1.0 - (2.0 * s - 1.0) ** 2, 0.0, 1.0)) ** TAPER_POWER   # >= 0
+    excess = np.maximum(rise - cap, 0.0) * float(np.clip(amount, 0, 1))
     excess[[0, -1]] = 0.0                              # the corners themselves
     if not excess.any():
         return motion

@@ -58,16 +58,20 @@ FULL_CHROMA_AT = 0.2
 ASSET = Path(__file__).resolve().parents[1] / "assets" / "mouth_interior.npz"
 
 
-def mouth_coordinates(a: np.ndarray, b: np.ndarray, shape: tuple[int, int], origin: tuple[int, int]
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The mouth's axis from corner ``a`` to corner ``b`` (pixels), its normal (pointing from the upper
-    toward the lower lip) and, for each pixel of a window ``shape`` ``(h, w)`` whose top-left pixel is
-    ``origin`` ``(x0, y0)``, its coordinates ``u`` (along the axis) and ``v`` (along the normal) from ``a``."""
-    h, w = shape
+def mouth_axes(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mouth's unit axis from corner ``a`` to corner ``b`` (pixels) and its unit normal, pointing from
+    the upper toward the lower lip (down the image)."""
     axis = (b - a) / max(float(np.linalg.norm(b - a)), 1e-6)
     normal = np.array([-axis[1], axis[0]])
-    if normal[1] < 0:
-        normal = -normal
+    return axis, (-normal if normal[1] < 0 else normal)
+
+
+def mouth_coordinates(a: np.ndarray, b: np.ndarray, shape: tuple[int, int], origin: tuple[int, int]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`mouth_axes` and, for each pixel of a window ``shape`` ``(h, w)`` whose top-left pixel is
+    ``origin`` ``(x0, y0)``, its coordinates ``u`` (along the axis) and ``v`` (along the normal) from ``a``."""
+    h, w = shape
+    axis, normal = mouth_axes(a, b)
     gy, gx = np.mgrid[0:h, 0:w].astype(np.float64)
     px, py = gx + origin[0] - a[0], gy + origin[1] - a[1]
     return axis, normal, px * axis[0] + py * axis[1], px * normal[0] + py * normal[1]
@@ -96,10 +100,7 @@ def rectify(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, iod: float,
     cv2 = models.require("cv2", "mouth interior")
     rows, cols = shape
     a, b = upper[0], upper[-1]
-    axis = (b - a) / max(float(np.linalg.norm(b - a)), 1e-6)
-    normal = np.array([-axis[1], axis[0]])
-    if normal[1] < 0:
-        normal = -normal
+    axis, normal = mouth_axes(a, b)
     length = float((b - a) @ axis)
     u = (np.arange(cols) + 0.5) / cols * length
     vu, vl, _ = lip_profiles(upper, lower, axis, normal, u)
