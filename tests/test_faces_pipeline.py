@@ -205,6 +205,41 @@ def test_proposals_find_small_faces_beside_bigger_ones(photo, count):
     assert len(get_detector(None, search="whole").detect(load_rgb(path))) < count
 
 
+def test_neighbours_whole_in_a_proposal_crop_need_no_crop_of_their_own():
+    """36_2008_004176 (a group photo the whole-photo pass finds nothing in): the faces a proposal's
+    crop shows whole are kept, so fewer crops are landmarked than faces are found."""
+    from pathlib import Path
+
+    from ganimation.faces.detect import FaceDetector
+    from ganimation.images import load_rgb
+
+    path = Path(__file__).resolve().parents[2] / "shared/data/wild_dev/36_2008_004176.jpg"
+    if not path.is_file():
+        pytest.skip("../shared/data/wild_dev is not beside the repository")
+    det = FaceDetector(None)
+    crops = []
+    landmark = det._landmark_proposal
+    det._landmark_proposal = lambda image, box: crops.append(box) or landmark(image, box)
+    try:
+        faces = det.detect(load_rgb(path))
+    finally:
+        det.close()
+    assert len(faces) == 8
+    assert len(crops) < 10                       # 11 crops when each face needed its own
+
+
+def test_a_face_touching_a_crop_border_inside_the_photo_is_not_whole():
+    from ganimation.faces.detect import _whole_in
+
+    shape = (400, 600, 3)
+    window = (100, 50, 300, 250)
+    assert _whole_in(np.array([150, 100, 200, 160], np.float32), window, shape)
+    assert not _whole_in(np.array([100, 100, 150, 160], np.float32), window, shape)   # cut at x0
+    assert not _whole_in(np.array([250, 200, 300, 250], np.float32), window, shape)   # cut at x1 and y1
+    # a window at the photo's edge: a face there is cut by the photo, not by the window
+    assert _whole_in(np.array([0, 0, 40, 50], np.float32), (0, 0, 200, 200), shape)
+
+
 def test_get_detector_shares_one_instance_for_equal_settings():
     from ganimation.faces.detect import get_detector
 

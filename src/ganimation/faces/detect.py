@@ -268,7 +268,7 @@ class FaceDetector:
                 out.append(f)
                 continue
             centre = (f.box[:2] + f.box[2:]) / 2
-            inside = [g for g in self._run_around(image, centre, side) if _centre_inside(g.box, f.box[None])]
+            inside = [g for g in self._run_around(image, centre, side)[0] if _centre_inside(g.box, f.box[None])]
             g = min(inside, key=lambda g: float(np.hypot(*((g.box[:2] + g.box[2:]) / 2 - centre)))) if inside else f
             if out and _iou(g.box, np.stack([o.box for o in out])).max() > 0.5:
                 continue
@@ -321,26 +321,34 @@ class FaceDetector:
 
         The landmarker misses some small faces at odd angles in a large photo
         (on wild_dev: an upturned face of 80 px in a 817x1024 photo) that it finds
-        in a crop centred on them; BlazeFace proposes where to look.
+        in a crop centred on them; BlazeFace proposes where to look. A crop often
+        holds the neighbours of its face too (group photos): those it shows whole
+        are kept, and the proposals they cover need no crop of their own (on
+        wild_dev's group photos this halves the search's landmarker passes).
+        At most ``max_crops`` crops are landmarked.
         """
         boxes = [f.box for f in known]
         out: list[Face] = []
+        crops = 0
         for box, _score in sorted(self._proposals(image), key=lambda p: -p[1]):
-            if len(out) >= max_crops:
+            if crops >= max_crops:
                 break
             if boxes:
                 found = np.stack(boxes)
                 if _iou(box, found).max() > 0.3 or _centre_inside(box, found):
                     continue
             boxes.append(box)
-            face = self._landmark_proposal(image, box)
-            if face is not None:
-                out.append(face)
-                boxes.append(face.box)
+            crops += 1
+            face, others = self._landmark_proposal(image, box)
+            for f in ([face] if face is not None else []) + others:
+                if f is face or not (_iou(f.box, np.stack(boxes)).max() > 0.3 or _centre_inside(f.box, np.stack(boxes))):
+                    out.append(f)
+                    boxes.append(f.box)
         return out
 
-    def _landmark_proposal(self, image: np.ndarray, box: np.ndarray) -> Face | None:
-        """The landmarked face centred in BlazeFace box ``box``, from a context crop around it.
+    def _landmark_proposal(self, image: np.ndarray, box: np.ndarray) -> tuple[Face | None, list[Face]]:
+        """The landmarked face centred in BlazeFace box ``box``, from a context crop around it, and the
+        other faces that crop shows whole (none touches the crop's border).
 
         A wide crop (4x the box, at least 192 px) first; when the landmarker finds
         other faces there but not this one (a small face beside bigger ones: on
@@ -348,17 +356,21 @@ class FaceDetector:
         """
         centre = (box[:2] + box[2:]) / 2
         size = float(max(box[2] - box[0], box[3] - box[1]))
+        others: list[Face] = []
         for half in dict.fromkeys((max(96.0, 2.0 * size), 1.5 * size)):
-            for f in self._run_around(image, centre, half):
-                if _centre_inside(f.box, box[None]):
-                    return f
-        return None
+            faces, window = self._run_around(image, centre, half)
+            mine = [f for f in faces if _centre_inside(f.box, box[None])]
+            others += [f for f in faces if not _centre_inside(f.box, box[None]) and _whole_in(f.box, window, image.shape)]
+            if mine:
+                return mine[0], others
+        return None, others
 
-    def _run_around(self, image: np.ndarray, centre, half: float) -> list[Face]:
+    def _run_around(self, image: np.ndarray, centre, half: float) -> tuple[list[Face], tuple[int, int, int, int]]:
         """One landmarker pass over the square window of half-side ``half`` around ``centre`` (x, y),
-        clipped to the photo; the faces' landmarks and boxes in photo pixels."""
+        clipped to the photo: the faces' landmarks and boxes in photo pixels, and the window
+        ``(x0, y0, x1, y1)`` it covered."""
         crop, x0, y0 = cut_window(image, (centre[0] - half, centre[1] - half, centre[0] + half, centre[1] + half))
-        return [f.shift(x0, y0) for f in self._run(crop)]
+        return [f.shift(x0, y0) for f in self._run(crop)], (x0, y0, x0 + crop.shape[1], y0 + crop.shape[0])
 
     def detect_in(self, image: np.ndarray, window, *, refit: bool = False) -> list[Face]:
         """:meth:`detect` on the ``window`` ``(x0, y0, x1, y1)`` of ``image`` (clipped to it), the faces in
@@ -408,6 +420,17 @@ def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     a = (box[2] - box[0]) * (box[3] - box[1])
     b = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     return inter / np.maximum(a + b - inter, 1e-6)
+
+
+def _whole_in(box: np.ndarray, window, shape, margin: float = 0.02) -> bool:
+    """Whether ``box`` lies inside ``window`` ``(x0, y0, x1, y1)`` with a margin of ``margin`` of its width
+    on every side the window does not share with the photo (of ``shape``): a face the window cuts
+    is not whole there."""
+    h, w = shape[:2]
+    m = margin * float(box[2] - box[0])
+    x0, y0, x1, y1 = window
+    return ((x0 == 0 or box[0] >= x0 + m) and (y0 == 0 or box[1] >= y0 + m)
+            and (x1 == w or box[2] <= x1 - m) and (y1 == h or box[3] <= y1 - m))
 
 
 def _centre_inside(box: np.ndarray, boxes: np.ndarray) -> bool:
