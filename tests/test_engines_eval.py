@@ -153,3 +153,28 @@ def test_evaluate_engine_rejects_unknown_engine(synthetic_photos, tmp_path, caps
 
     rc = main(["evaluate", "--engine", "morph", "--data", str(synthetic_photos), "-o", str(tmp_path / "r")])
     assert rc == 2 and "--engine" in capsys.readouterr().err
+
+
+def test_evaluate_engine_at_a_lower_intensity_moves_less(synthetic_photos, tmp_path, capsys):
+    """``--intensity`` scales the presets: a half-strength surprise opens the mouth less than a full one."""
+    from ganimation.cli.main import main
+    from ganimation.faces.detect import get_detector
+
+    try:
+        get_detector()
+    except Exception as exc:  # noqa: BLE001 - the faces extra's model may be missing
+        pytest.skip(f"faces extra unavailable: {exc}")
+    opened = {}
+    for s in ("1", "0.5"):
+        out = tmp_path / f"report_{s}"
+        rc = main(["evaluate", "--engine", "warp", "--data", str(synthetic_photos), "--samples", "0", "--no-emotion",
+                   "--threads", "1", "--intensity", s, "-o", str(out)])
+        assert rc == 0
+        m = json.loads((out / "metrics.json").read_text())
+        assert m["meta"]["intensity"] == float(s)
+        assert f"at intensity {s}" in (out / "report.md").read_text()
+        opened[s] = m["engines"]["warp"]["geometry"]["per_preset"]["surprise"]["mean_delta"]["mouth_open"]
+    assert 0 < opened["0.5"] < 0.8 * opened["1"]
+    rc = main(["evaluate", "--engine", "warp", "--data", str(synthetic_photos), "--intensity", "0",
+               "-o", str(tmp_path / "r0")])
+    assert rc == 2 and "--intensity" in capsys.readouterr().err

@@ -42,6 +42,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
                         "emotion (when the classifier is installed), landmark geometry, colour shift, identity "
                         "and whole-photo time; the first --samples photos go into the preset grids")
     common.add_texture(p)
+    p.add_argument("--intensity", type=types.float_range(0.0, 1.0, lo_open=True, name="intensity"), default=1.0,
+                   help="with --engine: the presets' strength (default 1, what the goals of issue 28 are for)")
     p.add_argument("--no-emotion", action="store_true", help="with --engine: skip the emotion classifier")
     p.add_argument("-o", "--out", required=True, metavar="REPORT_DIR", help="output folder")
     p.set_defaults(func=run, _parser=p)
@@ -91,7 +93,7 @@ def run_engines(args) -> int:
         print("note: --engine always edits toward the six presets; --targets is ignored")
     m, grids = evaluate_engines(editor, args.data, engines=engines, split=args.split, limit=args.limit,
                                 samples=args.samples, emotion=not args.no_emotion, device=args.device,
-                                weights=args.weights, texture=args.texture)
+                                weights=args.weights, texture=args.texture, intensity=args.intensity)
     write_engine_report(m, grids, args.out)
     for e, s in m["engines"].items():
         parts = [f"{e}: {s['n_edits']} edits"]

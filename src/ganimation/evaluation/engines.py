@@ -200,7 +200,8 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
                      engines: Iterable[str] = ("warp",), presets: Sequence[str] = ENGINE_PRESETS,
                      split: str = "test", limit: int | None = None, samples: int = 4,
                      emotion: bool = True, device=None, warmup: bool = True,
-                     weights: str | os.PathLike | None = None, texture: float | None = None) -> tuple[dict, dict]:
+                     weights: str | os.PathLike | None = None, texture: float | None = None,
+                     intensity: float = 1.0) -> tuple[dict, dict]:
     """Edit every photo's largest face toward each preset with each engine and measure the edits.
 
     - ``editor``: an :class:`~ganimation.edit.Editor` (needed by ``gan`` and
@@ -209,6 +210,7 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
     - ``samples``: photos (the first ones) kept as cells for :func:`preset_grid`.
     - ``weights``: only recorded in the metadata.
     - ``texture``: the warp engine's texture strength (None: its default; 0: off).
+    - ``intensity``: the presets' strength (0-1; the goals of issue 28 are for 1).
 
     Returns ``(metrics, grids)``: the JSON-ready metrics dict (``meta``,
     ``engines`` -> per-engine summary, ``goals``, ``notes``) and per engine the
@@ -228,6 +230,8 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
             raise GanimationError(f"engine {e!r}; choose from {', '.join(ENGINES)}")
     if editor is None and any(e != "warp" for e in engines):
         raise GanimationError("the gan and hybrid engines need an editor (weights)")
+    if not 0.0 < intensity <= 1.0:
+        raise GanimationError(f"intensity {intensity}: use a value in (0, 1]")
     unknown = [p for p in presets if p not in ENGINE_PRESETS]
     if unknown:
         raise GanimationError(f"presets {unknown}: the engine evaluation knows {', '.join(ENGINE_PRESETS)}")
@@ -267,14 +271,15 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
     for engine in engines:
         run = runs[engine] = EngineRun(engine)
         if warmup:  # first-call costs (model loading, caches) are not edit time
-            edit_photo(editor, images[0], expression=presets[0], engine=engine, face="largest", texture=texture)
+            edit_photo(editor, images[0], expression=presets[0], intensity=intensity, engine=engine, face="largest",
+                       texture=texture)
         t_eng = time.perf_counter()
         for i, (img, v) in enumerate(zip(images, views)):
             if i < samples:
                 run.cells[i] = {"input": grid_cell(img, v.box)}
             for preset in presets:
                 t0, c0 = time.perf_counter(), time.process_time()
-                res = edit_photo(editor, img, expression=preset, intensity=1.0, engine=engine, face="largest",
+                res = edit_photo(editor, img, expression=preset, intensity=intensity, engine=engine, face="largest",
                                  texture=texture)
                 run.ms.append(1000 * (time.perf_counter() - t0))
                 run.cpu_ms.append(1000 * (time.process_time() - c0))
@@ -306,7 +311,7 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
         summaries[engine] = summarise_run(run, clf, embed, e_in, len(presets))
     metrics = {
         "meta": {"data": str(data) if not isinstance(data, (list, tuple)) else f"{len(paths)} listed images",
-                 "n_faces": len(images), "presets": list(presets), "intensity": 1.0, "face": "largest",
+                 "n_faces": len(images), "presets": list(presets), "intensity": float(intensity), "face": "largest",
                  "engines": engines, "crop_size": CROP_SIZE, "split": split,
                  "texture": texture_strength(texture),
                  "weights": str(weights) if weights is not None else "the shipped default model",
@@ -456,7 +461,7 @@ def engines_markdown(m: dict) -> str:
     head = "| | " + " | ".join(engines) + " |\n|---|" + "---|" * len(engines)
     lines = ["# Engines: preset edits of whole photos", "",
              (f"{meta['n_faces']} faces (largest face of each image) from `{meta['data']}`, presets "
-             f"{', '.join(meta['presets'])} at intensity 1, {sum(S[e]['n_edits'] for e in engines)} edits; "
+             f"{', '.join(meta['presets'])} at intensity {meta.get('intensity', 1.0):g}, {sum(S[e]['n_edits'] for e in engines)} edits; "
              f"warp texture strength {meta.get('texture', 'n/a')}; "
              f"torch threads {meta.get('torch_threads')}, load average at the end {meta.get('load_average')}."), ""]
     presets = meta["presets"]
