@@ -11,6 +11,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --eyes-strip      # docs/images/eye_folds.png
     .venv/bin/python benchmarks/engines_grid.py --open-eyes-strip # docs/images/eyes_open.png
     .venv/bin/python benchmarks/engines_grid.py --lips-strip      # docs/images/lip_folds.png
+    .venv/bin/python benchmarks/engines_grid.py --lip-bodies-strip  # docs/images/lip_bodies.png
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ OPEN_EYES_STRIP = before_and_now(("surprise", "fear"), "open_eyes")
 LIPS_STRIP = before_and_now(("surprise", "disgust", "fear"), "lips")
 #: openings as the motion model gave them (a slot beside the corners) and tapered now
 OPENING_STRIP = before_and_now(("surprise", "happy"), "opening")
+#: broad smiles closed by sad and anger, crossing lips stopped at their inner points (thin lips) and as bodies now
+LIP_BODIES_STRIP = before_and_now(("sad", "anger"), "lip_bodies")
 
 
 def eyes_box(landmarks: np.ndarray) -> np.ndarray:
@@ -158,9 +161,16 @@ def opening_as_before():
     return patched(O, "round_opening", lambda frame, motion, amount=1.0: motion)
 
 
+def lip_bodies_as_before():
+    """The warp engine with crossing lips stopped at their inner points only (``uncross(lip_bodies=False)``)."""
+    from preset_variants import no_lip_bodies
+
+    return no_lip_bodies()
+
+
 #: ``before`` contexts of the strips
 BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes": open_eyes_as_before,
-          "lips": lips_as_before, "opening": opening_as_before}
+          "lips": lips_as_before, "opening": opening_as_before, "lip_bodies": lip_bodies_as_before}
 
 
 def main() -> None:
@@ -181,6 +191,8 @@ def main() -> None:
                     help="surprise, disgust and fear, mouth folds and specks before/now -> docs/images/lip_folds.png")
     ap.add_argument("--opening-strip", action="store_true",
                     help="surprise and happy, openings untapered before / tapered now -> docs/images/round_opening.png")
+    ap.add_argument("--lip-bodies-strip", action="store_true",
+                    help="sad and anger of broad smiles, thin lips before / lips kept now -> docs/images/lip_bodies.png")
     ap.add_argument("photos", nargs="*", type=Path, help="photos, one row each (default: 3 wild_dev + 2 UTKFace)")
     args = ap.parse_args()
     rows = args.photos or [p for p in ROWS if p.is_file()]
@@ -205,7 +217,10 @@ def main() -> None:
              "eyes"),
             (args.lips_strip, "lip_folds.png", LIPS_STRIP, [ROWS[2], ROWS[4], ROWS[5]], "mouth"),
             (args.opening_strip, "round_opening.png", OPENING_STRIP,
-             [WILD / "44_t1.jpg", WILD / "42_kit_with_rose.jpg", ROWS[4], ROWS[5]], "mouth")):
+             [WILD / "44_t1.jpg", WILD / "42_kit_with_rose.jpg", ROWS[4], ROWS[5]], "mouth"),
+            (args.lip_bodies_strip, "lip_bodies.png", LIP_BODIES_STRIP,
+             [WILD / "40_obama.jpg", UTK / "75_0_1_20170111205346848.jpg.chip.jpg",
+              UTK / "61_1_2_20170105174916768.jpg.chip.jpg", UTK / "36_0_3_20170104220654654.jpg.chip.jpg"], "mouth")):
         if wanted:
             out = Path(args.out or f"docs/images/{name}")
             picked = args.photos or default

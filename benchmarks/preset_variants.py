@@ -96,6 +96,16 @@ def no_lip_repair():
     return patched(U, "unfold_mouth", lambda frame, motion: motion)
 
 
+def no_lip_bodies():
+    """The warp engine with crossing lips stopped at their inner points only (before): the rest of each
+    lip's column kept the motion's overshoot (:func:`ganimation.motion.regions.uncross`)."""
+    import functools
+
+    import ganimation.motion.regions as R
+
+    return patched(R, "uncross", functools.partial(R.uncross, lip_bodies=False))
+
+
 def no_carried_teeth():
     """The photo's mouth opening stretched by the warp (``shade_mouth`` without the photo)."""
     import ganimation.geometry_edit as G
@@ -155,6 +165,8 @@ def variants() -> dict:
         "no_lip_redraw": ("the squeezed mouth of a closing smile is not redrawn",
                           lambda: patched(W, "CLOSED_AT", 1e9)),
         "no_lip_repair": ("the lips' rings and the skin around them not kept from folding (before)", no_lip_repair),
+        "no_lip_bodies": ("crossing lips stopped at their inner points only, their outer contours left where "
+                          "the motion's overshoot put them (before)", no_lip_bodies),
         "no_carried_teeth": ("the photo's opening (a smile's teeth) stretched over the new opening (before)",
                              no_carried_teeth),
         "no_stretched_teeth": ("stretched lips (AU20) drawn with the dropped jaw's mouth, no lower teeth (before)",

@@ -207,7 +207,7 @@ def test_closing_a_smile_redraws_the_corners_the_warp_turned_over():
 
     lips = polygon_mask((h, w), raw.warp.target[list(INNER_LIPS)]) > 0.5
     far = foot & (cv2.distanceTransform((~lips).astype(np.uint8), cv2.DIST_L2, 3) > 0.06 * raw.warp.iod)
-    assert far.sum() > 20                                                           # (29 px since follow_lips)
+    assert far.sum() > 10                                       # (29 px since follow_lips, 16 since uncross stops lips as bodies)
     changed = np.any(closed != raw.image, axis=-1)
     assert changed[far].mean() > 0.8                                                  # the wedges are repainted
 

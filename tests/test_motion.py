@@ -147,6 +147,27 @@ def test_uncross_meets_lips_and_lids_instead_of_crossing():
     assert np.array_equal(uncross(p, ok), ok)
 
 
+def test_uncross_stops_each_lip_as_a_body():
+    """A lower lip pushed up through the upper one (a released open smile's overshoot): the lips meet,
+    and each keeps its thickness (its rings and outer contour take its inner point's correction)."""
+    from ganimation.motion.regions import LOWER_LIP_RINGS, UPPER_LIP_RINGS, uncross
+
+    p = mean_shape().copy()
+    m = np.zeros_like(p)
+    for row in LOWER_LIP_RINGS:
+        m[list(row[1:-1]), 1] = -0.2
+    out = uncross(p, m)
+    q, q0 = p + out, p + m
+
+    def thickness(points, rings):
+        return points[list(rings[-1][1:-1]), 1] - points[list(rings[0][1:-1]), 1]
+
+    assert np.allclose(q[list(LOWER_LIP_RINGS[0][1:-1]), 1], q[list(UPPER_LIP_RINGS[0][1:-1]), 1])   # they meet
+    assert np.allclose(thickness(q, UPPER_LIP_RINGS), thickness(p, UPPER_LIP_RINGS))
+    assert np.allclose(thickness(q, LOWER_LIP_RINGS), thickness(q0, LOWER_LIP_RINGS))
+    assert np.array_equal(out[list(UPPER_LIP_RINGS[-1][:1] + UPPER_LIP_RINGS[-1][-1:])], m[[61, 291]])  # corners
+
+
 def test_unfold_eyes_leaves_a_motion_without_folds_unchanged():
     from ganimation.motion.au_model import AUMotionModel
     from ganimation.motion.unfold import folded_eye_triangles, unfold_eyes
