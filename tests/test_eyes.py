@@ -69,3 +69,25 @@ def test_an_opening_eye_shows_white_above_an_unstretched_iris(astronaut):
         # and the iris itself keeps the source's pixels at its centre (no vertical stretch)
         cy, cx = round(c[1]), round(c[0])
         assert abs(float(y_out[cy, cx]) - float(y_src[cy, cx])) < 25
+
+
+def test_a_sclera_read_darker_than_the_skin_is_brought_toward_white():
+    """A narrow eye shows too little white to read its colour (lashes and lid shadow): a reading far
+    darker than the skin under the eye is replaced by a near-white at most as bright as that skin;
+    a plausible reading, or no skin to compare with, is kept."""
+    from ganimation.images import luminance
+    from ganimation.warp.eyes import SCLERA_MIN_SHARE, plausible_sclera
+
+    skin = np.array([239.0, 147.0, 129.0], np.float32)          # 46_single_face's cheek
+    lum = lambda c: float(luminance(np.asarray(c, np.float32)[None])[0])   # noqa: E731
+    dark = plausible_sclera(np.array([150.0, 98.0, 100.0]), skin)          # what its narrow eye read
+    assert lum(dark) > lum([150.0, 98.0, 100.0]) + 20
+    assert lum(dark) <= SCLERA_MIN_SHARE * lum(skin) + 1e-3
+    assert np.ptp(dark) < np.ptp([150.0, 98.0, 100.0])                    # nearer grey, not purple
+    bright = np.array([215.0, 200.0, 191.0], np.float32)
+    assert np.array_equal(plausible_sclera(bright, skin), bright)
+    assert np.array_equal(plausible_sclera(np.array([150.0, 98.0, 100.0], np.float32), None), [150.0, 98.0, 100.0])
+    # continuous: a reading just under the floor moves only a little
+    floor = SCLERA_MIN_SHARE * lum(skin)
+    near = np.full(3, floor - 1.0, np.float32)
+    assert np.abs(plausible_sclera(near, skin) - near).max() < 10

@@ -44,6 +44,13 @@ OPEN_FROM = 0.05
 LASH_BAND, LASH_MIN = 0.3, 0.02
 #: the sclera colour: median of the visible sclera pixels at or above this luminance percentile
 SCLERA_PERCENTILE = 75
+#: a sclera is at least this bright against the skin under the eye (its luminance share); a narrow eye
+#: shows too little white for its colour to be read (wild_dev's 46_single_face, smiling: lashes and lid
+#: shadow read as a sclera of 0.61 the skin's luminance, and the opened eyes were filled purple-grey),
+#: so a darker reading is mixed toward a near-white at that brightness, in full from SCLERA_DARK of it
+SCLERA_MIN_SHARE, SCLERA_DARK = 0.95, 0.6
+#: share of the skin's colour (chroma) that near-white keeps
+SCLERA_TINT = 0.1
 #: rings of the iris's radial colour profile (what fills the iris the lid uncovers)
 IRIS_RINGS = 4
 #: the iris fill reaches this many of MediaPipe's iris radii: its circle often falls inside the dark
@@ -92,6 +99,35 @@ def _opens(h_s: float, h_t: float, iod: float) -> bool:
     return h_s >= OPEN_FROM * iod and h_t >= h_s * (1 + GROWTH_FROM) and h_t - h_s >= MIN_GROWTH * iod
 
 
+def _skin_below(image: np.ndarray, points: np.ndarray, contour: tuple[int, ...], iod: float) -> np.ndarray | None:
+    """``(3,)`` median colour of the skin under an eye (a box across the eye's corners, 0.1-0.25 IOD below
+    its lower lid), or None when the box is off the photo."""
+    lid = points[list(contour)]
+    x0, x1 = int(max(0, lid[:, 0].min())), int(min(image.shape[1], lid[:, 0].max()))
+    y0 = int(max(0, lid[:, 1].max() + 0.1 * iod))
+    y1 = int(min(image.shape[0], lid[:, 1].max() + 0.25 * iod))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return np.median(image[y0:y1, x0:x1].reshape(-1, 3).astype(np.float32), axis=0)
+
+
+def plausible_sclera(measured: np.ndarray, skin: np.ndarray | None) -> np.ndarray:
+    """The sclera colour ``(3,)`` to fill with: ``measured`` (from the eye's visible white), mixed toward a
+    near-white of :data:`SCLERA_MIN_SHARE` the luminance of ``skin`` (``(3,)``, the skin under the eye;
+    None: ``measured`` as it is) when it reads darker than that: in full at :data:`SCLERA_DARK` of it."""
+    measured = np.asarray(measured, np.float32)
+    if skin is None:
+        return measured
+    skin = np.asarray(skin, np.float32)
+    floor = SCLERA_MIN_SHARE * float(luminance(skin[None])[0])
+    seen = float(luminance(measured[None])[0])
+    if seen >= floor or floor <= 0:
+        return measured
+    near_white = floor + SCLERA_TINT * (skin - float(luminance(skin[None])[0]))
+    keep = float(np.clip((seen / floor - SCLERA_DARK) / (1.0 - SCLERA_DARK), 0.0, 1.0))
+    return (keep * measured + (1.0 - keep) * near_white).astype(np.float32)
+
+
 def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.ndarray, eye: int, iod: float,
          h_s: float, h_t: float) -> None:
     """Redraw one opening eye of ``out`` in place (see the module docstring); ``h_s``, ``h_t``: its lid gap
@@ -138,7 +174,8 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     if len(sclera_px) < 3:
         return
     lum = luminance(sclera_px)
-    sclera = np.median(sclera_px[lum >= np.percentile(lum, SCLERA_PERCENTILE)], axis=0)
+    sclera = plausible_sclera(np.median(sclera_px[lum >= np.percentile(lum, SCLERA_PERCENTILE)], axis=0),
+                              _skin_below(source_image, src, contour, iod))
     # the iris as a radial profile of its visible pixels (pupil, iris, darker limbal ring)
     seen = visible & (ring_s < IRIS_EDGE)
     if not seen.any():
