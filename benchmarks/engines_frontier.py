@@ -26,27 +26,18 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks/results/engines"
 
 
-def measure(paths: list[Path], intensity: float, texture: float) -> dict:
-    from ganimation.evaluation.engines import evaluate_engines
-
-    m, _ = evaluate_engines(None, paths, engines=("warp",), samples=0, warmup=False, intensity=intensity,
-                            texture=texture)
-    s = m["engines"]["warp"]
-    return {"intensity": intensity, "texture": texture, "emotion": s["emotion"]["accuracy"],
-            "emotion_per_preset": s["emotion"]["per_preset"], "geometry": s["geometry"]["pass_rate"],
-            "identity": s["identity"]["mean_distance"], "identity_per_preset": s["identity"]["per_preset"],
-            "colour": s["colour_shift"]["frechet_ab_mean"], "n_faces": m["meta"]["n_faces"]}
-
-
 def table(rows: list[dict]) -> list[str]:
-    each = ("happy", "sad", "surprise", "anger", "fear", "disgust")
-    out = ["| intensity | texture | emotion | " + ", ".join(each) + " | geometry | identity | goals met |",
+    from preset_variants import (  # benchmarks/ is on sys.path when run as a script
+        EACH,
+        per_preset,
+    )
+
+    out = ["| intensity | texture | emotion | " + ", ".join(EACH) + " | geometry | identity | goals met |",
            "|---|---|---|---|---|---|---|"]
     for r in rows:
         met = [name for name, ok in (("emotion", r["emotion"] >= 0.5), ("geometry", r["geometry"] >= 0.8),
                                      ("identity", r["identity"] <= 0.30)) if ok]
-        per = ", ".join(f"{100 * r['emotion_per_preset'][p]:.0f}" for p in each)
-        out.append(f"| {r['intensity']:g} | {r['texture']:g} | {100 * r['emotion']:.1f} % | {per} "
+        out.append(f"| {r['intensity']:g} | {r['texture']:g} | {100 * r['emotion']:.1f} % | {per_preset(r)} "
                    f"| {100 * r['geometry']:.1f} % | {r['identity']:.4f} | {', '.join(met) or 'none'} |")
     return out
 
@@ -63,9 +54,11 @@ def main() -> None:
         raise SystemExit(f"{args.data}: no photos (python benchmarks/preset_variants.py --make-dev makes the default)")
     t0 = time.time()
     rows = []
+    from preset_variants import measure
+
     for s in args.intensity:
         for t in args.texture:
-            rows.append(measure(paths, s, t))
+            rows.append(measure(paths, intensity=s, texture=t))
             print("\n".join(table(rows)[-1:]), flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"frontier_{args.name}.json").write_text(json.dumps(rows, indent=1))

@@ -165,8 +165,8 @@ def variants() -> dict:
         "no_lip_redraw": ("the squeezed mouth of a closing smile is not redrawn",
                           lambda: patched(W, "CLOSED_AT", 1e9)),
         "no_lip_repair": ("the lips' rings and the skin around them not kept from folding (before)", no_lip_repair),
-        "no_lip_bodies": ("crossing lips stopped at their inner points only, their outer contours left where "
-                          "the motion's overshoot put them (before)", no_lip_bodies),
+        "no_lip_bodies": (("crossing lips stopped at their inner points only, their outer contours left where "
+                           "the motion's overshoot put them (before)"), no_lip_bodies),
         "no_carried_teeth": ("the photo's opening (a smile's teeth) stretched over the new opening (before)",
                              no_carried_teeth),
         "no_stretched_teeth": ("stretched lips (AU20) drawn with the dropped jaw's mouth, no lower teeth (before)",
@@ -180,26 +180,35 @@ def variants() -> dict:
     }
 
 
-def measure(paths: list[Path]) -> dict:
+def measure(paths: list[Path], **settings) -> dict:
+    """The warp engine's evaluation of ``paths`` (``settings``: more keyword arguments of
+    :func:`ganimation.evaluation.engines.evaluate_engines`, e.g. ``intensity``, ``texture``), summarised."""
     from ganimation.evaluation.engines import evaluate_engines
 
-    m, _ = evaluate_engines(None, paths, engines=("warp",), samples=0, warmup=False)
+    m, _ = evaluate_engines(None, paths, engines=("warp",), samples=0, warmup=False, **settings)
     s = m["engines"]["warp"]
     return {"emotion": s["emotion"]["accuracy"], "emotion_per_preset": s["emotion"]["per_preset"],
             "top_classes": s["emotion"]["top_classes"], "geometry": s["geometry"]["pass_rate"],
             "geometry_per_preset": {p: v["pass_rate"] for p, v in s["geometry"]["per_preset"].items()},
             "identity": s["identity"]["mean_distance"], "identity_per_preset": s["identity"]["per_preset"],
-            "colour": s["colour_shift"]["frechet_ab_mean"], "n_faces": len(paths)}
+            "colour": s["colour_shift"]["frechet_ab_mean"], "n_faces": m["meta"]["n_faces"], **settings}
+
+
+#: the presets of a table row's per-preset emotion column, in order
+EACH = ("happy", "sad", "surprise", "anger", "fear", "disgust")
+
+
+def per_preset(r: dict) -> str:
+    """A result's per-preset emotion rates as ``"93, 37, 60, ..."`` (%, :data:`EACH` order)."""
+    return ", ".join(f"{100 * r['emotion_per_preset'][p]:.0f}" for p in EACH)
 
 
 def table(results: dict, what: dict) -> list[str]:
-    each = ("happy", "sad", "surprise", "anger", "fear", "disgust")
-    lines = ["| variant | change | emotion | " + ", ".join(each) + " | geometry | identity | colour |",
+    lines = ["| variant | change | emotion | " + ", ".join(EACH) + " | geometry | identity | colour |",
              "|---|---|---|---|---|---|---|"]
     for name, r in results.items():
-        per = ", ".join(f"{100 * r['emotion_per_preset'][p]:.0f}" for p in each)
-        lines.append(f"| {name} | {what[name]} | {100 * r['emotion']:.1f} % | {per} | {100 * r['geometry']:.1f} % "
-                     f"| {r['identity']:.4f} | {r['colour']:.3f} |")
+        lines.append(f"| {name} | {what[name]} | {100 * r['emotion']:.1f} % | {per_preset(r)} "
+                     f"| {100 * r['geometry']:.1f} % | {r['identity']:.4f} | {r['colour']:.3f} |")
     return lines
 
 
