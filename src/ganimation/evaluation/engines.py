@@ -443,8 +443,10 @@ def engine_goals(summaries: dict) -> dict:
 # ---------------------------------------------------------------------------
 
 
-def _pct(v) -> str:
-    return "–" if v is None else f"{100 * v:.0f} %"
+def _pct(v, nd: int = 0) -> str:
+    """A share as a percentage with ``nd`` decimals ("–" for None). Overall rates against a goal get
+    one decimal, so that 49.9 % is not printed as a 50 % that misses a goal of 50 %."""
+    return "–" if v is None else f"{100 * v:.{nd}f} %"
 
 
 def _num(v, nd: int = 3) -> str:
@@ -472,8 +474,8 @@ def engines_markdown(m: dict) -> str:
         lines.append(f"| {label} | " + " | ".join(fn(S[e]) for e in engines) + " |")
 
     if any("emotion" in S[e] for e in engines):
-        row("emotion recognised, overall", lambda s: _pct(s.get("emotion", {}).get("accuracy")))
-    row("geometry pass rate (defining measure >= 0.03 IOD)", lambda s: _pct(s["geometry"]["pass_rate"]))
+        row("emotion recognised, overall", lambda s: _pct(s.get("emotion", {}).get("accuracy"), 1))
+    row("geometry pass rate (defining measure >= 0.03 IOD)", lambda s: _pct(s["geometry"]["pass_rate"], 1))
     row("colour shift of the face (a*b* Fréchet, mean)", lambda s: _num(s["colour_shift"]["frechet_ab_mean"], 2))
     if any("identity" in S[e] for e in engines):
         row("identity distance, mean (dlib)", lambda s: _num(s.get("identity", {}).get("mean_distance")))
@@ -534,7 +536,7 @@ def engines_markdown(m: dict) -> str:
             elif "ms" in gname:
                 txt = f"{v:.0f} ms"
             elif "emotion" in gname or "geometry" in gname:
-                txt = _pct(v)
+                txt = _pct(v, 1)
             else:
                 txt = _num(v, 3)
             cells.append(f"{txt}: {mark}")
