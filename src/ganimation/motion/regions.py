@@ -37,6 +37,8 @@ LOWER_LIP_RINGS = ((78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308),
                    (62, 96, 89, 179, 86, 15, 316, 403, 319, 325, 292),
                    (76, 77, 90, 180, 85, 16, 315, 404, 320, 307, 306),
                    (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291))
+#: the ring column (0-10) of each inner-lip pair's upper point
+_LIP_COLUMN = {u: UPPER_LIP_RINGS[0].index(u) for u, _l in LIP_PAIRS}
 #: (upper, lower) eyelid landmark pairs of both eyes
 LID_PAIRS = ((161, 163), (160, 144), (159, 145), (158, 153), (157, 154),
              (388, 390), (387, 373), (386, 374), (385, 380), (384, 381))
@@ -88,14 +90,13 @@ def uncross(frame_points: np.ndarray, motion: np.ndarray, *, lip_bodies: bool = 
     """
     p = np.asarray(frame_points, np.float64)
     m = np.array(motion, np.float64, copy=True)
-    column = {u: k for k, u in enumerate(UPPER_LIP_RINGS[0]) if u in dict(LIP_PAIRS)}
     for u, l in LIP_PAIRS + LID_PAIRS:
         yu, yl = p[u, 1] + m[u, 1], p[l, 1] + m[l, 1]
         if yl < yu:
             mid = (yu + yl) / 2
             m[u, 1], m[l, 1] = mid - p[u, 1], mid - p[l, 1]
-            if lip_bodies and u in column:
-                k = column[u]
+            if lip_bodies and u in _LIP_COLUMN:
+                k = _LIP_COLUMN[u]
                 m[[row[k] for row in UPPER_LIP_RINGS[1:]], 1] += mid - yu
                 m[[row[k] for row in LOWER_LIP_RINGS[1:]], 1] += mid - yl
     return m

@@ -12,7 +12,9 @@ the white above it. :func:`redraw_eyes` draws that for each eye that opens:
 - what the source did not show (the lids covered it) is filled: inside the
   iris circle (MediaPipe's iris landmarks) with the iris's own radial colour
   profile (pupil, iris, limbal ring), elsewhere with the source's sclera
-  colour, both shaded darker under the upper lid;
+  colour (checked against the skin under the eye: a narrow eye's reading of
+  lashes and shadow is brought toward white, :func:`plausible_sclera`), both
+  shaded darker under the upper lid;
 - the band just below the source's upper lid (lashes and their shadow) is
   not copied into the middle of the new opening.
 
@@ -119,11 +121,12 @@ def plausible_sclera(measured: np.ndarray, skin: np.ndarray | None) -> np.ndarra
     if skin is None:
         return measured
     skin = np.asarray(skin, np.float32)
-    floor = SCLERA_MIN_SHARE * float(luminance(skin[None])[0])
+    skin_lum = float(luminance(skin[None])[0])
+    floor = SCLERA_MIN_SHARE * skin_lum
     seen = float(luminance(measured[None])[0])
     if seen >= floor or floor <= 0:
         return measured
-    near_white = floor + SCLERA_TINT * (skin - float(luminance(skin[None])[0]))
+    near_white = floor + SCLERA_TINT * (skin - skin_lum)
     keep = float(np.clip((seen / floor - SCLERA_DARK) / (1.0 - SCLERA_DARK), 0.0, 1.0))
     return (keep * measured + (1.0 - keep) * near_white).astype(np.float32)
 
