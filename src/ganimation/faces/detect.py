@@ -333,15 +333,13 @@ class FaceDetector:
         for box, _score in sorted(self._proposals(image), key=lambda p: -p[1]):
             if crops >= max_crops:
                 break
-            if boxes:
-                found = np.stack(boxes)
-                if _iou(box, found).max() > 0.3 or _centre_inside(box, found):
-                    continue
+            if _covered(box, boxes):
+                continue
             boxes.append(box)
             crops += 1
             face, others = self._landmark_proposal(image, box)
             for f in ([face] if face is not None else []) + others:
-                if f is face or not (_iou(f.box, np.stack(boxes)).max() > 0.3 or _centre_inside(f.box, np.stack(boxes))):
+                if f is face or not _covered(f.box, boxes):
                     out.append(f)
                     boxes.append(f.box)
         return out
@@ -359,8 +357,12 @@ class FaceDetector:
         others: list[Face] = []
         for half in dict.fromkeys((max(96.0, 2.0 * size), 1.5 * size)):
             faces, window = self._run_around(image, centre, half)
-            mine = [f for f in faces if _centre_inside(f.box, box[None])]
-            others += [f for f in faces if not _centre_inside(f.box, box[None]) and _whole_in(f.box, window, image.shape)]
+            mine = []
+            for f in faces:
+                if _centre_inside(f.box, box[None]):
+                    mine.append(f)
+                elif _whole_in(f.box, window, image.shape):
+                    others.append(f)
             if mine:
                 return mine[0], others
         return None, others
@@ -420,6 +422,15 @@ def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     a = (box[2] - box[0]) * (box[3] - box[1])
     b = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     return inter / np.maximum(a + b - inter, 1e-6)
+
+
+def _covered(box: np.ndarray, boxes: list[np.ndarray]) -> bool:
+    """Whether ``box`` is a face one of ``boxes`` already holds: IoU above 0.3 with one, or its centre
+    inside one."""
+    if not boxes:
+        return False
+    found = np.stack(boxes)
+    return bool(_iou(box, found).max() > 0.3 or _centre_inside(box, found))
 
 
 def _whole_in(box: np.ndarray, window, shape, margin: float = 0.02) -> bool:

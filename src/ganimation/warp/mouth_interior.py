@@ -37,11 +37,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ganimation.motion.regions import INNER_LIPS, LIP_PAIRS
+from ganimation.motion.regions import LOWER_LIP_RINGS, UPPER_LIP_RINGS
 
 #: landmark indices of the upper and lower inner lip, each from the image-left to the image-right corner
-UPPER_CHAIN = (INNER_LIPS[0], *(u for u, _ in LIP_PAIRS), INNER_LIPS[10])
-LOWER_CHAIN = (INNER_LIPS[0], *(lo for _, lo in LIP_PAIRS), INNER_LIPS[10])
+#: (the inner contours of the lips' rings)
+UPPER_CHAIN, LOWER_CHAIN = UPPER_LIP_RINGS[0], LOWER_LIP_RINGS[0]
 #: colour the exemplar's upper teeth are white-balanced to
 TEETH_RGB = np.array([226.0, 216.0, 200.0], np.float32)
 #: the exemplars of the asset, in the order of ``stretch`` 0 -> 1
@@ -127,6 +127,12 @@ def cavity_colour(exemplar: np.ndarray) -> np.ndarray:
     return np.median(flat[lum <= np.quantile(lum, 0.25)], axis=0).astype(np.float32)
 
 
+@lru_cache(maxsize=1)
+def _cavities() -> dict[str, np.ndarray]:
+    """:func:`cavity_colour` of each shipped exemplar, by name (computed once)."""
+    return {name: cavity_colour(image) for name, (image, _gap) in load_exemplars().items()}
+
+
 def draw_interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.ndarray, lower: np.ndarray,
                   iod: float, brightness: float, chroma: float = 1.0, stretch: float = 0.0) -> np.ndarray:
     """``(h, w, 3)`` float32 colours of a mouth interior for a window ``shape`` ``(h, w)`` at ``origin``
@@ -145,15 +151,16 @@ def draw_interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.nda
     col = 0.0
     for name, weight in zip(EXEMPLARS, (1.0 - w, w)):
         if weight > 0.0:
-            col = col + weight * _sample(*exemplars[name], s, g_t, d, length, iod)
+            col = col + weight * _sample(*exemplars[name], _cavities()[name], s, g_t, d, length, iod)
     grey = col.mean(axis=2, keepdims=True)
     col = grey + float(np.clip(chroma, 0.0, 1.0)) * (col - grey)
     return (col * float(brightness)).astype(np.float32)
 
 
-def _sample(ex: np.ndarray, ex_gap: np.ndarray, s: np.ndarray, g_t: np.ndarray, d: np.ndarray, length: float,
-            iod: float) -> np.ndarray:
-    """``(h, w, 3)`` float32: the exemplar ``ex`` ``(R, C, 3)`` (opening ``ex_gap`` ``(C,)`` IOD) at pixels
+def _sample(ex: np.ndarray, ex_gap: np.ndarray, cavity: np.ndarray, s: np.ndarray, g_t: np.ndarray, d: np.ndarray,
+            length: float, iod: float) -> np.ndarray:
+    """``(h, w, 3)`` float32: the exemplar ``ex`` ``(R, C, 3)`` (opening ``ex_gap`` ``(C,)`` IOD, cavity
+    colour ``cavity`` ``(3,)``, :func:`cavity_colour`) at pixels
     ``s`` of the way between the corners, ``d`` IOD below the upper lip of a target opening ``g_t`` IOD
     (all ``(h, w)``), for a mouth ``length`` pixels wide."""
     from ganimation.faces import models
@@ -177,7 +184,7 @@ def _sample(ex: np.ndarray, ex_gap: np.ndarray, s: np.ndarray, g_t: np.ndarray, 
     mx = (s * small.shape[1] - 0.5).astype(np.float32)
     my = (t * small.shape[0] - 0.5).astype(np.float32)
     col = cv2.remap(small, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return col + middle[..., None] * (cavity_colour(ex) - col)
+    return col + middle[..., None] * (cavity - col)
 
 
 def photo_chroma(region: np.ndarray) -> float:
