@@ -12,6 +12,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --open-eyes-strip # docs/images/eyes_open.png
     .venv/bin/python benchmarks/engines_grid.py --lips-strip      # docs/images/lip_folds.png
     .venv/bin/python benchmarks/engines_grid.py --lip-bodies-strip  # docs/images/lip_bodies.png
+    .venv/bin/python benchmarks/engines_grid.py --lid-droop-strip   # docs/images/lid_droop.png
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ LIPS_STRIP = before_and_now(("surprise", "disgust", "fear"), "lips")
 OPENING_STRIP = before_and_now(("surprise", "happy"), "opening")
 #: broad smiles closed by sad and anger, crossing lips stopped at their inner points (thin lips) and as bodies now
 LIP_BODIES_STRIP = before_and_now(("sad", "anger"), "lip_bodies")
+#: sad's lid droop as it was (AU45 0.5, the same distance on every eye, the eyeball squeezed) and now
+LID_DROOP_STRIP = before_and_now(("sad",), "lid_droop")
 
 
 def eyes_box(landmarks: np.ndarray) -> np.ndarray:
@@ -168,9 +171,21 @@ def lip_bodies_as_before():
     return no_lip_bodies()
 
 
+@contextlib.contextmanager
+def lid_droop_as_before():
+    """Sad's lid droop as it was: AU45 0.5, every eye's lid lowered as far as the mean face's
+    (no :func:`ganimation.motion.lids.droop_to_scale`) and a closing eye left to the warp."""
+    from preset_variants import variants
+
+    v = variants()
+    with v["sad_au45_0.5"][1](), v["droop_not_scaled"][1](), v["closing_eyes_warped"][1]():
+        yield
+
+
 #: ``before`` contexts of the strips
 BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes": open_eyes_as_before,
-          "lips": lips_as_before, "opening": opening_as_before, "lip_bodies": lip_bodies_as_before}
+          "lips": lips_as_before, "opening": opening_as_before, "lip_bodies": lip_bodies_as_before,
+          "lid_droop": lid_droop_as_before}
 
 
 def main() -> None:
@@ -193,6 +208,8 @@ def main() -> None:
                     help="surprise and happy, openings untapered before / tapered now -> docs/images/round_opening.png")
     ap.add_argument("--lip-bodies-strip", action="store_true",
                     help="sad and anger of broad smiles, thin lips before / lips kept now -> docs/images/lip_bodies.png")
+    ap.add_argument("--lid-droop-strip", action="store_true",
+                    help="sad's lid droop, squeezed eyes before / eyeball under the lid now -> docs/images/lid_droop.png")
     ap.add_argument("photos", nargs="*", type=Path, help="photos, one row each (default: 3 wild_dev + 2 UTKFace)")
     args = ap.parse_args()
     rows = args.photos or [p for p in ROWS if p.is_file()]
@@ -220,7 +237,9 @@ def main() -> None:
              [WILD / "44_t1.jpg", WILD / "42_kit_with_rose.jpg", ROWS[4], ROWS[5]], "mouth"),
             (args.lip_bodies_strip, "lip_bodies.png", LIP_BODIES_STRIP,
              [WILD / "40_obama.jpg", UTK / "75_0_1_20170111205346848.jpg.chip.jpg",
-              UTK / "61_1_2_20170105174916768.jpg.chip.jpg", UTK / "36_0_3_20170104220654654.jpg.chip.jpg"], "mouth")):
+              UTK / "61_1_2_20170105174916768.jpg.chip.jpg", UTK / "36_0_3_20170104220654654.jpg.chip.jpg"], "mouth"),
+            (args.lid_droop_strip, "lid_droop.png", LID_DROOP_STRIP,
+             [WILD / "40_obama.jpg", WILD / "46_single_face.jpg", ROWS[3], ROWS[4]], "eyes")):
         if wanted:
             out = Path(args.out or f"docs/images/{name}")
             picked = args.photos or default

@@ -130,7 +130,9 @@ def variants() -> dict:
     """name -> (what changes, context manager factory)."""
     import ganimation.aus as A
     import ganimation.motion.au_model as M
+    import ganimation.motion.lids as L
     import ganimation.texture.au_texture as T
+    import ganimation.warp.eyes as E
     import ganimation.warp.mouth as W
 
     P = A.PRESETS
@@ -152,10 +154,13 @@ def variants() -> dict:
                                                 "AU20": 0.8, "AU25": 0.6, "AU26": 0.4})),
         "fear_no_au15": ("fear without AU15",
                          lambda: preset("fear", {k: v for k, v in P["fear"].items() if k != "AU15"})),
-        "sad_no_au45": ("sad without its lid droop (AU45 0.5; before)",
+        "sad_no_au45": ("sad without its lid droop (AU45)",
                         lambda: preset("sad", {k: v for k, v in P["sad"].items() if k != "AU45"})),
-        "sad_au45_0.25": ("sad with AU45 0.25", lambda: preset("sad", {**P["sad"], "AU45": 0.25})),
-        "sad_au45_0.75": ("sad with AU45 0.75", lambda: preset("sad", {**P["sad"], "AU45": 0.75})),
+        "sad_au45_0.5": ("sad with AU45 0.5 (before)", lambda: preset("sad", {**P["sad"], "AU45": 0.5})),
+        "droop_not_scaled": ("a lid droop moves every eye's lid as far as the mean face's (before)",
+                             lambda: patched(L, "droop_to_scale", lambda frame, motion, change, basis: motion)),
+        "closing_eyes_warped": ("an eye that closes is left to the warp: its eyeball squeezed (before)",
+                                lambda: patched(E, "_closes", lambda h_s, h_t, iod: False)),
         "no_stretcher_hold": ("a rising AU20 does not hold a released smile's width (before)",
                               lambda: patched(M, "STRETCHER_HOLD", 0.0)),
         "no_texture_release": ("the texture stage counts a smile's release once (before)",

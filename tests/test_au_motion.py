@@ -148,6 +148,40 @@ def test_blink_closes_the_eyes(model):
         assert gap1 < 0.4 * gap0
 
 
+def test_a_lid_droop_closes_each_eye_by_the_same_share_of_its_own_opening(model):
+    """A narrow eye (half the mean face's lid gap, image-left) and a wide one (image-right, 1.5x):
+    AU45 0.75 closes the narrow one by the share it closes the mean face's, not shut, and leaves the
+    wide one's motion as the model gives it; an AU45 that falls, or a change without AU45, is untouched."""
+    from ganimation.motion.frame import mean_shape
+    from ganimation.motion.lids import LID_MIDDLES, droop_to_scale, lid_gaps
+
+    m = mean_shape().copy()
+    (lu, ll), (ru, rl) = LID_MIDDLES
+    face = m.copy()
+    for (up, lo), k in (((lu, ll), 0.5), ((ru, rl), 1.5)):
+        c, half = (m[up, 1] + m[lo, 1]) / 2, (m[lo, 1] - m[up, 1]) / 2
+        face[up, 1], face[lo, 1] = c - k * half, c + k * half
+    cur, tgt = np.zeros(NUM_AUS), _unit("AU45", 0.75)
+    plain = model.motion(cur, tgt)
+    scaled = droop_to_scale(face, plain, tgt - cur, model.basis)
+
+    def share(motion, up, lo, pts):
+        """The share of the lid gap at (up, lo) of ``pts`` that ``motion`` closes."""
+        return 1 - ((pts[lo, 1] + motion[lo, 1]) - (pts[up, 1] + motion[up, 1])) / (pts[lo, 1] - pts[up, 1])
+
+    mean_share = share(plain, lu, ll, m)
+    assert 0.4 < mean_share < 0.8
+    assert share(plain, lu, ll, face) > 0.95 * min(1.0, 2 * mean_share)        # unscaled: the narrow eye shuts
+    assert share(scaled, lu, ll, face) == pytest.approx(mean_share, abs=0.01)   # scaled: the mean face's share
+    right = m[:, 0] > 0
+    np.testing.assert_array_equal(scaled[right], plain[right])                 # the wide eye as the model gives
+    assert lid_gaps(face)[0] == pytest.approx(0.5 * lid_gaps(m)[0])
+    opening = model.motion(tgt, cur)
+    assert droop_to_scale(face, opening, cur - tgt, model.basis) is opening
+    other = _move(model, "AU12")
+    assert droop_to_scale(face, other, _unit("AU12"), model.basis) is other
+
+
 def test_every_au_stays_in_its_region(model):
     from ganimation.motion.frame import mean_shape
 

@@ -61,7 +61,7 @@ def test_presets_and_interpolation():
     assert out[A.au_index("AU25")] == pytest.approx(0.9)
     assert out[A.au_index("AU12")] == 1.0 and out[A.au_index("AU17")] == 0.0
     assert A.apply_preset(open_smile, "sad", 1.0)[A.au_index("AU25")] == 0.0    # other presets: exact
-    # sad droops the lids (AU45 0.5) but does not open closed or blinking eyes
+    # sad droops the lids (AU45 0.75) but does not open closed or blinking eyes
     blinking = cur.copy()
     blinking[A.au_index("AU45")] = 0.95
     assert A.apply_preset(cur, "sad", 1.0)[A.au_index("AU45")] == pytest.approx(A.PRESETS["sad"]["AU45"])

@@ -35,11 +35,41 @@ def _lids_moved(lm: np.ndarray, by_iod: float) -> np.ndarray:
     return target
 
 
-def test_no_change_and_closing_eyes_are_left_to_the_warp(astronaut):
+def test_no_change_is_left_to_the_warp(astronaut):
     image, lm = astronaut
     assert redraw_eyes(image, image, lm, lm, 60.0) is image
-    closing = warp_face(image, lm, _lids_moved(lm, -0.03))
-    assert redraw_eyes(closing.image, image, closing.source, closing.target, closing.iod) is closing.image
+    barely = warp_face(image, lm, _lids_moved(lm, -0.002))
+    assert redraw_eyes(barely.image, image, barely.source, barely.target, barely.iod) is barely.image
+
+
+def test_a_closing_eye_keeps_its_eyeball_where_it_was(astronaut):
+    """Lids lowered by 0.05 IOD and the iris landmarks by 0.03 (as the AU motion model's blink moves
+    them): the warp squeezes the eyeball between the lids; the redraw puts the source's eyeball back
+    where it was under the lowered lid, and changes nothing outside the eyes."""
+    image, lm = astronaut
+    target = _lids_moved(lm, -0.05)
+    for iris in IRIS_SETS:
+        target[list(iris), 1] += 0.03 * interocular(lm)
+    fw = warp_face(image, lm, target)
+    out = redraw_eyes(fw.image, image, fw.source, fw.target, fw.iod)
+    changed = np.any(out != fw.image, axis=-1)
+    inside = np.zeros_like(changed)
+    for c in EYE_CONTOURS:
+        b = fw.target[list(c)]
+        (x0, y0), (x1, y1) = np.floor(b.min(0)).astype(int) - 2, np.ceil(b.max(0)).astype(int) + 3
+        inside[y0:y1, x0:x1] = True
+    assert changed.sum() > 20 and not (changed & ~inside).any()
+    src, warped, redrawn = (luminance(x).astype(np.float64) for x in (image, fw.image, out))
+    for contour, iris in zip(EYE_CONTOURS, IRIS_SETS):
+        c = lm[iris[0], :2]
+        r = float(np.linalg.norm(lm[list(iris[1:]), :2] - c, axis=1).mean())
+        lid = fw.target[contour[4], 1]
+        assert lid < c[1] - 1                         # the lowered lid is still above the iris centre
+        rows = slice(int(np.ceil(lid + 0.3 * r)), int(c[1] + 0.6 * r) + 1)
+        cols = slice(int(c[0] - 0.5 * r), int(c[0] + 0.5 * r) + 1)
+        err_warp = np.abs(warped[rows, cols] - src[rows, cols]).mean()
+        err_out = np.abs(redrawn[rows, cols] - src[rows, cols]).mean()
+        assert err_out < 0.5 * err_warp, (err_out, err_warp)
 
 
 def test_an_opening_eye_shows_white_above_an_unstretched_iris(astronaut):

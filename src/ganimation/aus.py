@@ -65,11 +65,12 @@ AU_REGIONS: dict[str, tuple[str, ...]] = {
 #:   read as a grin;
 #: - anger clears AU01/AU02 (raised brows work against its AU04) and leaves out AU05: raised lids
 #:   under lowered brows stretch the skin between them, and the brows are then measured higher;
-#: - sad's drooping upper lids (AU41/AU43, outside the set) are approximated with half a blink (AU45 0.5).
+#: - sad's drooping upper lids (AU41/AU43, outside the set) are approximated with three quarters of a blink
+#:   (AU45 0.75; each eye closes that share of its own opening: :mod:`ganimation.motion.lids`).
 PRESETS: dict[str, dict[str, float]] = {
     "neutral": {},
     "happy": {"AU06": 0.8, "AU12": 1.0, "AU25": 0.4},
-    "sad": {"AU01": 0.9, "AU04": 0.7, "AU15": 0.9, "AU17": 0.3, "AU45": 0.5},
+    "sad": {"AU01": 0.9, "AU04": 0.7, "AU15": 0.9, "AU17": 0.3, "AU45": 0.75},
     "surprise": {"AU01": 0.9, "AU02": 0.9, "AU05": 0.8, "AU23": 0.7, "AU25": 0.8, "AU26": 0.8},
     "fear": {"AU01": 1.0, "AU02": 0.6, "AU04": 0.4, "AU05": 0.9, "AU07": 0.4, "AU15": 0.4,
              "AU20": 1.0, "AU25": 0.8, "AU26": 0.5},
@@ -78,7 +79,7 @@ PRESETS: dict[str, dict[str, float]] = {
     "contempt": {"AU12": 0.3, "AU14": 0.8},
 }
 #: AUs a preset asks for *at least*: a face that already shows more keeps it. Happy parts the lips
-#: (AU25 0.4); a smile that already shows its teeth is not closed by it. Sad's lid droop (AU45 0.5)
+#: (AU25 0.4); a smile that already shows its teeth is not closed by it. Sad's lid droop (AU45 0.75)
 #: does not open eyes that are closed or blinking (a video's blinks stay blinks).
 PRESET_AT_LEAST: dict[str, tuple[str, ...]] = {"happy": ("AU25", "AU26"), "sad": ("AU45",)}
 #: AUs a preset sets to 0 when it does not list them: the smile and the mouth, which make an expression

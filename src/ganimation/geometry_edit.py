@@ -2,13 +2,14 @@
 
 For one face in a photo (its 478 landmarks), the change from its estimated
 AUs to the target AUs becomes a landmark motion through the AU motion model
-(:class:`ganimation.motion.au_model.AUMotionModel`, pose-normalised, in IOD),
+(:class:`ganimation.motion.au_model.AUMotionModel`, pose-normalised, in IOD; a lid droop
+scaled to the eye's own opening, :func:`ganimation.motion.lids.droop_to_scale`),
 which is placed in the face's own pose (lips and lids kept from crossing,
 the eye region's and the mouth region's triangles from folding:
 :func:`ganimation.motion.unfold.unfold_eyes`, :func:`ganimation.motion.unfold.unfold_mouth`)
 and applied with the project's one warp (:func:`ganimation.warp.face.warp_face`) at the photo's resolution; an
-eye that opens wider is redrawn with its iris unstretched and the white it uncovers
-(:func:`ganimation.warp.eyes.redraw_eyes`), a
+eye that opens wider is redrawn with its iris unstretched and the white it uncovers, one that closes
+with its eyeball where it was under the lowered lid (:func:`ganimation.warp.eyes.redraw_eyes`), a
 mouth that opens wider keeps the teeth the photo showed under the upper lip and shows the
 inside of a real mouth below them, a dropped jaw's or, as the target's AU20 stretches the lips,
 both rows of teeth (:func:`ganimation.warp.mouth.shade_mouth` with the photo),
@@ -94,11 +95,15 @@ def edit_face_geometry(image: np.ndarray, landmarks: np.ndarray, current: np.nda
     :data:`ganimation.texture.au_texture.STRENGTH`; 0: the warp and mouth only).
     """
     from ganimation.motion.au_model import AUMotionModel
+    from ganimation.motion.lids import droop_to_scale
 
     model = model or AUMotionModel.load()
     change = np.clip(target, 0, 1) - np.clip(current, 0, 1)
-    return apply_motion(image, landmarks, model.motion(current, target), mouth=mouth, aus_change=change,
-                        texture=texture, lip_stretch=lip_stretch(target))
+    lm = np.asarray(landmarks, np.float64)
+    pose = fit_pose(lm)
+    motion = droop_to_scale(pose.to_frame(lm), model.motion(current, target), change, model.basis)
+    return apply_motion(image, lm, motion, pose=pose, mouth=mouth, aus_change=change, texture=texture,
+                        lip_stretch=lip_stretch(target))
 
 
 def reference_motion(source_landmarks: np.ndarray, reference_landmarks: np.ndarray, *, model=None,

@@ -1,4 +1,4 @@
-"""Eye interior after a warp: an eye that opens wider shows more eyeball, not a stretched iris.
+"""Eye interior after a warp: an eye that opens or closes shows the eyeball where it was, not stretched.
 
 When the lids open (AU05, surprise and fear), the warp stretches everything
 between them: the iris becomes a tall oval, the pupil a slit, the shadow under
@@ -18,9 +18,14 @@ the white above it. :func:`redraw_eyes` draws that for each eye that opens:
 - the band just below the source's upper lid (lashes and their shadow) is
   not copied into the middle of the new opening.
 
-Eyes that close or barely change are left to the warp (the lids then cover
-the eye as they should), and so is an eye too small or too closed in the
-source to show any sclera. No network runs.
+An eye that closes (sad's lid droop, AU45; a cheek raise or lid tightener,
+AU06/AU07) is the same thing the other way: the warp squeezes the eyeball
+between the lids that come together, the iris into a flat dark ellipse. The
+source's eyeball is placed rigidly inside the smaller opening instead, in the
+lowered lid's shadow, so the lid covers the top of the iris as a real lid
+does; nothing needs filling. Eyes that barely change are left to the warp,
+and so is an eye too small or too closed in the source to show any sclera.
+No network runs.
 """
 
 from __future__ import annotations
@@ -101,6 +106,12 @@ def _opens(h_s: float, h_t: float, iod: float) -> bool:
     return h_s >= OPEN_FROM * iod and h_t >= h_s * (1 + GROWTH_FROM) and h_t - h_s >= MIN_GROWTH * iod
 
 
+def _closes(h_s: float, h_t: float, iod: float) -> bool:
+    """Whether an eye whose lid gap goes from ``h_s`` to ``h_t`` pixels closes enough (and was open enough
+    in the source) for its eyeball to be placed rigidly under the lids."""
+    return h_s >= OPEN_FROM * iod and h_t <= h_s * (1 - GROWTH_FROM) and h_s - h_t >= MIN_GROWTH * iod
+
+
 def _skin_below(image: np.ndarray, points: np.ndarray, contour: tuple[int, ...], iod: float) -> np.ndarray | None:
     """``(3,)`` median colour of the skin under an eye (a box across the eye's corners, 0.1-0.25 IOD below
     its lower lid), or None when the box is off the photo."""
@@ -133,8 +144,8 @@ def plausible_sclera(measured: np.ndarray, skin: np.ndarray | None) -> np.ndarra
 
 def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.ndarray, eye: int, iod: float,
          h_s: float, h_t: float) -> None:
-    """Redraw one opening eye of ``out`` in place (see the module docstring); ``h_s``, ``h_t``: its lid gap
-    before and after (pixels)."""
+    """Redraw one opening or closing eye of ``out`` in place (see the module docstring); ``h_s``, ``h_t``:
+    its lid gap before and after (pixels)."""
     from ganimation.faces import models
 
     cv2 = models.require("cv2", "eye redrawing")
@@ -165,6 +176,16 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     above = cv2.remap(above_mask, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                       borderValue=0)
     rigid = sample(source_image, px, py).astype(np.float32)
+    opening_t = polygon_mask(shape, poly_t, (x0, y0))
+    # distance below the upper lid: the lid's shadow on the eyeball
+    upper_t = dst[list(contour[:UPPER_LID])]
+    lid_t = np.concatenate([upper_t, upper_t[::-1] - [0.0, 4.0 * h_t + 4.0]])
+    depth = cv2.distanceTransform((polygon_mask(shape, lid_t, (x0, y0)) < 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+    shade = 1.0 - LID_SHADOW * np.clip(1.0 - depth / max(SHADOW_DEPTH * h_t, 1.0), 0.0, 1.0)
+    kept = cv2.GaussianBlur(kept, (0, 0), sigmaX=max(0.5, 0.08 * h_s))
+    if h_t < h_s:     # closing: the lids cover the eyeball where it is, in their shadow; nothing to fill
+        _blend(out, rigid * shade[..., None], kept, opening_t, (x0, y0, x1, y1), iod)
+        return
 
     # iris circle and the colours to fill with, from the source's visible eyeball
     centre = src[iris[0]]
@@ -192,21 +213,22 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     in_iris = ring_t < IRIS_EDGE
     at = IRIS_EDGE * (np.arange(IRIS_RINGS) + 0.5) / IRIS_RINGS   # ring centres; linear in between
     iris_fill = np.stack([np.interp(ring_t, at, profile[:, k]) for k in range(3)], -1).astype(np.float32)
-    opening_t = polygon_mask(shape, poly_t, (x0, y0))
-    # distance below the upper lid: the lid's shadow on the uncovered white
-    upper_t = dst[list(contour[:UPPER_LID])]
-    lid_t = np.concatenate([upper_t, upper_t[::-1] - [0.0, 4.0 * h_t + 4.0]])
-    depth = cv2.distanceTransform((polygon_mask(shape, lid_t, (x0, y0)) < 0.5).astype(np.uint8), cv2.DIST_L2, 3)
-    shade = 1.0 - LID_SHADOW * np.clip(1.0 - depth / max(SHADOW_DEPTH * h_t, 1.0), 0.0, 1.0)
     fill = np.where(in_iris[..., None], iris_fill, sclera[None, None, :]) * shade[..., None]
-    soft = max(0.5, 0.08 * h_s)
-    kept = cv2.GaussianBlur(kept, (0, 0), sigmaX=soft)
     uncovered = np.clip(above * (1 - kept), 0.0, 1.0)
     weight = np.clip(kept + uncovered, 0.0, 1.0)
     drawn = (kept[..., None] * rigid + uncovered[..., None] * fill) / np.maximum(kept + uncovered, 1e-3)[..., None]
+    _blend(out, drawn, weight, opening_t, (x0, y0, x1, y1), iod)
 
-    # inside the new opening only, feathered so the warped lid margin stays
-    alpha = cv2.GaussianBlur(opening_t, (0, 0), sigmaX=max(0.5, 0.015 * iod))
+
+def _blend(out: np.ndarray, drawn: np.ndarray, weight: np.ndarray, opening: np.ndarray,
+           roi: tuple[int, int, int, int], iod: float) -> None:
+    """Put ``drawn`` ``(h, w, 3)`` into ``out``'s ``roi`` in place, with ``weight`` ``(h, w)``, inside the new
+    opening ``opening`` ``(h, w)`` only, feathered so that the warped lid margin stays."""
+    from ganimation.faces import models
+
+    cv2 = models.require("cv2", "eye redrawing")
+    x0, y0, x1, y1 = roi
+    alpha = cv2.GaussianBlur(opening, (0, 0), sigmaX=max(0.5, 0.015 * iod))
     alpha = (np.clip(alpha * 2.0 - 0.5, 0.0, 1.0) * weight)[..., None]
     region = out[y0:y1, x0:x1].astype(np.float32)
     out[y0:y1, x0:x1] = np.clip(np.rint(region * (1 - alpha) + drawn * alpha), 0, 255).astype(np.uint8)
@@ -214,11 +236,11 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
 
 def redraw_eyes(image: np.ndarray, source_image: np.ndarray, source: np.ndarray, target: np.ndarray,
                 iod: float) -> np.ndarray:
-    """``image`` ``(H, W, 3)`` uint8 (the warped photo) with every eye that opens wider redrawn.
+    """``image`` ``(H, W, 3)`` uint8 (the warped photo) with every eye that opens wider or closes redrawn.
 
     ``source_image``: the photo before the warp (same size); ``source``, ``target``: ``(478, 2+)``
     landmark pixels before / after; ``iod``: inter-ocular distance in pixels. Returns a new array
-    (``image`` itself when no eye opens); pixels farther than a pixel outside the new eye
+    (``image`` itself when no eye opens or closes); pixels farther than a pixel outside the new eye
     openings are unchanged.
     """
     src = np.asarray(source, np.float64)[:, :2]
@@ -226,10 +248,10 @@ def redraw_eyes(image: np.ndarray, source_image: np.ndarray, source: np.ndarray,
     if src.shape != (478, 2) or dst.shape != (478, 2):
         return image
     gaps = [(_opening(src, c), _opening(dst, c)) for c in EYE_CONTOURS]
-    opening = [eye for eye, (h_s, h_t) in enumerate(gaps) if _opens(h_s, h_t, iod)]
-    if not opening:
+    moving = [eye for eye, (h_s, h_t) in enumerate(gaps) if _opens(h_s, h_t, iod) or _closes(h_s, h_t, iod)]
+    if not moving:
         return image
     out = image.copy()
-    for eye in opening:
+    for eye in moving:
         _eye(out, source_image, src, dst, eye, iod, *gaps[eye])
     return out
