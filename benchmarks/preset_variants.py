@@ -163,6 +163,8 @@ def variants() -> dict:
                                 lambda: patched(E, "_closes", lambda h_s, h_t, iod: False)),
         "no_stretcher_hold": ("a rising AU20 does not hold a released smile's width (before)",
                               lambda: patched(M, "STRETCHER_HOLD", 0.0)),
+        "no_depressor_hold": ("a rising AU20 does not hold a rising AU15's narrowing (before)",
+                              lambda: patched(M, "HELD_BY_STRETCHER", ())),
         "no_texture_release": ("the texture stage counts a smile's release once (before)",
                                lambda: patched(T, "_release_gain", lambda: np.ones(len(A.AU_CODES), np.float32))),
         "no_narrowing_limit": ("a closing mouth narrows without limit",

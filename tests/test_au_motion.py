@@ -81,6 +81,25 @@ def test_a_rising_stretcher_holds_a_released_smile_s_width(model):
                                atol=1e-9)                                   # the release still lowers the corners
 
 
+def test_a_rising_stretcher_holds_the_corners_a_depressor_pulls_down(model):
+    """AU15's fitted basis narrows the mouth; with AU20 rising in full (fear) its corners go down and
+    stay out: the width is AU20's own, the vertical motion is both AUs' as fitted."""
+    open_ = _unit("AU25", 0.8)
+
+    def width(d):
+        return float(d[291, 0] - d[61, 0])
+
+    alone = model.motion(open_, open_ + _unit("AU15", 0.4))
+    stretch = model.motion(open_, open_ + _unit("AU20", 1.0))
+    both = model.motion(open_, open_ + _unit("AU20", 1.0) + _unit("AU15", 0.4))
+    half = model.motion(open_, open_ + _unit("AU20", 0.5) + _unit("AU15", 0.4))
+    assert width(alone) < -0.02                                             # AU15 alone narrows, as fitted
+    assert width(both) == pytest.approx(width(stretch), abs=1e-9)           # held out by AU20
+    half_stretch = model.motion(open_, open_ + _unit("AU20", 0.5))
+    assert width(half) == pytest.approx(width(half_stretch) + 0.5 * width(alone), abs=1e-9)   # half held
+    np.testing.assert_allclose(both[:, 1], stretch[:, 1] + alone[:, 1], atol=1e-9)   # the corners still go down
+
+
 def test_a_closed_mouth_narrows_at_most_the_limit(model):
     from ganimation.motion.au_model import MAX_CLOSED_NARROWING, OPEN_FROM
 

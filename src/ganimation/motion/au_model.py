@@ -18,9 +18,11 @@ that more in width, :data:`RELEASE_WIDTH_SHARE`): a linear basis fitted
 on talking faces under-states how far a broad smile's corners and cheeks must
 come back, and edits of smiling photos toward other expressions kept reading
 as smiles (benchmarks/results/engines/summary.md has the numbers). While
-AU20 (lip stretcher) rises, it holds the corners out: the release's horizontal
-motion is scaled by one minus that rise, so fear's stretched lips on a smiling
-face stay as wide as the smile instead of narrowing.
+AU20 (lip stretcher) rises, it holds the corners out: the horizontal motion of
+the release, and of a rising AU15 (lip corner depressor, whose fitted basis
+also narrows the mouth), is scaled by one minus that rise, so fear's stretched
+lips on a smiling face stay as wide as the smile instead of narrowing, and
+its corners go down and out.
 
 A mouth that ends closed (target AU25 and AU26 at 0) narrows by at most
 :data:`MAX_CLOSED_NARROWING` IOD, faded out as they reach :data:`OPEN_FROM`: undoing a broad smile and adding
@@ -49,10 +51,13 @@ RELEASE_WIDTH_SHARE = 0.5
 #: ``(17,)`` :data:`RELEASE_GAIN` per AU in :data:`AU_CODES` order (1 for the others; read-only)
 RELEASE_GAINS = np.array([RELEASE_GAIN.get(c, 1.0) for c in AU_CODES])
 RELEASE_GAINS.setflags(write=False)
-#: how far a rising lip stretcher (AU20) holds the lip corners out while a smile is released: the
-#: release's horizontal motion is scaled by ``1 - STRETCHER_HOLD * rise of AU20`` (0 turns it off)
+#: how far a rising lip stretcher (AU20) holds the lip corners out while a smile is released or the
+#: lip corner depressor (AU15) rises: the horizontal motion of the release and of AU15 is scaled by
+#: ``1 - STRETCHER_HOLD * rise of AU20`` (0 turns it off)
 STRETCHER_HOLD = 1.0
 _STRETCHER = AU_CODES.index("AU20")
+#: AUs whose *rising* horizontal motion a rising AU20 holds (AU15: its fitted basis narrows the mouth)
+HELD_BY_STRETCHER: tuple[str, ...] = ("AU15",)
 #: most a closed mouth narrows (IOD, lip corners 61 and 291), and the AU25/AU26 target below which it is closed
 MAX_CLOSED_NARROWING = 0.12
 OPEN_FROM = 0.2
@@ -91,9 +96,9 @@ class AUMotionModel:
 
         ``(clip(target) - clip(current)) @ basis`` with both clipped to [0, 1]; a decrease of an AU in
         :data:`RELEASE_GAIN` moves by its gain vertically and by ``1 + RELEASE_WIDTH_SHARE * (gain - 1)``
-        horizontally (depth as fitted); while AU20 rises by ``r`` that horizontal motion of the release
-        is scaled by ``1 - STRETCHER_HOLD * r`` (the stretched corners stay out: fear's lips on a
-        smiling face).
+        horizontally (depth as fitted); while AU20 rises by ``r`` that horizontal motion of the release,
+        and that of a rising AU15, is scaled by ``1 - STRETCHER_HOLD * r`` (the stretched corners stay
+        out: fear's lips on a smiling face, and its corners pulled down and out, not in).
         """
         cur = _aus(current, "current")
         tgt = _aus(target, "target")
@@ -102,15 +107,19 @@ class AUMotionModel:
         delta = np.clip(tgt, 0.0, 1.0) - np.clip(cur, 0.0, 1.0)
         basis = self.basis.astype(np.float64)
         out = np.tensordot(delta, basis, axes=(0, 0))
+        hold = STRETCHER_HOLD * float(np.clip(delta[_STRETCHER], 0.0, 1.0))
         extra = np.where(delta < 0, delta * (RELEASE_GAINS - 1.0), 0.0)
         if extra.any():   # fully on the vertical motion, in part on the width (more pinches a closed mouth)
             more = np.tensordot(extra, basis[:, :, :2], axes=(0, 0))
             out[:, 0] += RELEASE_WIDTH_SHARE * more[:, 0]
             out[:, 1] += more[:, 1]
-            hold = STRETCHER_HOLD * float(np.clip(delta[_STRETCHER], 0.0, 1.0))
             if hold > 0.0:
                 released = np.where(extra < 0, delta * (1.0 + RELEASE_WIDTH_SHARE * (RELEASE_GAINS - 1.0)), 0.0)
                 out[:, 0] -= hold * np.tensordot(released, basis[:, :, 0], axes=(0, 0))
+        for code in HELD_BY_STRETCHER if hold > 0.0 else ():   # the corners go down and stay out, not in
+            k = AU_CODES.index(code)
+            if delta[k] > 0.0:
+                out[:, 0] -= hold * delta[k] * basis[k, :, 0]
         closed = 1.0 - float(np.clip(tgt[_OPENERS], 0.0, 1.0).max()) / OPEN_FROM
         if closed > 0.0:   # faded in as the target closes, so a video's frames do not jump at the threshold
             out = _limit_narrowing(out, closed)
