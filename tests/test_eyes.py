@@ -121,3 +121,43 @@ def test_a_sclera_read_darker_than_the_skin_is_brought_toward_white():
     floor = SCLERA_MIN_SHARE * lum(skin)
     near = np.full(3, floor - 1.0, np.float32)
     assert np.abs(plausible_sclera(near, skin) - near).max() < 10
+
+
+def test_photo_blur_reads_the_blur_of_an_edge():
+    """A vertical step blurred by a known Gaussian is read back within 0.3 px; an unblurred step reads
+    under 0.6 px, a flat patch 0; the white drawn into an opening eye gets this blur."""
+    import cv2
+
+    from ganimation.warp.eyes import photo_blur
+
+    step = np.zeros((40, 40), np.float32)
+    step[:, 20:] = 200.0
+    assert photo_blur(step) < 0.6
+    for sigma in (1.0, 2.0, 3.0):
+        assert photo_blur(cv2.GaussianBlur(step, (0, 0), sigma)) == pytest.approx(sigma, abs=0.3)
+    assert photo_blur(np.full((20, 20), 90.0, np.float32)) == 0.0
+    assert photo_blur(np.zeros((2, 5), np.float32)) == 0.0
+
+
+def test_an_opening_eye_in_a_blurred_photo_is_drawn_as_soft(astronaut, monkeypatch):
+    """The astronaut blurred by sigma 2 px, lids raised: where the eye is redrawn, the edges (mean
+    gradient) are clearly softer than the same redraw with no blur read from the photo (the white is not
+    pasted in with hard edges)."""
+    import cv2
+
+    from ganimation.warp import eyes
+
+    image, lm = astronaut
+    soft = cv2.GaussianBlur(image, (0, 0), 2.0)
+    fw = warp_face(soft, lm, _lids_moved(lm, 0.12))
+    matched = redraw_eyes(fw.image, soft, fw.source, fw.target, fw.iod)
+    monkeypatch.setattr(eyes, "photo_blur", lambda gray: 0.0)
+    sharp = redraw_eyes(fw.image, soft, fw.source, fw.target, fw.iod)
+    drawn = np.any(sharp != fw.image, axis=-1)
+    assert drawn.sum() > 50
+
+    def edges(img):
+        gy, gx = np.gradient(luminance(img).astype(np.float64))
+        return float(np.hypot(gx, gy)[drawn].mean())
+
+    assert edges(matched) < 0.8 * edges(sharp)

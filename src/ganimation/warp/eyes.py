@@ -66,6 +66,8 @@ IRIS_RINGS = 4
 IRIS_EDGE = 1.15
 #: darkening of the uncovered sclera right at the upper lid, fading over this share of the opening
 LID_SHADOW, SHADOW_DEPTH = 0.25, 0.3
+#: what :func:`photo_blur` reads on an unblurred step (pixels: central differences spread an edge)
+EDGE_FLOOR = 0.8
 
 
 def _lid_pairs(contour: tuple[int, ...]) -> tuple[list[int], list[int]]:
@@ -110,6 +112,27 @@ def _closes(h_s: float, h_t: float, iod: float) -> bool:
     """Whether an eye whose lid gap goes from ``h_s`` to ``h_t`` pixels closes enough (and was open enough
     in the source) for its eyeball to be placed rigidly under the lids."""
     return h_s >= OPEN_FROM * iod and h_t <= h_s * (1 - GROWTH_FROM) and h_s - h_t >= MIN_GROWTH * iod
+
+
+def photo_blur(gray: np.ndarray) -> float:
+    """The Gaussian blur (sigma, pixels) of a photo's edges, read from ``gray`` ``(h, w)`` (luminance of a
+    region with a strong edge, such as an eye).
+
+    A step of contrast C blurred by sigma has a steepest gradient of C / (sigma sqrt(2 pi)): the contrast
+    is read as the 2-98 % luminance spread, the steepest gradient as the 99.5th percentile of the
+    central-difference gradient, and the sampling's own spread (:data:`EDGE_FLOOR`) is taken off in
+    quadrature. 0 for a region without contrast.
+    """
+    y = np.asarray(gray, np.float32)
+    if y.ndim != 2 or min(y.shape) < 3:
+        return 0.0
+    contrast = float(np.percentile(y, 98) - np.percentile(y, 2))
+    gy, gx = np.gradient(y)
+    steepest = float(np.percentile(np.hypot(gx, gy), 99.5))
+    if contrast <= 0.0 or steepest <= 0.0:
+        return 0.0
+    read = contrast / steepest / np.sqrt(2.0 * np.pi)
+    return float(np.sqrt(max(read * read - EDGE_FLOOR * EDGE_FLOOR, 0.0)))
 
 
 def _skin_below(image: np.ndarray, points: np.ndarray, contour: tuple[int, ...], iod: float) -> np.ndarray | None:
@@ -182,10 +205,15 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     lid_t = np.concatenate([upper_t, upper_t[::-1] - [0.0, 4.0 * h_t + 4.0]])
     depth = cv2.distanceTransform((polygon_mask(shape, lid_t, (x0, y0)) < 0.5).astype(np.uint8), cv2.DIST_L2, 3)
     shade = 1.0 - LID_SHADOW * np.clip(1.0 - depth / max(SHADOW_DEPTH * h_t, 1.0), 0.0, 1.0)
-    kept = cv2.GaussianBlur(kept, (0, 0), sigmaX=max(0.5, 0.08 * h_s))
+    soft = max(0.5, 0.08 * h_s)
     if h_t < h_s:     # closing: the lids cover the eyeball where it is, in their shadow; nothing to fill
+        kept = cv2.GaussianBlur(kept, (0, 0), sigmaX=soft)
         _blend(out, rigid * shade[..., None], kept, opening_t, (x0, y0, x1, y1), iod)
         return
+    # the photo's own blur around the eye: what is drawn gets as soft (its edges at the lid and against
+    # the placed eyeball included)
+    blur = photo_blur(luminance(source_image[sy0:sy1, sx0:sx1]))
+    kept = cv2.GaussianBlur(kept, (0, 0), sigmaX=max(soft, blur))
 
     # iris circle and the colours to fill with, from the source's visible eyeball
     centre = src[iris[0]]
@@ -214,21 +242,24 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     at = IRIS_EDGE * (np.arange(IRIS_RINGS) + 0.5) / IRIS_RINGS   # ring centres; linear in between
     iris_fill = np.stack([np.interp(ring_t, at, profile[:, k]) for k in range(3)], -1).astype(np.float32)
     fill = np.where(in_iris[..., None], iris_fill, sclera[None, None, :]) * shade[..., None]
+    if blur > 0.5:
+        fill = cv2.GaussianBlur(fill.astype(np.float32), (0, 0), sigmaX=blur)
     uncovered = np.clip(above * (1 - kept), 0.0, 1.0)
     weight = np.clip(kept + uncovered, 0.0, 1.0)
     drawn = (kept[..., None] * rigid + uncovered[..., None] * fill) / np.maximum(kept + uncovered, 1e-3)[..., None]
-    _blend(out, drawn, weight, opening_t, (x0, y0, x1, y1), iod)
+    _blend(out, drawn, weight, opening_t, (x0, y0, x1, y1), iod, blur)
 
 
 def _blend(out: np.ndarray, drawn: np.ndarray, weight: np.ndarray, opening: np.ndarray,
-           roi: tuple[int, int, int, int], iod: float) -> None:
+           roi: tuple[int, int, int, int], iod: float, blur: float = 0.0) -> None:
     """Put ``drawn`` ``(h, w, 3)`` into ``out``'s ``roi`` in place, with ``weight`` ``(h, w)``, inside the new
-    opening ``opening`` ``(h, w)`` only, feathered so that the warped lid margin stays."""
+    opening ``opening`` ``(h, w)`` only, feathered (by at least the photo's ``blur``, pixels) so that the
+    warped lid margin stays."""
     from ganimation.faces import models
 
     cv2 = models.require("cv2", "eye redrawing")
     x0, y0, x1, y1 = roi
-    alpha = cv2.GaussianBlur(opening, (0, 0), sigmaX=max(0.5, 0.015 * iod))
+    alpha = cv2.GaussianBlur(opening, (0, 0), sigmaX=max(0.5, 0.015 * iod, blur))
     alpha = (np.clip(alpha * 2.0 - 0.5, 0.0, 1.0) * weight)[..., None]
     region = out[y0:y1, x0:x1].astype(np.float32)
     out[y0:y1, x0:x1] = np.clip(np.rint(region * (1 - alpha) + drawn * alpha), 0, 255).astype(np.uint8)
