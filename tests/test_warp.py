@@ -219,6 +219,31 @@ def test_an_opening_mouth_carries_the_teeth_unstretched():
     assert carried[mid, cols].mean() < 80                                      # the new opening is dark
 
 
+def test_an_upper_lip_that_comes_down_covers_the_teeth_it_does_not_push_them():
+    """The same teeth, the jaw dropping and the upper inner lip coming down by 3 px (a smile released
+    as the mouth opens): the teeth stay where they were (with the skull), so the lowered lip covers
+    their top rows and the rows below it keep their own grey at their own height."""
+    from ganimation.motion.regions import INNER_LIPS, LOWER_LIP_RINGS, UPPER_LIP_RINGS
+
+    lm = face_landmarks(scale=100.0, centre=(200.0, 150.0))
+    top = int(np.ceil(lm[13, 1]))
+    img = np.full((420, 400, 3), 120, np.uint8)
+    opening = polygon_mask(img.shape[:2], lm[list(INNER_LIPS), :2]) > 0.5
+    greys = (250, 170, 210, 140, 230, 90, 190)
+    for k, g in enumerate(greys):                                  # seven rows of "teeth", each its grey
+        img[top + k][opening[top + k]] = g
+    target = lm.copy()
+    lower = sorted({v for ring in LOWER_LIP_RINGS for v in ring} - {78, 308, 61, 291})
+    target[lower, 1] += 20.0                                       # the jaw drops 0.2 IOD
+    upper = sorted(set(UPPER_LIP_RINGS[0]) - {78, 308, 61, 291})
+    target[upper, 1] += 3.0                                        # the upper lip comes down 3 px
+    fw = warp_face(img, lm, target)
+    out = shade_mouth(fw.image, lm, target, 100.0, photo=img)
+    cols = slice(195, 206)
+    for k in (3, 4, 6):                                            # below the lowered lip: where they were
+        assert abs(float(out[top + k, cols].mean()) - greys[k]) < 15, k
+
+
 def test_a_closed_smile_whose_corners_fold_is_redrawn():
     """A closed mouth stays closed but its corners are pulled in past the lip points beside them (a
     closed smile released): the turned-over corners are repainted; without folds nothing changes."""

@@ -9,9 +9,10 @@ lower, where the teeth of a smiling source sit) and shades the band in the
 middle, with a feathered edge and the coarse shading of the warped texture
 kept. It is the non-learned stand-in for the paper's mouth-interior network.
 Given the photo before the warp (the warp engine does), it first redraws the
-opening from it with what the source's opening showed carried by the upper
-lip, unstretched (:func:`carry_teeth`), and keeps all of it under the upper
-lip: a smile's teeth no longer become tall fangs.
+opening from it with what the source's opening showed kept where it was,
+unstretched, under the upper lip (:func:`carry_teeth`: the teeth stay with
+the skull, so a lip that comes down covers their top): a smile's teeth no
+longer become tall fangs, nor fill the opening of a released smile.
 
 When the target mouth *closes* an opening the source showed (a smile with
 teeth edited toward sad or anger), the warp squeezes the teeth and the dark
@@ -78,9 +79,13 @@ def _cavity_chains(source: np.ndarray, target: np.ndarray, upper_share: float = 
         gap_t = dst[l] - dst[u]
         gap_s = float(np.linalg.norm(src[l] - src[u]))
         n = float(np.linalg.norm(gap_t))
-        keep = min(gap_s, n) / max(n, 1e-9)          # share of the target gap the source already shows
-        upper.append(dst[u] + upper_share * keep * gap_t)
-        lower.append(dst[l] - (1.0 - upper_share) * keep * gap_t)
+        down = float((dst[u] - src[u]) @ gap_t) / max(n, 1e-9)   # the upper lip's move toward the lower
+        shown = min(gap_s, n)                        # the part of the target gap the source already shows
+        # what stays under the upper lip: the share carried there, less what a lowered upper lip covers of
+        # the teeth (they stay with the skull; only a carried share of 1 is all teeth)
+        under = float(np.clip(upper_share * shown - down * (2.0 * upper_share - 1.0), 0.0, n))
+        upper.append(dst[u] + under / max(n, 1e-9) * gap_t)
+        lower.append(dst[l] - (1.0 - upper_share) * shown / max(n, 1e-9) * gap_t)
     corners = _inner_corners(dst)
     return np.concatenate([corners[:1], upper, corners[1:]]), np.concatenate([corners[:1], lower, corners[1:]])
 
@@ -98,8 +103,9 @@ def carry_teeth(image: np.ndarray, photo: np.ndarray, source: np.ndarray, target
 
     The warp stretches the source's opening (teeth of a smile, the dark gap) across the whole target
     opening: teeth became tall fangs when a smiling mouth opened for surprise or fear. Here the target
-    opening takes the photo's pixels moved as the upper inner lip above them moved (a smile shows the
-    upper teeth, which stay under the upper lip when the jaw drops). ``upper_share`` (default
+    opening takes the photo's pixels where they were: a smile shows the upper teeth, which stay with
+    the skull when the jaw drops, so an upper lip that comes down covers their top (a released smile
+    shows less of them) and above one that rises the warp's stretch of them stays. ``upper_share`` (default
     :data:`UPPER_SHARE_CARRIED`, 1) of the photo's own opening goes with the upper lip and the rest
     with the lower lip; pixels between the two (the new opening, which :func:`shade_mouth` paints as
     the cavity) change over in the middle, over 2 px.
@@ -133,11 +139,17 @@ def carry_teeth(image: np.ndarray, photo: np.ndarray, source: np.ndarray, target
     gap = np.linalg.norm(src[lowers] - src[uppers], axis=1)     # the photo's own opening per lip pair
     vu, ux, uy, shown = along(uppers, np.column_stack([(dst[uppers] - a) @ normal, dst[uppers] - src[uppers], gap]))
     vl, lx, ly = along(lowers, np.column_stack([(dst[lowers] - a) @ normal, dst[lowers] - src[lowers]]))
+    # the teeth stay with the skull: an upper lip that comes down covers their top instead of pushing them
+    # down (a released smile's teeth no longer fill the new opening); above one that rises the warp's
+    # stretch of the teeth under it stays
+    down = ux * normal[0] + uy * normal[1]          # the upper lip's move toward the lower lip, per column
+    vu = vu - down                                  # the source's upper lip: where the carried opening starts
+    mask = mask * np.clip(v - vu + 0.5, 0.0, 1.0).astype(np.float32)
     below_upper = (v - vu) - share * shown          # > 0: past what stays under the upper lip
     above_lower = (vl - v) - (1.0 - share) * shown  # > 0: short of what stays on the lower lip
     lower = np.clip(0.5 + (below_upper - above_lower) / 2.0, 0.0, 1.0)   # a 2-px change-over
-    mx = (gx - (ux + lower * (lx - ux))).astype(np.float32)
-    my = (gy - (uy + lower * (ly - uy))).astype(np.float32)
+    mx = (gx - lower * lx).astype(np.float32)      # the teeth in place; past them, with the lower lip
+    my = (gy - lower * ly).astype(np.float32)
     carried = sample(photo, mx, my).astype(np.float32)
     region = image[y0:y1, x0:x1].astype(np.float32)
     out = image.copy()
