@@ -16,7 +16,9 @@ the white above it. :func:`redraw_eyes` draws that for each eye that opens:
   lashes and shadow is brought toward white, :func:`plausible_sclera`), both
   shaded darker under the upper lid;
 - the band just below the source's upper lid (lashes and their shadow) is
-  not copied into the middle of the new opening.
+  not copied into the middle of the new opening;
+- what is drawn gets the photo's own blur around the eye (:func:`photo_blur`),
+  so a soft photo does not get a sharp, pasted-in white.
 
 An eye that closes (sad's lid droop, AU45; a cheek raise or lid tightener,
 AU06/AU07) is the same thing the other way: the warp squeezes the eyeball
