@@ -199,6 +199,10 @@ def test_a_lid_droop_closes_each_eye_by_the_same_share_of_its_own_opening(model)
     assert droop_to_scale(face, opening, cur - tgt, model.basis) is opening
     other = _move(model, "AU12")
     assert droop_to_scale(face, other, _unit("AU12"), model.basis) is other
+    # toward a full blink the scaling fades out: at AU45 1 the narrow eye closes as far as the model says
+    blink = model.motion(cur, _unit("AU45"))
+    np.testing.assert_allclose(droop_to_scale(face, blink, _unit("AU45"), model.basis, _unit("AU45")), blink)
+    np.testing.assert_allclose(droop_to_scale(face, plain, tgt - cur, model.basis, tgt), scaled)   # 0.75: in full
 
 
 def test_every_au_stays_in_its_region(model):

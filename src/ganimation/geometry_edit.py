@@ -101,7 +101,7 @@ def edit_face_geometry(image: np.ndarray, landmarks: np.ndarray, current: np.nda
     change = np.clip(target, 0, 1) - np.clip(current, 0, 1)
     lm = np.asarray(landmarks, np.float64)
     pose = fit_pose(lm)
-    motion = droop_to_scale(pose.to_frame(lm), model.motion(current, target), change, model.basis)
+    motion = droop_to_scale(pose.to_frame(lm), model.motion(current, target), change, model.basis, target)
     return apply_motion(image, lm, motion, pose=pose, mouth=mouth, aus_change=change, texture=texture,
                         lip_stretch=lip_stretch(target))
 

@@ -7,9 +7,13 @@ IOD on the development faces' narrowest, 0.20 on their widest) is then shut
 by a droop that leaves a wide one half open: sad's lid droop (AU45 0.75)
 closed small eyes outright. :func:`droop_to_scale` scales each eye's share of
 an AU45 *rise* by its lid gap against the mean face's (never above 1), so that
-an eye closes the same share of its own opening as the mean face does (AU45
-at 1: about 80 %, as the model was fitted on blinks); a wider eye keeps the
-motion the model gives, and a falling AU45 (eyes that open) is left as it is.
+an eye closes the same share of its own opening as the mean face does; a
+wider eye keeps the motion the model gives, and a falling AU45 (eyes that
+open) is left as it is. Toward a full blink the scaling fades out (from a
+target AU45 of :data:`BLINK_FROM` to 1): a closed eye is closed whatever
+its size, and the narrow eye's lids meet as the model's motion takes them
+(the lid repair of :func:`ganimation.motion.unfold.unfold_eyes` stops them
+there), where the scaled droop would have left a sliver open.
 How the eyeball looks under the lowered lid is :func:`ganimation.warp.eyes.redraw_eyes`'s
 job (placed rigidly, not squeezed).
 """
@@ -21,6 +25,8 @@ import numpy as np
 from ganimation.aus import AU_CODES
 
 _BLINK = AU_CODES.index("AU45")
+#: target AU45 from which the per-eye scaling fades out, gone at 1 (a full blink closes every eye)
+BLINK_FROM = 0.75
 #: (upper-lid, lower-lid) landmarks at the middle of each eye: image-left eye, image-right eye
 LID_MIDDLES = ((159, 145), (386, 374))
 
@@ -31,13 +37,16 @@ def lid_gaps(frame_points: np.ndarray) -> np.ndarray:
     return np.array([p[lo, 1] - p[up, 1] for up, lo in LID_MIDDLES])
 
 
-def droop_to_scale(frame_points: np.ndarray, motion: np.ndarray, change: np.ndarray, basis: np.ndarray) -> np.ndarray:
+def droop_to_scale(frame_points: np.ndarray, motion: np.ndarray, change: np.ndarray, basis: np.ndarray,
+                   target: np.ndarray | None = None) -> np.ndarray:
     """``motion`` ``(478, 3)`` with each eye's share of a rising AU45 scaled to that eye's own lid gap.
 
     - ``frame_points``: ``(478, 3)`` the face in the frame (:mod:`ganimation.motion.frame`).
     - ``change``: ``(17,)`` target minus current AUs (both clipped to 0-1); only ``change[AU45] > 0``
       is scaled.
     - ``basis``: ``(17, 478, 3)`` the AU motion model's basis.
+    - ``target``: ``(17,)`` the target AUs; the scaling fades out as its AU45 goes from
+      :data:`BLINK_FROM` to 1 (None: no fading).
 
     An eye's landmarks are those on its side of the face's midline (frame x); the AU45 row moves
     only the lids, the irises and the skin just above them.
@@ -49,6 +58,9 @@ def droop_to_scale(frame_points: np.ndarray, motion: np.ndarray, change: np.ndar
         return motion
     reference = lid_gaps(mean_shape())
     scale = np.minimum(1.0, np.maximum(lid_gaps(frame_points), 0.0) / reference)
+    if target is not None:   # toward a full blink: the model's whole motion, every eye closed
+        blink = float(np.clip((float(np.asarray(target)[_BLINK]) - BLINK_FROM) / (1.0 - BLINK_FROM), 0.0, 1.0))
+        scale = scale + (1.0 - scale) * blink
     if np.all(scale >= 1.0):
         return motion
     side = mean_shape()[:, 0] > 0                        # image-right eye's landmarks
