@@ -23,12 +23,14 @@ from __future__ import annotations
 import numpy as np
 
 from ganimation.aus import AU_CODES
+from ganimation.motion.regions import LID_PAIRS
 
 _BLINK = AU_CODES.index("AU45")
 #: target AU45 from which the per-eye scaling fades out, gone at 1 (a full blink closes every eye)
 BLINK_FROM = 0.75
-#: (upper-lid, lower-lid) landmarks at the middle of each eye: image-left eye, image-right eye
-LID_MIDDLES = ((159, 145), (386, 374))
+#: (upper-lid, lower-lid) landmarks at the middle of each eye, image-left eye then image-right eye: the
+#: middle pair of each eye's :data:`ganimation.motion.regions.LID_PAIRS`
+LID_MIDDLES = (LID_PAIRS[2], LID_PAIRS[7])
 
 
 def lid_gaps(frame_points: np.ndarray) -> np.ndarray:
@@ -59,11 +61,11 @@ def droop_to_scale(frame_points: np.ndarray, motion: np.ndarray, change: np.ndar
     reference = lid_gaps(mean_shape())
     scale = np.minimum(1.0, np.maximum(lid_gaps(frame_points), 0.0) / reference)
     if target is not None:   # toward a full blink: the model's whole motion, every eye closed
-        blink = float(np.clip((float(np.asarray(target)[_BLINK]) - BLINK_FROM) / (1.0 - BLINK_FROM), 0.0, 1.0))
-        scale = scale + (1.0 - scale) * blink
+        fade = float(np.clip((float(np.asarray(target)[_BLINK]) - BLINK_FROM) / (1.0 - BLINK_FROM), 0.0, 1.0))
+        scale = scale + (1.0 - scale) * fade
     if np.all(scale >= 1.0):
         return motion
     side = mean_shape()[:, 0] > 0                        # image-right eye's landmarks
     per_point = np.where(side, scale[1], scale[0])       # (478,)
-    blink = np.asarray(basis, np.float64)[_BLINK]        # (478, 3)
-    return np.asarray(motion, np.float64) + ((per_point - 1.0) * rise)[:, None] * blink
+    blink_motion = np.asarray(basis, np.float64)[_BLINK]  # (478, 3)
+    return np.asarray(motion, np.float64) + ((per_point - 1.0) * rise)[:, None] * blink_motion

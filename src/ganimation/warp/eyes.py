@@ -196,10 +196,7 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     if sx1 - sx0 < 3 or sy1 - sy0 < 3:        # the eye at (or beyond) the photo's edge
         return
     vis_mask = polygon_mask((sy1 - sy0, sx1 - sx0), vis_s, (sx0, sy0))
-    above_mask = polygon_mask((sy1 - sy0, sx1 - sx0), above_s, (sx0, sy0))
     kept = cv2.remap(vis_mask, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    above = cv2.remap(above_mask, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                      borderValue=0)
     rigid = sample(source_image, px, py).astype(np.float32)
     opening_t = polygon_mask(shape, poly_t, (x0, y0))
     # distance below the upper lid: the lid's shadow on the eyeball
@@ -212,15 +209,18 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
         kept = cv2.GaussianBlur(kept, (0, 0), sigmaX=soft)
         _blend(out, rigid * shade[..., None], kept, opening_t, (x0, y0, x1, y1), iod)
         return
+    above_mask = polygon_mask((sy1 - sy0, sx1 - sx0), above_s, (sx0, sy0))
+    above = cv2.remap(above_mask, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                      borderValue=0)
+    crop = source_image[sy0:sy1, sx0:sx1].astype(np.float32)
     # the photo's own blur around the eye: what is drawn gets as soft (its edges at the lid and against
     # the placed eyeball included)
-    blur = photo_blur(luminance(source_image[sy0:sy1, sx0:sx1]))
+    blur = photo_blur(luminance(crop))
     kept = cv2.GaussianBlur(kept, (0, 0), sigmaX=max(soft, blur))
 
     # iris circle and the colours to fill with, from the source's visible eyeball
     centre = src[iris[0]]
     radius = float(np.linalg.norm(src[list(iris[1:])] - centre, axis=1).mean())
-    crop = source_image[sy0:sy1, sx0:sx1].astype(np.float32)
     cx, cy = np.meshgrid(np.arange(sx0, sx1), np.arange(sy0, sy1))
     ring_s = np.hypot(cx - centre[0], cy - centre[1]) / max(radius, 1e-6)     # radius units
     visible = vis_mask > 0.9
