@@ -3,7 +3,7 @@
 Every variant changes one thing (a preset's AUs, the rule for the AUs a preset
 does not list, the closed-mouth limits, the AU20 hold of a released smile's
 width, the texture stage's smile release, the lip repair, the carried teeth,
-a motion floor that was not adopted)
+a preset's defining AUs' least motion, a motion floor of every AU that was not adopted)
 and runs the engine evaluation of issue 28 on a *development* set of UTKFace
 faces: 60 photos from index >= 3,000 of the sorted files in the train split of
 ``ganimation prepare`` (hash split, seed 0, 10 % test), so none was used to fit
@@ -14,6 +14,9 @@ set; benchmarks/results/engines/summary.md reports them on the held-out faces.
     .venv/bin/python benchmarks/preset_variants.py --make-dev      # data/utkface_dev60 (links)
     .venv/bin/python benchmarks/preset_variants.py                 # all variants, ~25 s each
     .venv/bin/python benchmarks/preset_variants.py --only current old_rule
+    .venv/bin/python benchmarks/preset_variants.py --make-dev-more  # data/utkface_dev120b: 120 more
+    .venv/bin/python benchmarks/preset_variants.py --data data/utkface_dev120b --out preset_variants_dev120b \
+        --only current no_defining_floor defining_floor_0.5
 
 Writes benchmarks/results/engines/preset_variants.md and .json.
 """
@@ -31,6 +34,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "data/utkface_dev60"
+DEV_MORE = ROOT / "data/utkface_dev120b"
 UTK = Path("/work/shared/data/utkface")
 OUT = ROOT / "benchmarks/results/engines"
 
@@ -46,6 +50,22 @@ def make_dev(n: int = 60) -> None:
         if not (DEV / f).exists():
             os.symlink(UTK / f, DEV / f)
     print(f"{DEV}: {len(list(DEV.iterdir()))} links")
+
+
+def make_dev_more(n: int = 120) -> None:
+    """Link ``n`` more development faces, none of :func:`make_dev`'s, into :data:`DEV_MORE`
+    (a second set, for checking a choice made on the first)."""
+    from ganimation.faces.prepare import split_of
+
+    files = sorted(p.name for p in UTK.iterdir() if p.suffix.lower() in (".jpg", ".png"))
+    pool = [f for i, f in enumerate(files) if i >= 3000 and split_of(f, 0, 0.1) != "test"]
+    first = set(pool[7::len(pool) // 60][:60])
+    rest = [f for f in pool if f not in first]
+    DEV_MORE.mkdir(parents=True, exist_ok=True)
+    for f in rest[3::len(rest) // n][:n]:
+        if not (DEV_MORE / f).exists():
+            os.symlink(UTK / f, DEV_MORE / f)
+    print(f"{DEV_MORE}: {len(list(DEV_MORE.iterdir()))} links")
 
 
 @contextlib.contextmanager
@@ -178,6 +198,10 @@ def variants() -> dict:
                              no_carried_teeth),
         "no_stretched_teeth": ("stretched lips (AU20) drawn with the dropped jaw's mouth, no lower teeth (before)",
                                no_stretched_teeth),
+        "no_defining_floor": ("a preset's defining AUs move only from the estimate (before; PRESET_MOVES_AT_LEAST 0)",
+                              lambda: patched(A, "PRESET_MOVES_AT_LEAST", 0.0)),
+        "defining_floor_0.5": ("a preset's defining AUs move at least half their value (PRESET_MOVES_AT_LEAST 0.5)",
+                               lambda: patched(A, "PRESET_MOVES_AT_LEAST", 0.5)),
         "floor_0.6": ("motion floor 0.6 (not adopted)", lambda: motion_floor(0.6)),
         "floor_smile_0.6": ("motion floor 0.6 for AU06/AU12 only (not adopted)",
                             lambda: motion_floor(0.6, ("AU06", "AU12"))),
@@ -222,11 +246,13 @@ def table(results: dict, what: dict) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--make-dev", action="store_true", help="link the development faces and stop")
+    ap.add_argument("--make-dev-more", action="store_true", help="link 120 more development faces and stop")
+    ap.add_argument("--out", default="preset_variants", help="name of the result files (.md, .json)")
     ap.add_argument("--only", nargs="+", help="variant names (default: all)")
     ap.add_argument("--data", type=Path, default=DEV)
     args = ap.parse_args()
-    if args.make_dev:
-        make_dev()
+    if args.make_dev or args.make_dev_more:
+        make_dev() if args.make_dev else make_dev_more()
         return
     import torch
 
@@ -245,16 +271,16 @@ def main() -> None:
         print(f"{name}: emotion {results[name]['emotion']:.3f} geometry {results[name]['geometry']:.3f} "
               f"identity {results[name]['identity']:.4f} ({time.perf_counter() - t0:.0f} s)", flush=True)
     what = {n: found[n][0] for n in names}
-    lines = ["# Preset and mouth choices of the warp engine, on 60 development faces", "",
+    lines = [f"# Preset and mouth choices of the warp engine, on {results[names[0]]['n_faces']} development faces", "",
              "`.venv/bin/python benchmarks/preset_variants.py` (the set and the method are in its docstring). "
              "Each row changes one thing against the current defaults. Emotion: FER2013 classifier, share of "
              "the six presets' edits recognised (per preset in %: happy, sad, surprise, anger, fear, disgust); "
              "geometry: share of edits whose defining landmark measure moves >= 0.03 IOD the right way; "
              "identity: dlib distance to the input, mean; colour: a*b* Fréchet distance of the face.", "",
              *table(results, what), ""]
-    (OUT / "preset_variants.md").write_text("\n".join(lines))
-    (OUT / "preset_variants.json").write_text(json.dumps({"data": str(args.data), "results": results}, indent=1))
-    print(f"wrote {OUT / 'preset_variants.md'}")
+    (OUT / f"{args.out}.md").write_text("\n".join(lines))
+    (OUT / f"{args.out}.json").write_text(json.dumps({"data": str(args.data), "results": results}, indent=1))
+    print(f"wrote {OUT / args.out}.md")
 
 
 if __name__ == "__main__":

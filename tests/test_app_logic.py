@@ -16,7 +16,7 @@ from PIL import Image
 import pytest
 import torch
 
-from ganimation.aus import AU_CODES, NUM_AUS, PRESETS, resolve_target
+from ganimation.aus import AU_CODES, NUM_AUS, PRESETS, motion_start, resolve_target
 from ganimation.errors import FaceNotFoundError, GanimationError, ImageError
 
 pytest.importorskip("cv2")
@@ -208,13 +208,16 @@ def test_presets_intensity_and_reset(photo, editor):
     expected = resolve_target(current=ESTIMATED, expression="happy", intensity=1.0)
     assert happy == pytest.approx(expected.tolist(), abs=1e-3)
     assert happy[AU_CODES.index("AU12")] == pytest.approx(PRESETS["happy"]["AU12"])
+    # the warp engine moves this face from where the preset's motion starts (aus.motion_start)
+    assert 0 in s.starts and np.allclose(s.start(0), motion_start(ESTIMATED, expression="happy"))
     assert logic.preset_sliders(s, 0, "happy", 0.0) == pytest.approx(ESTIMATED.tolist(), abs=1e-3)
+    assert np.allclose(s.start(0), ESTIMATED)
     with pytest.raises(GanimationError, match="unknown expression"):
         logic.preset_sliders(s, 0, "bored", 1.0)
     logic.render(s, editor, 0, happy)
     assert logic.initial_sliders(s, 0) == pytest.approx(happy, abs=1e-3)  # the face keeps its target
     assert logic.reset(s, 0) == pytest.approx(ESTIMATED.tolist(), abs=1e-3)
-    assert 0 not in s.targets
+    assert 0 not in s.targets and 0 not in s.starts
     assert logic.initial_sliders(s, 0) == pytest.approx(ESTIMATED.tolist(), abs=1e-3)
 
 

@@ -85,6 +85,27 @@ def test_preset_keeps_small_brow_and_eye_aus_and_brings_strong_ones_down():
     assert np.all(A.preset_target(None, "neutral") == 0.0)
 
 
+def test_motion_start_moves_a_presets_defining_aus_at_least_part_of_the_way():
+    cur = np.zeros(17, np.float32)
+    cur[A.au_index("AU04")] = 0.9                  # low-set brows read as a frown
+    cur[A.au_index("AU07")] = 0.2
+    start = A.motion_start(cur, expression="anger")
+    share = A.PRESET_MOVES_AT_LEAST
+    assert start[A.au_index("AU04")] == pytest.approx(1.0 - share)   # anger's AU04 is 1.0
+    others = [k for k in range(17) if k != A.au_index("AU04")]
+    assert np.array_equal(start[others], cur[others])                 # only the defining AUs
+    half = A.motion_start(cur, expression="anger", intensity=0.5)
+    target = A.resolve_target(current=cur, expression="anger", intensity=0.5)
+    assert target[A.au_index("AU04")] - half[A.au_index("AU04")] == pytest.approx(0.5 * share)
+    assert np.array_equal(A.motion_start(cur, expression="anger", intensity=0.0), cur)
+    # a face far from the preset moves as before: the start is never above the estimate
+    assert np.array_equal(A.motion_start(np.zeros(17, np.float32), expression="anger"), np.zeros(17))
+    # AUs the user sets, and edits without a preset, start where the face is
+    assert np.array_equal(A.motion_start(cur, expression="anger", aus="AU04=0.95"), cur)
+    assert np.array_equal(A.motion_start(cur, aus="AU04=1"), cur)
+    assert set(A.PRESET_DEFINES) == set(A.PRESETS) - {"neutral", "contempt"}
+
+
 def test_resolve_target_absolute_relative():
     cur = np.zeros(17, np.float32)
     cur[A.au_index("AU12")] = 0.5

@@ -54,6 +54,14 @@ def test_warp_engine_moves_the_defining_landmarks(astronaut):
     assert corner(sad) > corner(before) + 0.03
 
 
+def test_happy_on_a_smile_smiles_more(astronaut):
+    # the astronaut smiles (AU12 read at about 0.9): happy still lifts her lip corners visibly
+    before = frame_of(astronaut)
+    happy = frame_of(edit_photo(None, astronaut, expression="happy").image)
+    lift = lambda f: -(f[61, 1] + f[291, 1]) / 2  # noqa: E731
+    assert lift(happy) > lift(before) + 0.03
+
+
 def test_zero_change_is_bit_identical(astronaut):
     from ganimation.faces.estimate import estimate_aus
 

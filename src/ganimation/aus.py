@@ -89,6 +89,21 @@ PRESET_CLEARS: tuple[str, ...] = ("AU06", "AU10", "AU12", "AU14", "AU15", "AU17"
 #: to this much: small values there are mostly the face's own shape (deep-set eyes read as AU04 or AU07)
 #: and moving them changes who the person looks like; stronger ones are brought down to it.
 PRESET_KEEPS_UP_TO = 0.3
+#: The AUs that make each preset the expression it is: the movement its geometry criterion measures
+#: (:data:`ganimation.metrics.geometry.PRESET_CRITERIA`; lip corners up, down, a dropped jaw under
+#: raised brows, lowered brows, a raised upper lip, raised inner brows over stretched lips).
+PRESET_DEFINES: dict[str, tuple[str, ...]] = {
+    "happy": ("AU12",), "sad": ("AU15",), "surprise": ("AU01", "AU02", "AU26"), "anger": ("AU04",),
+    "disgust": ("AU10",), "fear": ("AU01", "AU20"),
+}
+#: A preset moves its defining AUs (:data:`PRESET_DEFINES`) by at least this share of their preset
+#: value (times the intensity), whatever the estimate reads on the photo (:func:`motion_start`). From
+#: one photo the estimate cannot tell an expression from the face's own shape (low-set brows read as
+#: AU04, upturned lip corners as AU12), and a face read as already showing the expression did not
+#: move at all: anger left a man with low brows as he was, happy on a smile lowered its corners.
+#: Chosen on the development faces (docs/engines.md): the smaller of 0.5 and 0.7 whose defining
+#: measures moved visibly in 80 % of the edits there.
+PRESET_MOVES_AT_LEAST = 0.7
 PRESET_ALIASES = {
     "happiness": "happy", "smile": "happy", "sadness": "sad", "surprised": "surprise",
     "afraid": "fear", "angry": "anger", "disgusted": "disgust",
@@ -237,6 +252,35 @@ def apply_preset(current: np.ndarray | None, name: str, intensity: float = 1.0) 
         raise AUParseError(f"intensity {intensity} is outside [0, 1]")
     current = np.zeros(NUM_AUS, np.float32) if current is None else check_vector(current)
     return interpolate(current, preset_target(current, name), float(intensity))
+
+
+def motion_start(current: np.ndarray | None, *, aus: str | Mapping[str, float] | None = None,
+                 expression: str | None = None, intensity: float = 1.0, relative: bool = False) -> np.ndarray:
+    """The ``(17,)`` AUs the warp engine's motion starts from when ``current`` is edited as
+    :func:`resolve_target` resolves the same arguments.
+
+    ``current`` itself, except for an ``expression`` preset's defining AUs
+    (:data:`PRESET_DEFINES`) that ``aus`` does not set: each is lowered so
+    that the motion to its target is at least ``intensity`` x
+    :data:`PRESET_MOVES_AT_LEAST` x its preset value. Never above ``current``;
+    equal to it at intensity 0, so an animation from ``start`` to the target
+    moves linearly from no change to the edit.
+    """
+    start = np.zeros(NUM_AUS, np.float32) if current is None else check_vector(current).copy()
+    if expression is None:
+        return start
+    key = preset_name(expression)
+    target = resolve_target(current=start, aus=aus, expression=key, intensity=intensity, relative=relative)
+    mine: set[str] = set()
+    if aus is not None:
+        mine = set(parse_aus(aus, relative=relative) if isinstance(aus, str) else from_dict(aus))
+    for code in PRESET_DEFINES.get(key, ()):
+        if code in mine:
+            continue
+        k = AU_CODES.index(code)
+        least = float(intensity) * PRESET_MOVES_AT_LEAST * PRESETS[key].get(code, 0.0)
+        start[k] = min(start[k], max(target[k] - least, 0.0))
+    return start
 
 
 def resolve_target(*, current: np.ndarray | None = None, aus: str | Mapping[str, float] | None = None,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ganimation.aus import resolve_target
+from ganimation.aus import motion_start, resolve_target
 from ganimation.errors import FaceNotFoundError
 from ganimation.motion.smoothing import OneEuroFilter
 from ganimation.motion.tracking import LandmarkTracker
@@ -63,9 +63,10 @@ def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression
             yield np.asarray(frame)
             continue
         current = np.clip(au_filter(estimate_aus(tracked.face), tracked.index / tracker.fps), 0.0, 1.0)
-        target = resolve_target(current=current.astype(np.float32), aus=aus, expression=expression,
-                                intensity=intensity, relative=relative)
-        yield edit_face_geometry(np.asarray(frame), tracked.landmarks, current, target, model=model,
+        asked = {"aus": aus, "expression": expression, "intensity": intensity, "relative": relative}
+        target = resolve_target(current=current.astype(np.float32), **asked)
+        start = motion_start(current.astype(np.float32), **asked)
+        yield edit_face_geometry(np.asarray(frame), tracked.landmarks, start, target, model=model,
                                  texture=texture).image
         stats.edited += 1
     if stats.frames and not stats.edited:

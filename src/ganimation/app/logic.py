@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganimation.aus import AU_CODES, NUM_AUS, PRESETS, check_vector, resolve_target
+from ganimation.aus import AU_CODES, NUM_AUS, PRESETS, check_vector, motion_start, resolve_target
 from ganimation.errors import FaceNotFoundError, GanimationError, ImageError
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -94,6 +94,7 @@ class Session:
     selected: int = 0                     # the face the sliders edit
     preset: str | None = None             # last expression preset clicked
     targets: dict[int, np.ndarray] = field(default_factory=dict)   # face -> target AUs set by the user
+    starts: dict[int, np.ndarray] = field(default_factory=dict)    # face -> AUs a preset's motion starts from
     cache: dict[int, CropResult] = field(default_factory=dict)     # face -> last generator output
     workdir: str | None = None
     engine: str = "warp"                  # "warp" (landmark motion + warp) or "gan" (generator on the crop)
@@ -104,6 +105,13 @@ class Session:
         check_face(self, face)
         t = self.targets.get(face)
         return (self.faces[face].estimated if t is None else t).copy()
+
+    def start(self, face: int) -> np.ndarray:
+        """The AUs the warp engine moves the face from: its estimated AUs, or those the last preset
+        clicked for it started from (:func:`ganimation.aus.motion_start`)."""
+        check_face(self, face)
+        s = self.starts.get(face)
+        return (self.faces[face].estimated if s is None else s).copy()
 
     def output_dir(self) -> Path:
         if self.workdir is None or not Path(self.workdir).is_dir():
@@ -293,8 +301,11 @@ def estimated_sliders(session: Session, face) -> list[float]:
 
 
 def preset_sliders(session: Session, face, expression: str, intensity: float = 1.0) -> list[float]:
-    """Slider values for a preset: from the face's estimated AUs toward ``expression``."""
-    est = session.faces[check_face(session, face)].estimated
+    """Slider values for a preset: from the face's estimated AUs toward ``expression``. The warp
+    engine's motion for this face then starts where the preset's does (:meth:`Session.start`)."""
+    i = check_face(session, face)
+    est = session.faces[i].estimated
+    session.starts[i] = motion_start(est, expression=expression, intensity=float(intensity))
     return [round(float(v), 3) for v in resolve_target(current=est, expression=expression, intensity=float(intensity))]
 
 
@@ -311,6 +322,7 @@ def reset(session: Session, face) -> list[float]:
     """Forget the user's target for ``face``; returns its estimated AUs."""
     i = check_face(session, face)
     session.targets.pop(i, None)
+    session.starts.pop(i, None)
     session.cache.pop(i, None)
     return estimated_sliders(session, i)
 
@@ -344,24 +356,25 @@ def _compose(session: Session, results: dict[int, CropResult]) -> np.ndarray:
     return out if out is not session.image else session.image.copy()
 
 
-def _warp_face(image: np.ndarray, face: FaceState, target: np.ndarray, texture: float | None = None) -> np.ndarray:
+def _warp_face(image: np.ndarray, face: FaceState, start: np.ndarray, target: np.ndarray,
+               texture: float | None = None) -> np.ndarray:
     from ganimation.geometry_edit import edit_face_geometry
 
     if face.landmarks is None:
         raise GanimationError("this face has no landmarks for the warp engine; switch to the gan engine")
-    return edit_face_geometry(image, face.landmarks, face.estimated, target, texture=texture).image
+    return edit_face_geometry(image, face.landmarks, start, target, texture=texture).image
 
 
 def _edited_faces(session: Session, include: int | None = None) -> list[int]:
-    """Faces whose target differs from their estimated AUs (plus ``include``)."""
-    return [j for j, f in enumerate(session.faces) if j == include or
-            (j in session.targets and not np.allclose(session.targets[j], f.estimated, atol=1e-4))]
+    """Faces whose target differs from the AUs their motion starts from (plus ``include``)."""
+    return [j for j in range(len(session.faces)) if j == include or
+            (j in session.targets and not np.allclose(session.targets[j], session.start(j), atol=1e-4))]
 
 
 def _compose_warp(session: Session, faces: list[int]) -> np.ndarray:
     out = session.image
     for j in faces:
-        out = _warp_face(out, session.faces[j], session.target(j), session.texture)
+        out = _warp_face(out, session.faces[j], session.start(j), session.target(j), session.texture)
     return out if out is not session.image else session.image.copy()
 
 
@@ -443,7 +456,8 @@ def animation_frames(session: Session, editor, face, *, frames: int = 16, pingpo
 
     i = check_face(session, face)
     f = session.faces[i]
-    seq = trajectory(f.estimated, session.target(i), check_frames(frames), pingpong=pingpong)
+    start = session.start(i) if session.engine == "warp" else f.estimated
+    seq = trajectory(start, session.target(i), check_frames(frames), pingpong=pingpong)
     x0, y0, x1, y1 = _face_window(session, i)
     scale = min(1.0, side / max(x1 - x0, y1 - y0))
     size = (max(2, round((x1 - x0) * scale)) // 2 * 2, max(2, round((y1 - y0) * scale)) // 2 * 2)
@@ -452,7 +466,7 @@ def animation_frames(session: Session, editor, face, *, frames: int = 16, pingpo
 
         base = _compose_warp(session, [j for j in _edited_faces(session) if j != i])
         return np.stack([np.asarray(Image.fromarray(
-            edit_face_geometry(base, f.landmarks, f.estimated, aus, texture=session.texture).image[y0:y1, x0:x1]
+            edit_face_geometry(base, f.landmarks, start, aus, texture=session.texture).image[y0:y1, x0:x1]
         ).resize(size, Image.LANCZOS)) for aus in seq])
     res = editor.edit_crops(np.repeat(f.crop[None], len(seq), axis=0), seq)
     change = getattr(res, "change", None)

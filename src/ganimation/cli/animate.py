@@ -27,13 +27,14 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def parse_to(text: str, current: np.ndarray | None, intensity: float) -> np.ndarray:
-    from ganimation.aus import PRESET_ALIASES, PRESETS, resolve_target
+def parse_to(text: str, current: np.ndarray | None, intensity: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(target, start)`` ``(17,)`` each: the AUs ``--to`` asks for and those the warp engine's motion
+    starts from (:func:`ganimation.aus.motion_start`; ``current`` itself unless ``--to`` is a preset)."""
+    from ganimation.aus import PRESET_ALIASES, PRESETS, motion_start, resolve_target
 
     key = text.strip().lower()
-    if key in PRESETS or key in PRESET_ALIASES:
-        return resolve_target(current=current, expression=key, intensity=intensity)
-    return resolve_target(current=current, aus=text)
+    asked = {"expression": key, "intensity": intensity} if key in PRESETS or key in PRESET_ALIASES else {"aus": text}
+    return resolve_target(current=current, **asked), motion_start(current, **asked)
 
 
 def run(args) -> int:
@@ -54,7 +55,7 @@ def run(args) -> int:
             crop = resize(crop, editor.image_size)
         current = common.crop_current_aus(crop, args.source)
         source = current if current is not None else np.zeros(17, np.float32)
-        target = parse_to(args.to, current, args.intensity)
+        target, _ = parse_to(args.to, current, args.intensity)
         seq = trajectory(source, target, args.frames, ease=not args.linear, pingpong=args.pingpong)
         frames = render(editor, crop, seq)
         write_animation(out, frames, fps=args.fps)
@@ -69,10 +70,12 @@ def run(args) -> int:
     which = common.parse_face(args.face, allow_all=False)
     face = select_face(find_faces(image, which), which)
     current = to_vector(parse_aus(args.source)) if args.source else estimate_aus(face)
-    target = parse_to(args.to, current, args.intensity)
-    seq = trajectory(current, target, args.frames, ease=not args.linear, pingpong=args.pingpong)
+    target, start = parse_to(args.to, current, args.intensity)
+    if engine != "warp":  # the generator is conditioned on the target alone
+        start = current
+    seq = trajectory(start, target, args.frames, ease=not args.linear, pingpong=args.pingpong)
     with FrameWriter(out, args.fps) as writer:
-        for frame in render_photo(editor, image, seq, engine=engine, face=which, current=current,
+        for frame in render_photo(editor, image, seq, engine=engine, face=which, current=start,
                                   found=face, texture=args.texture):
             writer.write(frame)
     print(f"{len(seq)} frames at {image.shape[1]}x{image.shape[0]} ({engine} engine) -> {out}")

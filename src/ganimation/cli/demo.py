@@ -54,7 +54,7 @@ DEMO_PRESETS = ("happy", "surprise", "sad", "anger", "disgust", "fear")
 
 def _photo_demo(args, out: Path) -> int:
     from ganimation.animate import render_photo, trajectory
-    from ganimation.aus import resolve_target
+    from ganimation.aus import motion_start, resolve_target
     from ganimation.edit import ASSETS, Editor
     from ganimation.faces.detect import get_detector
     from ganimation.faces.estimate import estimate_aus
@@ -75,8 +75,9 @@ def _photo_demo(args, out: Path) -> int:
     if face:
         written.append(save_image(out / f"{photo_path.stem}_presets.png", _sheet(photo, views, face[0].box)))
         current = estimate_aus(face[0])
-        seq = trajectory(current, resolve_target(current=current, expression="happy"), 16, pingpong=True)
-        frames = list(render_photo(editor, photo, seq, engine=engine, face="largest", current=current,
+        start = current if engine == "gan" else motion_start(current, expression="happy")
+        seq = trajectory(start, resolve_target(current=current, expression="happy"), 16, pingpong=True)
+        frames = list(render_photo(editor, photo, seq, engine=engine, face="largest", current=start,
                                     found=face[0]))
         for suffix, clip in ((".gif", _shrink(frames, 384)), (".mp4", frames)):
             with FrameWriter(out / f"{photo_path.stem}_happy{suffix}", 12.0) as w:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ganimation.aus import NUM_AUS, check_vector, resolve_target
+from ganimation.aus import NUM_AUS, check_vector, motion_start, resolve_target
 from ganimation.errors import FaceNotFoundError, GanimationError
 
 #: Editing engines: ``warp`` (AU motion model + triangulated warp at the photo's resolution),
@@ -154,7 +154,9 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
     - ``image_rgb_uint8``: ``(H, W, 3)`` uint8 RGB.
     - Targets: ``aus`` (string or dict; absolute values set on top of the
       face's estimated AUs, or offsets with ``relative=True``), and/or
-      ``expression`` + ``intensity`` (from the estimate toward the preset);
+      ``expression`` + ``intensity`` (from the estimate toward the preset; the warp
+      engine moves a preset's defining AUs at least part of the way even where the
+      estimate reads them as shown already: :func:`ganimation.aus.motion_start`);
       or ``targets``: one ``(17,)`` vector per selected face.
     - ``face``: ``"all"``, ``"largest"`` or an index (faces sorted largest first).
     - ``paste``: ``"residual"`` (default) or ``"replace"`` (see :func:`ganimation.faces.align.paste_back`).
@@ -200,15 +202,17 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
     for n, i in enumerate(idx):
         f = faces[i]
         est = estimate_aus(f, calibration)
+        start = est
         if targets is not None:
             tgt = np.clip(targets[n], 0, 1).astype(np.float32)
         elif like is not None:
             tgt = est
         else:
             tgt = resolve_target(current=est, aus=aus, expression=expression, intensity=intensity, relative=relative)
-        infos.append((f, est, tgt))
+            start = motion_start(est, aus=aus, expression=expression, intensity=intensity, relative=relative)
+        infos.append((f, est, tgt, start))
     out = image
-    landmarks = [f.landmarks for f, _, _ in infos]
+    landmarks = [f.landmarks for f, *_ in infos]
     warped = [None] * len(infos)
     if engine in ("warp", "hybrid"):
         from ganimation.geometry_edit import (
@@ -222,13 +226,13 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
 
         strength = 0.0 if engine == "hybrid" else texture
         refinement = Refinement.load(use_mouth="mouth" in steps) if "refine" in steps else None
-        for n, (f, est, tgt) in enumerate(infos):
+        for n, (f, est, tgt, start) in enumerate(infos):
             if like is not None:
                 motion, coef = reference_motion(f.landmarks, like)
                 ge = apply_motion(out, f.landmarks, motion, aus_change=coef, texture=strength,
                                   lip_stretch=lip_stretch(est + coef))
             else:
-                ge = edit_face_geometry(out, f.landmarks, est, tgt, texture=strength)
+                ge = edit_face_geometry(out, f.landmarks, start, tgt, texture=strength)
             if refinement is not None:
                 ge.image = refinement.refine_frame(ge.image, ge.warp, mouth="mouth" in steps)
             out = ge.image
@@ -239,13 +243,13 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
     if engine in ("gan", "hybrid"):
         if editor is None:
             raise GanimationError(f"engine {engine!r} needs an editor (weights)")
-        gan = _edit_crops_gan(editor, out, landmarks, [tgt for _, _, tgt in infos], size)
+        gan = _edit_crops_gan(editor, out, landmarks, [tgt for _, _, tgt, _ in infos], size)
     if gan is not None:
         for n, (al_g, edited_g, _att, change_g) in enumerate(gan):
             mask_g = face_mask(size, al_g.landmarks, feather=feather) * np.clip(change_g, 0.0, 1.0)
             out = paste_back(out, edited_g, al_g.crop, al_g.transform, mask_g, mode=paste)
     face_edits = []
-    for n, (f, est, tgt) in enumerate(infos):
+    for n, (f, est, tgt, _) in enumerate(infos):
         al = align_face(image, f, size)
         if engine == "gan":
             _al, edited, attention, change = gan[n]
