@@ -104,6 +104,7 @@ def test_motion_start_moves_a_presets_defining_aus_at_least_part_of_the_way():
     assert np.array_equal(A.motion_start(cur, expression="anger", aus="AU04=0.95"), cur)
     assert np.array_equal(A.motion_start(cur, aus="AU04=1"), cur)
     assert set(A.PRESET_DEFINES) == set(A.PRESETS) - {"neutral", "contempt"}
+    assert all(code in A.PRESETS[p] for p, codes in A.PRESET_DEFINES.items() for code in codes)
 
 
 def test_resolve_target_absolute_relative():

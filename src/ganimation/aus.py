@@ -91,10 +91,14 @@ PRESET_CLEARS: tuple[str, ...] = ("AU06", "AU10", "AU12", "AU14", "AU15", "AU17"
 PRESET_KEEPS_UP_TO = 0.3
 #: The AUs that make each preset the expression it is: the movement its geometry criterion measures
 #: (:data:`ganimation.metrics.geometry.PRESET_CRITERIA`; lip corners up, down, a dropped jaw under
-#: raised brows, lowered brows, a raised upper lip, raised inner brows over stretched lips).
+#: raised brows, lowered brows, a raised upper lip, raised inner brows over stretched lips), with
+#: two more of the prototypes' hallmarks: sad's raised inner brows (high, arched brows read as AU01,
+#: and sad then only lowered and knitted them, AU04: an angry look) and fear's dropped jaw (a broad
+#: smile's parted lips read as AU25/AU26, and fear left a smiler's mouth nearly closed over the
+#: smile's teeth, a grin).
 PRESET_DEFINES: dict[str, tuple[str, ...]] = {
-    "happy": ("AU12",), "sad": ("AU15",), "surprise": ("AU01", "AU02", "AU26"), "anger": ("AU04",),
-    "disgust": ("AU10",), "fear": ("AU01", "AU20"),
+    "happy": ("AU12",), "sad": ("AU01", "AU15"), "surprise": ("AU01", "AU02", "AU26"), "anger": ("AU04",),
+    "disgust": ("AU10",), "fear": ("AU01", "AU20", "AU26"),
 }
 #: A preset moves its defining AUs (:data:`PRESET_DEFINES`) by at least this share of their preset
 #: value (times the intensity), whatever the estimate reads on the photo (:func:`motion_start`). From
