@@ -13,6 +13,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --lips-strip      # docs/images/lip_folds.png
     .venv/bin/python benchmarks/engines_grid.py --lip-bodies-strip  # docs/images/lip_bodies.png
     .venv/bin/python benchmarks/engines_grid.py --lid-droop-strip   # docs/images/lid_droop.png
+    .venv/bin/python benchmarks/engines_grid.py --defining-strip    # docs/images/defining_motion.png
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ OPENING_STRIP = before_and_now(("surprise", "happy"), "opening")
 LIP_BODIES_STRIP = before_and_now(("sad", "anger"), "lip_bodies")
 #: sad's lid droop as it was (AU45 0.5, the same distance on every eye, the eyeball squeezed) and now
 LID_DROOP_STRIP = before_and_now(("sad",), "lid_droop")
+#: happy, anger and fear of faces read as showing them already, moved from the estimate (before) and now
+DEFINING_STRIP = before_and_now(("happy", "anger", "fear"), "defining")
 
 
 def eyes_box(landmarks: np.ndarray) -> np.ndarray:
@@ -182,10 +185,17 @@ def lid_droop_as_before():
         yield
 
 
+def defining_as_before():
+    """A preset's defining AUs moved only from the photo's estimate (no least motion)."""
+    from preset_variants import variants
+
+    return variants()["no_defining_floor"][1]()
+
+
 #: ``before`` contexts of the strips
 BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes": open_eyes_as_before,
           "lips": lips_as_before, "opening": opening_as_before, "lip_bodies": lip_bodies_as_before,
-          "lid_droop": lid_droop_as_before}
+          "lid_droop": lid_droop_as_before, "defining": defining_as_before}
 
 
 def main() -> None:
@@ -210,6 +220,9 @@ def main() -> None:
                     help="sad and anger of broad smiles, thin lips before / lips kept now -> docs/images/lip_bodies.png")
     ap.add_argument("--lid-droop-strip", action="store_true",
                     help="sad's lid droop, squeezed eyes before / eyeball under the lid now -> docs/images/lid_droop.png")
+    ap.add_argument("--defining-strip", action="store_true",
+                    help="happy, anger, fear moved from the estimate before / at least 0.7 now "
+                         "-> docs/images/defining_motion.png")
     ap.add_argument("photos", nargs="*", type=Path, help="photos, one row each (default: 3 wild_dev + 2 UTKFace)")
     args = ap.parse_args()
     rows = args.photos or [p for p in ROWS if p.is_file()]
@@ -239,7 +252,10 @@ def main() -> None:
              [WILD / "40_obama.jpg", UTK / "75_0_1_20170111205346848.jpg.chip.jpg",
               UTK / "61_1_2_20170105174916768.jpg.chip.jpg", UTK / "36_0_3_20170104220654654.jpg.chip.jpg"], "mouth"),
             (args.lid_droop_strip, "lid_droop.png", LID_DROOP_STRIP,
-             [WILD / "40_obama.jpg", WILD / "46_single_face.jpg", ROWS[3], ROWS[4]], "eyes")):
+             [WILD / "40_obama.jpg", WILD / "46_single_face.jpg", ROWS[3], ROWS[4]], "eyes"),
+            (args.defining_strip, "defining_motion.png", DEFINING_STRIP,
+             [WILD / "40_obama.jpg", WILD / "45_multi_face.jpg", WILD / "34_2008_001322.jpg",
+              Path("data/utkface_dev60/29_0_0_20170104170138033.jpg.chip.jpg")], "face")):
         if wanted:
             out = Path(args.out or f"docs/images/{name}")
             picked = args.photos or default
