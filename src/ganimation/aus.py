@@ -105,7 +105,7 @@ PRESET_DEFINES: dict[str, tuple[str, ...]] = {
 #: one photo the estimate cannot tell an expression from the face's own shape (low-set brows read as
 #: AU04, upturned lip corners as AU12), and a face read as already showing the expression did not
 #: move at all: anger left a man with low brows as he was, happy on a smile lowered its corners.
-#: Chosen on the development faces (docs/engines.md): the smaller of 0.5 and 0.7 whose defining
+#: Chosen on the development faces (docs/au_motion.md): the smaller of 0.5 and 0.7 whose defining
 #: measures moved visibly in 80 % of the edits there.
 PRESET_MOVES_AT_LEAST = 0.7
 PRESET_ALIASES = {
