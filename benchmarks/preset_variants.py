@@ -178,7 +178,7 @@ def variants() -> dict:
                         lambda: preset("sad", {k: v for k, v in P["sad"].items() if k != "AU45"})),
         "sad_au45_0.5": ("sad with AU45 0.5 (before)", lambda: preset("sad", {**P["sad"], "AU45": 0.5})),
         "droop_not_scaled": ("a lid droop moves every eye's lid as far as the mean face's (before)",
-                             lambda: patched(L, "droop_to_scale", lambda frame, motion, change, basis: motion)),
+                             lambda: patched(L, "droop_to_scale", lambda frame, motion, *_: motion)),
         "closing_eyes_warped": ("an eye that closes is left to the warp: its eyeball squeezed (before)",
                                 lambda: patched(E, "_closes", lambda h_s, h_t, iod: False)),
         "no_stretcher_hold": ("a rising AU20 does not hold a released smile's width (before)",
