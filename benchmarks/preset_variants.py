@@ -39,33 +39,38 @@ UTK = Path("/work/shared/data/utkface")
 OUT = ROOT / "benchmarks/results/engines"
 
 
-def make_dev(n: int = 60) -> None:
-    """Link ``n`` train-split UTKFace files from index >= 3,000 into :data:`DEV`."""
+def _dev_pool() -> list[str]:
+    """The sorted UTKFace files from index >= 3,000 outside the test split: where development faces come from."""
     from ganimation.faces.prepare import split_of
 
     files = sorted(p.name for p in UTK.iterdir() if p.suffix.lower() in (".jpg", ".png"))
-    pool = [f for i, f in enumerate(files) if i >= 3000 and split_of(f, 0, 0.1) != "test"]
-    DEV.mkdir(parents=True, exist_ok=True)
-    for f in pool[7::len(pool) // n][:n]:
-        if not (DEV / f).exists():
-            os.symlink(UTK / f, DEV / f)
-    print(f"{DEV}: {len(list(DEV.iterdir()))} links")
+    return [f for i, f in enumerate(files) if i >= 3000 and split_of(f, 0, 0.1) != "test"]
+
+
+def _spread(names: list[str], offset: int, n: int) -> list[str]:
+    """``n`` of ``names``, evenly spread from ``offset``."""
+    return names[offset::len(names) // n][:n]
+
+
+def _link(folder: Path, names: list[str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in names:
+        if not (folder / f).exists():
+            os.symlink(UTK / f, folder / f)
+    print(f"{folder}: {len(list(folder.iterdir()))} links")
+
+
+def make_dev(n: int = 60) -> None:
+    """Link ``n`` train-split UTKFace files from index >= 3,000 into :data:`DEV`."""
+    _link(DEV, _spread(_dev_pool(), 7, n))
 
 
 def make_dev_more(n: int = 120) -> None:
     """Link ``n`` more development faces, none of :func:`make_dev`'s, into :data:`DEV_MORE`
     (a second set, for checking a choice made on the first)."""
-    from ganimation.faces.prepare import split_of
-
-    files = sorted(p.name for p in UTK.iterdir() if p.suffix.lower() in (".jpg", ".png"))
-    pool = [f for i, f in enumerate(files) if i >= 3000 and split_of(f, 0, 0.1) != "test"]
-    first = set(pool[7::len(pool) // 60][:60])
-    rest = [f for f in pool if f not in first]
-    DEV_MORE.mkdir(parents=True, exist_ok=True)
-    for f in rest[3::len(rest) // n][:n]:
-        if not (DEV_MORE / f).exists():
-            os.symlink(UTK / f, DEV_MORE / f)
-    print(f"{DEV_MORE}: {len(list(DEV_MORE.iterdir()))} links")
+    pool = _dev_pool()
+    first = set(_spread(pool, 7, 60))
+    _link(DEV_MORE, _spread([f for f in pool if f not in first], 3, n))
 
 
 @contextlib.contextmanager

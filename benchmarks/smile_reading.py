@@ -29,8 +29,11 @@ BANDS = ((0.1, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 1.01))
 
 
 def corner_lift(p: np.ndarray) -> float:
-    """Lip corners (61, 291) above the lip centre (13, 14), frame coordinates (IOD, + = up)."""
-    return float((p[13, 1] + p[14, 1]) / 2 - (p[61, 1] + p[291, 1]) / 2)
+    """Lip corners above the lip centre of ``(478, 2|3)`` frame points or motion (IOD, + = up): the
+    engine evaluation's ``lip_corner_height``."""
+    from ganimation.metrics.geometry import measures_from_frame
+
+    return measures_from_frame(p)["lip_corner_height"]
 
 
 def main() -> None:
