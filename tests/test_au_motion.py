@@ -155,6 +155,27 @@ def test_brows(model):
     assert np.abs(lower[[152, 14, 61, 291]]).max() == 0.0
 
 
+def test_surprise_raises_the_brows_evenly_sad_and_fear_at_the_middle(model):
+    """Surprise's whole brow rises (its inner ends no more than the rest); sad's and fear's inner ends
+    rise further than the brow as a whole (the oblique brow): the presets' motion on the mean face."""
+    from ganimation.aus import preset_vector
+    from ganimation.metrics.geometry import measure_deltas, measures_from_frame
+    from ganimation.motion.frame import mean_shape
+
+    face = mean_shape()
+
+    def brows(preset):
+        d = measure_deltas(measures_from_frame(face),
+                           measures_from_frame(face + model.motion(np.zeros(NUM_AUS), preset_vector(preset))))
+        return d["brow_height"], d["brow_inner_height"]
+
+    whole, inner = brows("surprise")
+    assert whole > 0.06 and inner <= 1.05 * whole
+    for oblique in ("sad", "fear"):
+        whole, inner = brows(oblique)
+        assert inner > 1.3 * max(whole, 0.0) and inner > 0.03
+
+
 def test_blink_closes_the_eyes(model):
     d = _move(model, "AU45")
     from ganimation.motion.frame import mean_shape

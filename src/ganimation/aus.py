@@ -59,10 +59,15 @@ AU_REGIONS: dict[str, tuple[str, ...]] = {
 #: measured in docs/au_motion.md ("Presets"):
 #: - disgust's AU16 and contempt's unilateral AU12/AU14 are outside the 17-AU set: approximated with
 #:   AU10 and bilateral AU12+AU14;
+#: - surprise raises the inner brows half as far as the outer ones (AU01 0.45, AU02 0.9): the whole brow
+#:   rises evenly, where AU01 0.9 drew them up at the middle into the oblique brow of sad and fear and
+#:   moved the face's identity more, for no more recognition;
 #: - surprise's round, narrower opening (AU27, mouth stretch, also outside the set) is approximated
 #:   with AU23's narrowing: without it the opened mouth keeps a smile's width and reads as laughter;
 #: - fear's stretched lips are pulled down at the corners (AU15 0.4): level, stretched, parted lips
 #:   read as a grin;
+#: - fear knits its brows lightly (AU04 0.2): AU04 pulls the inner brows down against the AU01 raise
+#:   that makes fear's brows, and at 0.4 the raise was often too small to measure;
 #: - anger clears AU01/AU02 (raised brows work against its AU04) and leaves out AU05: raised lids
 #:   under lowered brows stretch the skin between them, and the brows are then measured higher;
 #: - sad's drooping upper lids (AU41/AU43, outside the set) are approximated with three quarters of a blink
@@ -71,8 +76,8 @@ PRESETS: dict[str, dict[str, float]] = {
     "neutral": {},
     "happy": {"AU06": 0.8, "AU12": 1.0, "AU25": 0.4},
     "sad": {"AU01": 0.9, "AU04": 0.7, "AU15": 0.9, "AU17": 0.3, "AU45": 0.75},
-    "surprise": {"AU01": 0.9, "AU02": 0.9, "AU05": 0.8, "AU23": 0.7, "AU25": 0.8, "AU26": 0.8},
-    "fear": {"AU01": 1.0, "AU02": 0.6, "AU04": 0.4, "AU05": 0.9, "AU07": 0.4, "AU15": 0.4,
+    "surprise": {"AU01": 0.45, "AU02": 0.9, "AU05": 0.8, "AU23": 0.7, "AU25": 0.8, "AU26": 0.8},
+    "fear": {"AU01": 1.0, "AU02": 0.6, "AU04": 0.2, "AU05": 0.9, "AU07": 0.4, "AU15": 0.4,
              "AU20": 1.0, "AU25": 0.8, "AU26": 0.5},
     "anger": {"AU01": 0.0, "AU02": 0.0, "AU04": 1.0, "AU07": 0.8, "AU23": 0.8},
     "disgust": {"AU09": 1.0, "AU10": 1.0, "AU15": 0.6, "AU17": 0.3},
