@@ -96,6 +96,7 @@ def test_motion_start_moves_a_presets_defining_aus_at_least_part_of_the_way():
     assert np.array_equal(start[others], cur[others])                 # only the defining AUs
     half = A.motion_start(cur, expression="anger", intensity=0.5)
     target = A.resolve_target(current=cur, expression="anger", intensity=0.5)
+    assert np.array_equal(A.motion_start(cur, expression="anger", intensity=0.5, target=target), half)
     assert target[A.au_index("AU04")] - half[A.au_index("AU04")] == pytest.approx(0.5 * share)
     assert np.array_equal(A.motion_start(cur, expression="anger", intensity=0.0), cur)
     # a face far from the preset moves as before: the start is never above the estimate

@@ -264,7 +264,8 @@ def apply_preset(current: np.ndarray | None, name: str, intensity: float = 1.0) 
 
 
 def motion_start(current: np.ndarray | None, *, aus: str | Mapping[str, float] | None = None,
-                 expression: str | None = None, intensity: float = 1.0, relative: bool = False) -> np.ndarray:
+                 expression: str | None = None, intensity: float = 1.0, relative: bool = False,
+                 target: np.ndarray | None = None) -> np.ndarray:
     """The ``(17,)`` AUs the warp engine's motion starts from when ``current`` is edited as
     :func:`resolve_target` resolves the same arguments.
 
@@ -273,13 +274,16 @@ def motion_start(current: np.ndarray | None, *, aus: str | Mapping[str, float] |
     that the motion to its target is at least ``intensity`` x
     :data:`PRESET_MOVES_AT_LEAST` x its preset value. Never above ``current``;
     equal to it at intensity 0, so an animation from ``start`` to the target
-    moves linearly from no change to the edit.
+    moves linearly from no change to the edit. ``target``: that
+    :func:`resolve_target` result where the caller has it already (it is
+    not resolved again).
     """
     start = np.zeros(NUM_AUS, np.float32) if current is None else check_vector(current).copy()
     if expression is None:
         return start
     key = preset_name(expression)
-    target = resolve_target(current=start, aus=aus, expression=key, intensity=intensity, relative=relative)
+    if target is None:
+        target = resolve_target(current=start, aus=aus, expression=key, intensity=intensity, relative=relative)
     mine: set[str] = set()
     if aus is not None:
         mine = set(parse_aus(aus, relative=relative) if isinstance(aus, str) else from_dict(aus))

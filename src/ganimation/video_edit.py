@@ -55,6 +55,7 @@ def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression
     tracker = LandmarkTracker(fps, face_model=face_model)
     au_filter = OneEuroFilter(min_cutoff=1.0, beta=5.0, d_cutoff=4.0)
     model = AUMotionModel.load()
+    asked = {"aus": aus, "expression": expression, "intensity": intensity, "relative": relative}
     for frame in frames:
         stats.frames += 1
         tracked = tracker.update(frame)
@@ -63,9 +64,9 @@ def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression
             yield np.asarray(frame)
             continue
         current = np.clip(au_filter(estimate_aus(tracked.face), tracked.index / tracker.fps), 0.0, 1.0)
-        asked = {"aus": aus, "expression": expression, "intensity": intensity, "relative": relative}
-        target = resolve_target(current=current.astype(np.float32), **asked)
-        start = motion_start(current.astype(np.float32), **asked)
+        current = current.astype(np.float32)
+        target = resolve_target(current=current, **asked)
+        start = motion_start(current, **asked, target=target)
         yield edit_face_geometry(np.asarray(frame), tracked.landmarks, start, target, model=model,
                                  texture=texture).image
         stats.edited += 1

@@ -305,8 +305,9 @@ def preset_sliders(session: Session, face, expression: str, intensity: float = 1
     engine's motion for this face then starts where the preset's does (:meth:`Session.start`)."""
     i = check_face(session, face)
     est = session.faces[i].estimated
-    session.starts[i] = motion_start(est, expression=expression, intensity=float(intensity))
-    return [round(float(v), 3) for v in resolve_target(current=est, expression=expression, intensity=float(intensity))]
+    target = resolve_target(current=est, expression=expression, intensity=float(intensity))
+    session.starts[i] = motion_start(est, expression=expression, intensity=float(intensity), target=target)
+    return [round(float(v), 3) for v in target]
 
 
 def slider_vector(values: Sequence[float]) -> np.ndarray:

@@ -34,7 +34,8 @@ def parse_to(text: str, current: np.ndarray | None, intensity: float) -> tuple[n
 
     key = text.strip().lower()
     asked = {"expression": key, "intensity": intensity} if key in PRESETS or key in PRESET_ALIASES else {"aus": text}
-    return resolve_target(current=current, **asked), motion_start(current, **asked)
+    target = resolve_target(current=current, **asked)
+    return target, motion_start(current, **asked, target=target)
 
 
 def run(args) -> int:

@@ -75,8 +75,9 @@ def _photo_demo(args, out: Path) -> int:
     if face:
         written.append(save_image(out / f"{photo_path.stem}_presets.png", _sheet(photo, views, face[0].box)))
         current = estimate_aus(face[0])
-        start = current if engine == "gan" else motion_start(current, expression="happy")
-        seq = trajectory(start, resolve_target(current=current, expression="happy"), 16, pingpong=True)
+        target = resolve_target(current=current, expression="happy")
+        start = current if engine == "gan" else motion_start(current, expression="happy", target=target)
+        seq = trajectory(start, target, 16, pingpong=True)
         frames = list(render_photo(editor, photo, seq, engine=engine, face="largest", current=start,
                                     found=face[0]))
         for suffix, clip in ((".gif", _shrink(frames, 384)), (".mp4", frames)):

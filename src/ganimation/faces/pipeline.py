@@ -209,7 +209,8 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
             tgt = est
         else:
             tgt = resolve_target(current=est, aus=aus, expression=expression, intensity=intensity, relative=relative)
-            start = motion_start(est, aus=aus, expression=expression, intensity=intensity, relative=relative)
+            start = motion_start(est, aus=aus, expression=expression, intensity=intensity, relative=relative,
+                                 target=tgt)
         infos.append((f, est, tgt, start))
     out = image
     landmarks = [f.landmarks for f, *_ in infos]
