@@ -281,6 +281,32 @@ def test_small_face_of_a_group_photo_is_landmarked_again_in_a_crop():
         assert np.linalg.norm(point - np.array(where)) < 0.25 * iod
 
 
+def test_largest_refits_only_faces_that_could_be_the_largest(monkeypatch):
+    """detect(largest=True) does not landmark again a small face below LARGEST_MARGIN of a larger one;
+    the full detect refits both."""
+    from ganimation.faces.detect import LARGEST_MARGIN, Face, get_detector
+
+    det = get_detector(None, search="whole")
+    image = np.zeros((400, 400, 3), np.uint8)
+
+    def face(x0, side):
+        lm = np.zeros((478, 3), np.float32)
+        lm[:, 0] = np.linspace(x0, x0 + side, 478)
+        lm[:, 1] = np.linspace(100, 100 + side, 478)
+        return Face(box=np.array([x0, 100, x0 + side, 100 + side], np.float32), landmarks=lm,
+                    blendshapes=np.zeros(52, np.float32), confidence=0.9)
+
+    small = 0.9 * LARGEST_MARGIN * 100
+    monkeypatch.setattr(det, "_run", lambda img: [face(250, small), face(20, 100)])
+    around = []
+    monkeypatch.setattr(det, "_run_around", lambda img, centre, half: around.append(half) or ([], (0, 0, 1, 1)))
+    faces = det.detect(image, largest=True)
+    assert around == [100] and [f.box[0] for f in faces] == [20, 250]
+    around.clear()
+    det.detect(image)
+    assert sorted(around) == [small, 100]
+
+
 def test_refit_leaves_faces_that_fill_the_photo_alone(astronaut):
     from ganimation.faces.detect import get_detector
 

@@ -103,28 +103,24 @@ def test_edit_refuses_to_overwrite_its_input(tmp_path, capsys):
 
 
 def test_largest_face_skips_the_small_face_search(astronaut, monkeypatch):
-    """face='largest' takes the whole-photo pass when it finds a face; the full search is the fallback."""
+    """face='largest' takes the whole-photo pass when it keeps a face; the small-face search is the
+    fallback, and it does not repeat the whole-photo pass."""
     from ganimation.faces import pipeline
-
-    from ganimation.faces import detect
+    from ganimation.faces.detect import FaceDetector
 
     calls = []
-
-    orig = detect.get_detector
-
-    def spy(model=None, **kw):
-        calls.append(kw.get("search"))
-        return orig(model, **kw)
-
-    monkeypatch.setattr(detect, "get_detector", spy)
+    for name in ("_run", "_proposals"):
+        orig = getattr(FaceDetector, name)
+        monkeypatch.setattr(FaceDetector, name,
+                            lambda self, image, *a, _o=orig, _n=name, **k: calls.append(_n) or _o(self, image, *a, **k))
     faces = pipeline.find_faces(astronaut, "largest")
-    assert len(faces) == 1 and calls == ["whole"]
+    assert len(faces) == 1 and "_proposals" not in calls
     calls.clear()
     pipeline.find_faces(astronaut, "all")
-    assert calls == ["proposals"]
+    assert "_proposals" in calls
     blank = np.full((300, 300, 3), 120, np.uint8)
     calls.clear()
-    assert pipeline.find_faces(blank, "largest") == [] and calls == ["whole", "proposals"]
+    assert pipeline.find_faces(blank, "largest") == [] and calls == ["_run", "_proposals"]
 
 
 def test_edit_like_with_learned_stages(tmp_path):

@@ -30,6 +30,10 @@ NUM_LANDMARKS = 478
 #: A face whose box side is below this share of the photo's shorter side is landmarked again in a crop
 #: around it (:meth:`FaceDetector._refit`).
 REFIT_BELOW = 0.5
+#: With ``detect(..., largest=True)``, a face (or a BlazeFace proposal) whose box side is below this share
+#: of the largest face found so far is not refitted (not landmarked): it cannot be the largest. On
+#: wild_dev a proposal's box side is 0.79-1.06 of its face's landmark box side (5th-95th percentile).
+LARGEST_MARGIN = 0.6
 #: Search modes of :class:`FaceDetector` (see its docstring).
 SEARCH_MODES = ("whole", "proposals", "thorough")
 BLENDSHAPE_NAMES: tuple[str, ...] = (
@@ -223,11 +227,15 @@ class FaceDetector:
             faces.append(Face(box=box, landmarks=lm, blendshapes=bs, confidence=conf))
         return faces
 
-    def detect(self, image: np.ndarray, *, refit: bool = True) -> list[Face]:
+    def detect(self, image: np.ndarray, *, refit: bool = True, largest: bool = False) -> list[Face]:
         """All faces in ``image`` (``(H, W, 3)`` uint8 RGB), largest first.
 
         ``refit=False`` skips :meth:`_refit`: for callers whose image already is a window
         around a face they know (a tracker's next frame), where a refit would repeat the pass.
+        ``largest=True``: only the first face matters (``face="largest"`` edits). Faces and
+        proposals that cannot be the largest (:data:`LARGEST_MARGIN`) are not landmarked again,
+        and the small-face search runs only when the whole-photo pass keeps no face; the list
+        may then miss small faces.
         """
         image = np.asarray(image)
         if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
@@ -237,16 +245,25 @@ class FaceDetector:
             raise ImageError(f"image is {w}x{h}; too small to hold a face")
         faces = self._run(image)
         if refit:
-            faces = self._refit(image, faces)
-        if self.search != "whole" and max(h, w) >= 256:
+            faces = self._refit(image, faces, largest=largest)
+        searched = self.search != "whole" and max(h, w) >= 256
+        if searched and largest:
+            kept = self._kept(image, faces)
+            if kept:
+                return kept
+        if searched:
             if self.search == "thorough":
                 faces = _merge(faces, self._tiled(image))
-            faces = _merge(faces, self._from_proposals(image, faces))
+            faces = _merge(faces, self._from_proposals(image, faces, largest=largest))
+        return self._kept(image, faces)
+
+    def _kept(self, image: np.ndarray, faces: list[Face]) -> list[Face]:
+        """The plausible, confident (or verified) ``faces``, largest first, at most ``max_faces``."""
         faces = [f for f in faces if _plausible(f) and (f.confidence >= 0.8 or self._verify(image, f) >= 0.5)]
         faces.sort(key=lambda f: -f.area)
         return faces[: self.max_faces]
 
-    def _refit(self, image: np.ndarray, faces: list[Face]) -> list[Face]:
+    def _refit(self, image: np.ndarray, faces: list[Face], *, largest: bool = False) -> list[Face]:
         """``faces`` of one whole-photo pass, each small face landmarked again in a crop around it.
 
         In a whole-photo pass the landmarker places each face's mesh from its own
@@ -258,14 +275,17 @@ class FaceDetector:
         its face whose centre lies in the first box replaces the first fit (faces
         without one keep theirs). Faces whose box side is at least
         :data:`REFIT_BELOW` of the photo's shorter side (portraits, aligned crops)
-        are kept as they are. Two fits that end on one face keep the first.
+        are kept as they are. Two fits that end on one face keep the first. ``largest=True``:
+        faces smaller than :data:`LARGEST_MARGIN` of the largest fit so far are kept as found.
         """
         h, w = image.shape[:2]
         out: list[Face] = []
-        for f in faces:
-            side = float(max(f.box[2] - f.box[0], f.box[3] - f.box[1]))
-            if side >= REFIT_BELOW * min(h, w):
+        best = 0.0
+        for f in sorted(faces, key=lambda f: -f.area) if largest else faces:
+            side = _side(f.box)
+            if side >= REFIT_BELOW * min(h, w) or (largest and side < LARGEST_MARGIN * best):
                 out.append(f)
+                best = max(best, side)
                 continue
             centre = (f.box[:2] + f.box[2:]) / 2
             inside = [g for g in self._run_around(image, centre, side)[0] if _centre_inside(g.box, f.box[None])]
@@ -273,6 +293,7 @@ class FaceDetector:
             if out and _iou(g.box, np.stack([o.box for o in out])).max() > 0.5:
                 continue
             out.append(g)
+            best = max(best, _side(g.box))
         return out
 
     def _verify(self, image: np.ndarray, face: Face) -> float:
@@ -283,6 +304,8 @@ class FaceDetector:
         """
         import mediapipe as mp
 
+        if "verify" in face.extra:  # measured already (a face kept twice: largest=True's search)
+            return face.extra["verify"]
         cx, cy = (face.box[:2] + face.box[2:]) / 2
         s = float(max(face.box[2] - face.box[0], face.box[3] - face.box[1]))
         scores = []
@@ -316,7 +339,8 @@ class FaceDetector:
                                                     y0 + b.origin_y + b.height], np.float32), float(score)))
         return found
 
-    def _from_proposals(self, image: np.ndarray, known: list[Face], max_crops: int = 16) -> list[Face]:
+    def _from_proposals(self, image: np.ndarray, known: list[Face], max_crops: int = 16, *,
+                        largest: bool = False) -> list[Face]:
         """Landmarks for BlazeFace boxes no landmarked face covers, from a context crop around each.
 
         The landmarker misses some small faces at odd angles in a large photo
@@ -325,15 +349,17 @@ class FaceDetector:
         holds the neighbours of its face too (group photos): those it shows whole
         are kept, and the proposals they cover need no crop of their own (on
         wild_dev's group photos this halves the search's landmarker passes).
-        At most ``max_crops`` crops are landmarked.
+        At most ``max_crops`` crops are landmarked. ``largest=True``: no proposal below
+        :data:`LARGEST_MARGIN` of the largest face kept so far.
         """
         boxes = [f.box for f in known]
         out: list[Face] = []
         crops = 0
+        best = 0.0
         for box, _score in sorted(self._proposals(image), key=lambda p: -p[1]):
             if crops >= max_crops:
                 break
-            if _covered(box, boxes):
+            if _covered(box, boxes) or (largest and _side(box) < LARGEST_MARGIN * best):
                 continue
             boxes.append(box)
             crops += 1
@@ -342,6 +368,8 @@ class FaceDetector:
                 if f is face or not _covered(f.box, boxes):
                     out.append(f)
                     boxes.append(f.box)
+            if largest:
+                best = max([best] + [_side(f.box) for f in self._kept(image, out)])
         return out
 
     def _landmark_proposal(self, image: np.ndarray, box: np.ndarray) -> tuple[Face | None, list[Face]]:
@@ -442,6 +470,11 @@ def _whole_in(box: np.ndarray, window, shape, margin: float = 0.02) -> bool:
     x0, y0, x1, y1 = window
     return ((x0 == 0 or box[0] >= x0 + m) and (y0 == 0 or box[1] >= y0 + m)
             and (x1 == w or box[2] <= x1 - m) and (y1 == h or box[3] <= y1 - m))
+
+
+def _side(box: np.ndarray) -> float:
+    """The longer side of a box ``(x0, y0, x1, y1)``."""
+    return float(max(box[2] - box[0], box[3] - box[1]))
 
 
 def _centre_inside(box: np.ndarray, boxes: np.ndarray) -> bool:

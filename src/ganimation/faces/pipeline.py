@@ -113,17 +113,14 @@ def select_faces(faces, face) -> list[int]:
 
 
 def find_faces(image: np.ndarray, face="all", *, face_model=None, search: str = "proposals") -> list:
-    """Detected faces, largest first. For ``face="largest"`` one whole-photo landmarker pass is tried
-    first: the small faces the ``proposals``/``thorough`` searches add cannot be the largest, so they
-    are only searched when that pass finds nothing (on wild_dev photos the full search is most of an
-    edit's time)."""
+    """Detected faces, largest first. For ``face="largest"`` the detector looks for the largest face
+    only (:meth:`~ganimation.faces.detect.FaceDetector.detect` with ``largest=True``): the small
+    faces the ``proposals``/``thorough`` searches add are only searched when the whole-photo pass
+    keeps none, and then the largest proposals first (on wild_dev photos the full search is most of
+    an edit's time)."""
     from ganimation.faces.detect import get_detector
 
-    if face == "largest" and search != "whole":
-        found = get_detector(face_model, search="whole").detect(image)
-        if found:
-            return found
-    return get_detector(face_model, search=search).detect(image)
+    return get_detector(face_model, search=search).detect(image, largest=face == "largest")
 
 
 def resolve_engine(editor, engine: str | None) -> str:
