@@ -65,6 +65,16 @@ def barrier(info: DistInfo) -> None:
         dist.barrier()
 
 
-def cleanup(info: DistInfo) -> None:
+def cleanup(info: DistInfo, *, finished: bool = False) -> None:
+    """Leave the process group. ``finished`` (the run ended normally): the ranks first meet at a
+    barrier, so none tears the group down while another still uses it; and the DDP wrappers left
+    unreferenced are collected while the group they hold still exists (a rank once aborted at exit
+    with "terminate called without an active exception" after a finished run on a loaded machine).
+    After an error there is no barrier: the other ranks may be gone."""
     if info.enabled and dist.is_initialized():
+        if finished:
+            import gc
+
+            dist.barrier()
+            gc.collect()
         dist.destroy_process_group()

@@ -135,10 +135,13 @@ def train(config: Config, out_dir: str | Path, *, resume: bool = False, until_st
     if until_step is not None and (isinstance(until_step, bool) or not isinstance(until_step, int) or until_step < 1):
         raise ConfigError(f"--until-step {until_step!r}: give a step number >= 1 (or leave it out to train to the end)")
     info = dist_util.setup(config.train.device)
+    finished = False
     try:
-        return _train(config, Path(out_dir), resume, until_step, info)
+        result = _train(config, Path(out_dir), resume, until_step, info)
+        finished = True
+        return result
     finally:
-        dist_util.cleanup(info)
+        dist_util.cleanup(info, finished=finished)
 
 
 def cpu_has_bf16() -> bool:
