@@ -18,12 +18,12 @@ Writes benchmarks/results/engines/<out>.md and .json.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
 
 import numpy as np
+from preset_variants import dev_args  # benchmarks/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks/results/engines"
@@ -32,11 +32,8 @@ PRESETS = ("sad", "surprise", "anger", "disgust", "fear")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=ROOT / "data/utkface_dev120b")
-    ap.add_argument("--out", default="grins_read_as_happy", help="name of the result files (.md, .json)")
-    args = ap.parse_args()
-    import torch
+    args = dev_args(__doc__.splitlines()[0], ROOT / "data/utkface_dev120b", "grins_read_as_happy")
+    paths = args.paths
 
     import ganimation.evaluation.engines as EE
     from ganimation.aus import AU_CODES
@@ -46,10 +43,6 @@ def main() -> None:
     from ganimation.images import load_rgb
     from ganimation.metrics.emotion import EMOTION_CLASSES
 
-    torch.set_num_threads(2)
-    paths = sorted(p for p in args.data.iterdir() if p.suffix.lower() in (".jpg", ".png"))
-    if not paths:
-        raise SystemExit(f"{args.data}: no photos; make it with benchmarks/preset_variants.py --make-dev-more")
     t0 = time.time()
     seen: dict = {}
     plain = EE.emotion_summary
@@ -93,8 +86,7 @@ def main() -> None:
             row[p] = {"read_happy": float((read[m] == happy).mean()) if m.any() else None,
                       "right": float((read[m] == want).mean()) if m.any() else None}
         rows[name] = row
-    root = ROOT.resolve()
-    shown = args.data.resolve().relative_to(root) if args.data.resolve().is_relative_to(root) else args.data
+    shown = args.shown
 
     def pct(v):
         return "-" if v is None else f"{100 * v:.0f}"

@@ -27,12 +27,12 @@ Writes benchmarks/results/engines/<out>.md and .json.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
 
 import numpy as np
+from preset_variants import dev_args  # benchmarks/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks/results/engines"
@@ -141,18 +141,11 @@ def shifted_inputs(paths: list[Path]) -> dict[str, float]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=ROOT / "data/utkface_dev60")
-    ap.add_argument("--out", default="identity_regions", help="name of the result files (.md, .json)")
-    args = ap.parse_args()
-    import torch
+    args = dev_args(__doc__.splitlines()[0], ROOT / "data/utkface_dev60", "identity_regions")
+    paths = args.paths
 
     from ganimation.evaluation.estimators import identity_embedder
 
-    torch.set_num_threads(2)
-    paths = sorted(p for p in args.data.iterdir() if p.suffix.lower() in (".jpg", ".png"))
-    if not paths:
-        raise SystemExit(f"{args.data}: no photos; make it with benchmarks/preset_variants.py --make-dev")
     t0 = time.time()
     rec = record_edits(paths)
     in_id, ed_id, presets = rec["in_id"], rec["ed_id"], rec["presets"]
@@ -181,8 +174,7 @@ def main() -> None:
     table = {r: {"mean": float(v[ok].mean()), **{p: float(v[ok & (presets == p)].mean()) for p in names}}
              for r, v in rows.items()}
     plain_ops = shifted_inputs(paths)
-    root = ROOT.resolve()
-    shown = args.data.resolve().relative_to(root) if args.data.resolve().is_relative_to(root) else args.data
+    shown = args.shown
     lines = ["# Where the warp engine's identity distance comes from", "",
              (f"`.venv/bin/python benchmarks/identity_regions.py --data {shown}` ({int(ok.sum() // n_presets)} of "
               f"{len(in_id)} faces landmarked in their crops; {time.time() - t0:.0f} s). The warp engine's six "

@@ -39,6 +39,29 @@ UTK = Path("/work/shared/data/utkface")
 OUT = ROOT / "benchmarks/results/engines"
 
 
+def dev_args(description: str, data: Path, out: str):
+    """The ``--data`` / ``--out`` options of a development-set benchmark, parsed; with ``.paths`` (the
+    folder's photos, sorted; exits saying how to make the folder when it has none) and ``.shown`` (the
+    folder as the report names it: relative to the repository when inside it). Sets 2 torch threads."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--data", type=Path, default=data)
+    ap.add_argument("--out", default=out, help="name of the result files (.md, .json)")
+    args = ap.parse_args()
+    args.paths = sorted(p for p in args.data.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png")) \
+        if args.data.is_dir() else []
+    if not args.paths:
+        raise SystemExit(f"{args.data}: no photos; benchmarks/preset_variants.py --make-dev (--make-dev-more) "
+                         "makes the development folders")
+    here = args.data.resolve()
+    args.shown = here.relative_to(ROOT.resolve()) if here.is_relative_to(ROOT.resolve()) else args.data
+    import torch
+
+    torch.set_num_threads(2)   # the benchmarks' setting (docs/wggan.md, "Speed": loaded 2-thread calls)
+    return args
+
+
 def _dev_pool() -> list[str]:
     """The sorted UTKFace files from index >= 3,000 outside the test split: where development faces come from."""
     from ganimation.faces.prepare import split_of
