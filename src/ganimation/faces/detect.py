@@ -307,7 +307,7 @@ class FaceDetector:
         if "verify" in face.extra:  # measured already (a face kept twice: largest=True's search)
             return face.extra["verify"]
         cx, cy = (face.box[:2] + face.box[2:]) / 2
-        s = float(max(face.box[2] - face.box[0], face.box[3] - face.box[1]))
+        s = _side(face.box)
         scores = []
         for k in (2.0, 3.0):
             x0, y0 = int(max(0, cx - k * s / 2)), int(max(0, cy - k * s / 2))
@@ -381,7 +381,7 @@ class FaceDetector:
         wild_dev a 30 px face in a group photo), a tight crop (3x) second.
         """
         centre = (box[:2] + box[2:]) / 2
-        size = float(max(box[2] - box[0], box[3] - box[1]))
+        size = _side(box)
         others: list[Face] = []
         for half in dict.fromkeys((max(96.0, 2.0 * size), 1.5 * size)):
             faces, window = self._run_around(image, centre, half)

@@ -116,8 +116,8 @@ def find_faces(image: np.ndarray, face="all", *, face_model=None, search: str = 
     """Detected faces, largest first. For ``face="largest"`` the detector looks for the largest face
     only (:meth:`~ganimation.faces.detect.FaceDetector.detect` with ``largest=True``): the small
     faces the ``proposals``/``thorough`` searches add are only searched when the whole-photo pass
-    keeps none, and then the largest proposals first (on wild_dev photos the full search is most of
-    an edit's time)."""
+    keeps none, and faces or proposals too small to be the largest are not landmarked again (on
+    wild_dev photos the full search is most of an edit's time)."""
     from ganimation.faces.detect import get_detector
 
     return get_detector(face_model, search=search).detect(image, largest=face == "largest")
