@@ -236,6 +236,8 @@ def variants() -> dict:
                      lambda: patched(A, "PRESET_KEEPS_UP_TO", 0.0)),
         "keep_all_unlisted": ("unlisted brow/eye/nose AUs kept in full (no cap at 0.3)",
                               lambda: patched(A, "PRESET_KEEPS_UP_TO", 1.0)),
+        "keep_unlisted_0.5": ("unlisted brow/eye/nose AUs kept up to 0.5",
+                              lambda: patched(A, "PRESET_KEEPS_UP_TO", 0.5)),
         "anger_keeps_brow_raise": ("anger without AU01/AU02 = 0",
                                    lambda: preset("anger", {k: v for k, v in P["anger"].items()
                                                             if k not in ("AU01", "AU02")})),
