@@ -144,8 +144,31 @@ def test_evaluate_engine_end_to_end(synthetic_photos, tmp_path, capsys):
     # the warp engine moves the mouth of a surprise edit on a neutral face
     assert m["engines"]["warp"]["geometry"]["per_preset"]["surprise"]["mean_delta"]["mouth_open"] > PASS_IOD
     report = (out / "report.md").read_text()
-    assert "Goals" in report and "| warp | gan |" in report
+    assert "Goals" in report and "| warp | gan |" in report and "edits.csv" in report
     assert "warp: 12 edits" in capsys.readouterr().out
+    assert "edits" not in m   # the per-edit rows go to edits.csv only
+    _check_edit_table(out / "edits.csv", m)
+
+
+def _check_edit_table(path, m):
+    """edits.csv holds every edit, and its rows average to the report's numbers."""
+    import csv
+
+    rows = list(csv.DictReader(path.open()))
+    assert len(rows) == sum(s["n_edits"] for s in m["engines"].values())
+    for engine, s in m["engines"].items():
+        mine = [r for r in rows if r["engine"] == engine]
+        assert {r["preset"] for r in mine} == set(s["geometry"]["per_preset"])
+        passes = [int(r["geometry_pass"] or 0) for r in mine]
+        assert np.mean(passes) == pytest.approx(s["geometry"]["pass_rate"], abs=1e-6)
+        assert np.mean([float(r["ms"]) for r in mine]) == pytest.approx(s["ms_per_face"]["mean"], rel=1e-3, abs=0.1)
+        if "identity" in s:
+            for preset, v in s["identity"]["per_preset"].items():
+                d = [float(r["identity"]) for r in mine if r["preset"] == preset]
+                assert np.mean(d) == pytest.approx(v, abs=1e-3)
+        if "emotion" in s:
+            right = [r["read_as"] == {"anger": "angry"}.get(r["preset"], r["preset"]) for r in mine]
+            assert np.mean(right) == pytest.approx(s["emotion"]["accuracy"], abs=1e-6)
 
 
 def test_evaluate_engine_rejects_unknown_engine(synthetic_photos, tmp_path, capsys):

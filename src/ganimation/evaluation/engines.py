@@ -42,6 +42,7 @@ from ganimation.errors import (
     GanimationError,
     MissingDependencyError,
 )
+from ganimation.evaluation.edit_table import edit_rows, write_edits_csv
 
 log = logging.getLogger("ganimation.evaluate")
 
@@ -184,6 +185,8 @@ class EngineRun:
     id_crops: list[np.ndarray] = field(default_factory=list)   # edited, ID_SIZE
     cells: dict = field(default_factory=dict)                  # photo index -> {preset: cell}
     failed: int = 0
+    probs: np.ndarray | None = None       # (N, 7) emotion classifier probabilities (:func:`score_run`)
+    identity: np.ndarray | None = None    # (N,) identity distance to the input (:func:`score_run`)
 
 
 def _classifier(notes: list[str]):
@@ -322,6 +325,7 @@ def evaluate_engines(editor, data: str | os.PathLike | Sequence[str | os.PathLik
         "notes": notes,
     }
     metrics["goals"] = engine_goals(summaries)
+    metrics["edits"] = edit_rows(runs)   # written as edits.csv by write_engine_report, not into metrics.json
     grids = {e: [[r.cells[i]["input"], *[r.cells[i][p] for p in presets]] for i in sorted(r.cells)]
              for e, r in runs.items()}
     return metrics, grids
@@ -380,9 +384,22 @@ def emotion_summary(probs: np.ndarray, presets: Sequence[str], *, n_photos: int 
             "top_classes": top}
 
 
+def score_run(run: EngineRun, clf, embed, e_in: np.ndarray | None, n_presets: int) -> None:
+    """Fill ``run.probs`` (the classifier on the edited crops) and ``run.identity`` (embedding distance
+    of each edit to its input: ``e_in`` holds one row per photo, edits are photo-major), where the
+    classifier / the embedding are available."""
+    if clf is not None and run.probs is None:
+        run.probs = np.asarray(clf.predict(np.stack(run.crops)))
+    if embed is not None and e_in is not None and run.identity is None:
+        e_ed = embed(np.stack(run.id_crops))
+        run.identity = np.linalg.norm(np.repeat(e_in, n_presets, axis=0).astype(np.float64) - e_ed, axis=1)
+
+
 def summarise_run(run: EngineRun, clf, embed, e_in: np.ndarray | None, n_presets: int) -> dict:
-    """The per-engine summary: time, geometry, emotion, colour, identity."""
+    """The per-engine summary: time, geometry, emotion, colour, identity (scored by :func:`score_run`)."""
     from ganimation.metrics.geometry import geometry_summary
+
+    score_run(run, clf, embed, e_in, n_presets)
 
     ms = np.asarray(run.ms)
     out: dict = {"n_edits": len(run.ms),
@@ -390,8 +407,8 @@ def summarise_run(run: EngineRun, clf, embed, e_in: np.ndarray | None, n_presets
                                  "p90": float(np.percentile(ms, 90))},
                  "cpu_ms_per_face": {"mean": float(np.mean(run.cpu_ms)), "median": float(np.median(run.cpu_ms))}}
     out["geometry"] = geometry_summary(run.presets, run.deltas)
-    if clf is not None:
-        out["emotion"] = emotion_summary(clf.predict(np.stack(run.crops)), run.presets)
+    if run.probs is not None:
+        out["emotion"] = emotion_summary(run.probs, run.presets)
     fr = np.array([c["frechet_ab"] for c in run.colour])
     out["colour_shift"] = {
         "frechet_ab_mean": float(fr.mean()), "frechet_ab_median": float(np.median(fr)),
@@ -399,9 +416,8 @@ def summarise_run(run: EngineRun, clf, embed, e_in: np.ndarray | None, n_presets
         "d_b_mean": float(np.mean([c["d_b"] for c in run.colour])),
         "per_preset": {p: float(fr[[i for i, q in enumerate(run.presets) if q == p]].mean())
                        for p in dict.fromkeys(run.presets)}}
-    if embed is not None and e_in is not None:
-        e_ed = embed(np.stack(run.id_crops))
-        d = np.linalg.norm(np.repeat(e_in, n_presets, axis=0).astype(np.float64) - e_ed, axis=1)
+    if run.identity is not None:
+        d = run.identity
         out["identity"] = {"mean_distance": float(d.mean()), "median_distance": float(np.median(d)),
                            "share_same_person": float((d < 0.6).mean()),
                            "per_preset": {p: float(d[[i for i, q in enumerate(run.presets) if q == p]].mean())
@@ -570,15 +586,20 @@ def preset_grid(rows: Sequence[Sequence[np.ndarray]], labels: Sequence[str] | No
 
 
 def write_engine_report(metrics: dict, grids: dict, out_dir: str | os.PathLike) -> Path:
-    """``metrics.json``, ``report.md`` and ``grid_<engine>.png`` under ``out_dir``."""
+    """``metrics.json``, ``report.md``, ``edits.csv`` (:mod:`ganimation.evaluation.edit_table`) and
+    ``grid_<engine>.png`` under ``out_dir``."""
     from PIL import Image
 
     from ganimation.evaluation.output import rounded, write_metrics
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_metrics(rounded(metrics), out / "metrics.json")
+    edits = metrics.get("edits")
+    write_metrics(rounded({k: v for k, v in metrics.items() if k != "edits"}), out / "metrics.json")
     md = engines_markdown(metrics)
+    if edits:
+        write_edits_csv(edits, out / "edits.csv")
+        md += "\nEvery edit, one row per engine, photo and preset: [edits.csv](edits.csv).\n"
     labels = ["input", *metrics["meta"]["presets"]]
     for engine, rows in grids.items():
         if rows:
