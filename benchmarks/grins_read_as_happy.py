@@ -41,24 +41,25 @@ def main() -> None:
     from ganimation.faces.estimate import estimate_aus, geometry_measures
     from ganimation.faces.pipeline import find_faces
     from ganimation.images import load_rgb
-    from ganimation.metrics.emotion import EMOTION_CLASSES
+    from ganimation.metrics.emotion import EMOTION_CLASSES, PRESET_TO_CLASS
 
     t0 = time.time()
     seen: dict = {}
     plain = EE.emotion_summary
 
-    def keeping(probs, presets, **kw):
-        seen["inputs" if kw.get("per_input") else "edits"] = (np.asarray(probs), list(presets))
+    def keeping(probs, presets, **kw):   # the unedited inputs' probabilities (the no-edit baseline)
+        if kw.get("per_input"):
+            seen["inputs"] = np.asarray(probs)
         return plain(probs, presets, **kw)
 
     EE.emotion_summary = keeping
     try:
-        EE.evaluate_engines(None, paths, engines=("warp",), samples=0, warmup=False)
+        m, _ = EE.evaluate_engines(None, paths, engines=("warp",), samples=0, warmup=False)
     finally:
         EE.emotion_summary = plain
     if "inputs" not in seen:
         raise SystemExit("the emotion classifier is not available (pip install fer)")
-    in_probs, edit_probs, edit_presets = seen["inputs"][0], seen["edits"][0], seen["edits"][1]
+    in_probs, edits = seen["inputs"], m["edits"]   # edits: evaluation.edit_table rows, photo-major
     happy = EMOTION_CLASSES.index("happy")
     # the faces the evaluation edited (a photo without a face is skipped there too)
     faces = [f[0] for f in (find_faces(load_rgb(p), "largest") for p in paths) if f]
@@ -67,11 +68,9 @@ def main() -> None:
     au12 = np.array([estimate_aus(f)[AU_CODES.index("AU12")] for f in faces])
     smile = np.array([(f.blendshapes[BS["mouthSmileLeft"]] + f.blendshapes[BS["mouthSmileRight"]]) / 2 for f in faces])
     lift = np.array([geometry_measures(f.landmarks)["corner_up"] for f in faces])
-    n_p = len(edit_presets) // len(faces)
-    face_of = np.repeat(np.arange(len(faces)), n_p)
-    presets = np.array(edit_presets)
-    read = edit_probs.argmax(1)
-    label = {"anger": "angry"}
+    face_of = np.repeat(np.arange(len(faces)), len(edits) // len(faces))
+    presets = np.array([r["preset"] for r in edits])
+    read = np.array([r["read_as"] for r in edits])
     groups = {"not read as happy (p < 0.75)": in_probs[:, happy] < 0.75}
     for lo, hi in BANDS:
         groups[f"read as happy, AU12 {lo:g}-{min(hi, 1):g}"] = ((in_probs[:, happy] >= 0.75) & (au12 >= lo) & (au12 < hi))
@@ -81,10 +80,9 @@ def main() -> None:
         row = {"faces": int(sel.sum()), "mouthSmile": float(smile[sel].mean()) if sel.any() else None,
                "corner_lift": float(lift[sel].mean()) if sel.any() else None}
         for p in PRESETS:
-            m = e & (presets == p)
-            want = EMOTION_CLASSES.index(label.get(p, p))
-            row[p] = {"read_happy": float((read[m] == happy).mean()) if m.any() else None,
-                      "right": float((read[m] == want).mean()) if m.any() else None}
+            its = e & (presets == p)
+            row[p] = {"read_happy": float((read[its] == "happy").mean()) if its.any() else None,
+                      "right": float((read[its] == PRESET_TO_CLASS[p]).mean()) if its.any() else None}
         rows[name] = row
     shown = args.shown
 

@@ -89,7 +89,7 @@ def record_edits(paths: list[Path]) -> dict:
     """The warp engine's evaluation of ``paths`` with its identity crops kept: ``in_id`` ``(N, S, S, 3)``,
     ``ed_id`` ``(N * P, S, S, 3)``, ``presets`` ``(N * P,)`` and the summary."""
     import ganimation.evaluation.estimators as ES
-    from ganimation.evaluation.engines import ENGINE_PRESETS, evaluate_engines
+    from ganimation.evaluation.engines import evaluate_engines
 
     batches: list[np.ndarray] = []
     plain = ES.identity_embedder
@@ -106,7 +106,7 @@ def record_edits(paths: list[Path]) -> dict:
         ES.identity_embedder = plain
     if len(batches) != 2:
         raise SystemExit("the identity embedding is not available (install the faces extra)")
-    presets = np.array([p for _ in range(len(batches[0])) for p in ENGINE_PRESETS])   # image-major, as edited
+    presets = np.array([r["preset"] for r in m["edits"]])   # the evaluation's per-edit rows, in edit order
     return {"in_id": batches[0], "ed_id": batches[1], "presets": presets, "summary": m["engines"]["warp"]}
 
 

@@ -19,7 +19,6 @@ Writes benchmarks/results/engines/<out>.md and .json.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import time
@@ -28,6 +27,7 @@ from pathlib import Path
 from preset_variants import (  # benchmarks/ is on sys.path when run as a script
     DEV,
     OUT,
+    dev_args,
     measure,
     preset,
 )
@@ -45,20 +45,12 @@ def one(paths: list[Path], name: str, change: contextlib.AbstractContextManager)
 def main() -> None:
     import ganimation.aus as A
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=DEV)
-    ap.add_argument("--scale", type=float, default=0.5)
-    ap.add_argument("--only", nargs="+", choices=PRESETS, help="presets (default: all six)")
-    ap.add_argument("--out", default="preset_au_costs", help="name of the result files (.md, .json)")
-    args = ap.parse_args()
-    import torch
+    def options(ap):
+        ap.add_argument("--scale", type=float, default=0.5)
+        ap.add_argument("--only", nargs="+", choices=PRESETS, help="presets (default: all six)")
 
-    torch.set_num_threads(2)
-    root = OUT.parents[2]
-    shown = args.data.resolve().relative_to(root) if args.data.resolve().is_relative_to(root) else args.data
-    paths = sorted(p for p in args.data.iterdir() if p.suffix.lower() in (".jpg", ".png"))
-    if not paths:
-        raise SystemExit(f"{args.data}: no photos; make it with benchmarks/preset_variants.py --make-dev")
+    args = dev_args(__doc__.splitlines()[0], DEV, "preset_au_costs", options)
+    paths, shown = args.paths, args.shown
     results: dict = {}
     t0 = time.time()
     for name in args.only or PRESETS:

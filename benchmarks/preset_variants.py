@@ -39,15 +39,18 @@ UTK = Path("/work/shared/data/utkface")
 OUT = ROOT / "benchmarks/results/engines"
 
 
-def dev_args(description: str, data: Path, out: str):
-    """The ``--data`` / ``--out`` options of a development-set benchmark, parsed; with ``.paths`` (the
-    folder's photos, sorted; exits saying how to make the folder when it has none) and ``.shown`` (the
-    folder as the report names it: relative to the repository when inside it). Sets 2 torch threads."""
+def dev_args(description: str, data: Path, out: str, options=None):
+    """The ``--data`` / ``--out`` options of a development-set benchmark (and those ``options(parser)``
+    adds), parsed; with ``.paths`` (the folder's photos, sorted; exits saying how to make the folder
+    when it has none) and ``.shown`` (the folder as the report names it: relative to the repository
+    when inside it). Sets 2 torch threads."""
     import argparse
 
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--data", type=Path, default=data)
     ap.add_argument("--out", default=out, help="name of the result files (.md, .json)")
+    if options is not None:
+        options(ap)
     args = ap.parse_args()
     args.paths = sorted(p for p in args.data.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png")) \
         if args.data.is_dir() else []
@@ -281,8 +284,8 @@ def variants() -> dict:
                               lambda: patched(A, "PRESET_MOVES_AT_LEAST", 0.0)),
         "defining_floor_0.5": ("a preset's defining AUs move at least half their value (PRESET_MOVES_AT_LEAST 0.5)",
                                lambda: patched(A, "PRESET_MOVES_AT_LEAST", 0.5)),
-        "smile_from_blendshape": ("AU12 read as at least 1.6 x the mouthSmile blendshape: a larger release "
-                                  "of grins the estimate under-reads (not adopted)", smile_from_blendshape),
+        "smile_from_blendshape": (("AU12 read as at least 1.6 x the mouthSmile blendshape: a larger release "
+                                   "of grins the estimate under-reads (not adopted)"), smile_from_blendshape),
         "motion_dead_zone": ("pixels moved less than 0.25 px kept, full motion from 0.75 px (not adopted)",
                              motion_dead_zone),
         "floor_0.6": ("motion floor 0.6 (not adopted)", lambda: motion_floor(0.6)),

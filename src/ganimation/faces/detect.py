@@ -364,12 +364,13 @@ class FaceDetector:
             boxes.append(box)
             crops += 1
             face, others = self._landmark_proposal(image, box)
+            found = len(out)
             for f in ([face] if face is not None else []) + others:
                 if f is face or not _covered(f.box, boxes):
                     out.append(f)
                     boxes.append(f.box)
-            if largest:
-                best = max([best] + [_side(f.box) for f in self._kept(image, out)])
+            if largest:   # the faces this crop added that will be kept
+                best = max([best] + [_side(f.box) for f in self._kept(image, out[found:])])
         return out
 
     def _landmark_proposal(self, image: np.ndarray, box: np.ndarray) -> tuple[Face | None, list[Face]]:
