@@ -161,3 +161,47 @@ def test_an_opening_eye_in_a_blurred_photo_is_drawn_as_soft(astronaut, monkeypat
         return float(np.hypot(gx, gy)[drawn].mean())
 
     assert edges(matched) < 0.8 * edges(sharp)
+
+
+def test_catchlights_and_white_do_not_colour_the_iris():
+    """The visible part of a dark iris that a lid half covers: its catchlights and the white its circle
+    takes in at the sides are left out of the colours the uncovered iris is drawn with."""
+    from ganimation.warp.eyes import _iris_colours
+
+    iris = np.array([[40, 25, 15]] * 30 + [[60, 35, 25]] * 20, np.float32)
+    catchlights = np.array([[235, 235, 240]] * 8, np.float32)
+    white = np.array([[200, 190, 185]] * 12, np.float32)
+    keep = _iris_colours(np.concatenate([iris, catchlights, white]), np.array([205.0, 195.0, 190.0]))
+    assert keep[:50].all() and not keep[50:].any()
+    # a light iris is kept whole: only what is brighter than halfway to the white goes
+    light = np.array([[90, 120, 140]] * 40, np.float32)
+    assert _iris_colours(np.concatenate([light, catchlights]), np.array([215.0, 210.0, 205.0])).sum() == 40
+
+
+@pytest.mark.parametrize("drawn_below", [True, False])
+def test_eyeball_below_a_lowered_lower_lid_is_drawn(astronaut, monkeypatch, drawn_below):
+    """Lids that open both ways (surprise lowers the lower lid a little): where the lower lid goes down
+    by a pixel or more, the eyeball it uncovers is drawn (the source's lid margin is not left across the
+    eye); with that turned off (LOWER_DROP_FROM beyond the drop) the band is left to the warp and
+    changes little (the mean change of the band between the two lower-lid lines, 0-255)."""
+    import ganimation.warp.eyes as E
+
+    if not drawn_below:
+        monkeypatch.setattr(E, "LOWER_DROP_FROM", 1e9)
+    image, lm = astronaut
+    target = _lids_moved(lm, 0.12)
+    for contour in EYE_CONTOURS:
+        _, lower = E._lid_pairs(contour)
+        target[lower, 1] += 3.0
+    fw = warp_face(image, lm, target)
+    out = redraw_eyes(fw.image, image, fw.source, fw.target, fw.iod)
+    for contour, iris in zip(EYE_CONTOURS, IRIS_SETS):
+        _, lower = E._lid_pairs(contour)
+        mid = lower[len(lower) // 2]
+        c = lm[iris[0], :2]
+        r = float(np.linalg.norm(lm[list(iris[1:]), :2] - c, axis=1).mean())
+        rows = slice(int(np.ceil(lm[mid, 1])), int(np.floor(fw.target[mid, 1])))
+        cols = slice(int(c[0] - 0.5 * r), int(c[0] + 0.5 * r) + 1)
+        assert rows.stop - rows.start >= 2
+        change = np.abs(out[rows, cols].astype(np.float64) - fw.image[rows, cols]).mean()
+        assert (change > 25) if drawn_below else (change < 15), change   # measured 38-42 and 6-11

@@ -10,7 +10,7 @@ pytest.importorskip("cv2")
 from ganimation.motion.frame import FacePose, fit_pose, mean_shape, to_frame  # noqa: E402
 from ganimation.warp.dense import backward_map, polygon_mask  # noqa: E402
 from ganimation.warp.face import warp_face  # noqa: E402
-from ganimation.warp.mesh import face_mesh  # noqa: E402
+from ganimation.warp.mesh import IRIS_RIMS, face_mesh  # noqa: E402
 from ganimation.warp.mouth import cavity_polygon, shade_mouth  # noqa: E402
 
 
@@ -25,11 +25,22 @@ def noise_image(h=320, w=320, seed=0) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
 
 
-def test_mesh_covers_every_point_once_and_is_fixed():
+def test_mesh_covers_every_point_but_the_iris_rims_and_is_fixed():
     m = face_mesh()
     assert m.points.shape == (478 + 48, 3)
-    assert set(np.unique(m.triangles)) == set(range(len(m.points)))
+    assert set(np.unique(m.triangles)) == set(range(len(m.points))) - set(IRIS_RIMS)
+    assert {468, 473} <= set(np.unique(m.triangles))          # the iris centres carry a gaze
     assert face_mesh() is m
+
+
+def test_iris_rim_landmarks_do_not_move_pixels():
+    """The rim points sit on the iris circle, under the lids where the iris is covered: moving them
+    (the AU model moves the top one with the lid) must not drag lid skin into the eye."""
+    img = noise_image()
+    lm = face_landmarks()
+    target = lm[:, :2].copy()
+    target[list(IRIS_RIMS), 1] -= 6.0
+    assert np.array_equal(warp_face(img, lm, target).image, img)
 
 
 def test_identity_motion_is_bit_identical():

@@ -9,14 +9,16 @@ the white above it. :func:`redraw_eyes` draws that for each eye that opens:
 - inside the warped opening, the source eye's own pixels are placed *rigidly*
   (the similarity transform of the two eye corners: no vertical stretch), so
   the iris keeps its shape and size;
-- what the source did not show (the lids covered it) is filled: inside the
+- what the source did not show (the lids covered it, above the placed
+  eyeball and below it where the lower lid goes down) is filled: inside the
   iris circle (MediaPipe's iris landmarks) with the iris's own radial colour
-  profile (pupil, iris, limbal ring), elsewhere with the source's sclera
+  profile (pupil, iris, limbal ring; catchlights and white left out,
+  :func:`_iris_colours`), elsewhere with the source's sclera
   colour (checked against the skin under the eye: a narrow eye's reading of
   lashes and shadow is brought toward white, :func:`plausible_sclera`), both
   shaded darker under the upper lid;
-- the band just below the source's upper lid (lashes and their shadow) is
-  not copied into the middle of the new opening;
+- the band just below the source's upper lid (lashes and their shadow), and
+  the lower lid's margin, are not copied into the middle of the new opening;
 - what is drawn gets the photo's own blur around the eye (:func:`photo_blur`),
   so a soft photo does not get a sharp, pasted-in white.
 
@@ -51,6 +53,12 @@ MIN_GROWTH = 0.01
 OPEN_FROM = 0.05
 #: band under the source's upper lid not copied (lashes, lid shadow): a share of the opening plus IOD
 LASH_BAND, LASH_MIN = 0.3, 0.02
+#: band over the source's lower lid not copied into an opening eye (the lid margin's wet line and lashes,
+#: which go down with the lid): a share of the opening plus IOD
+WATERLINE_BAND, WATERLINE_MIN = 0.15, 0.01
+#: mean drop of the lower lid (pixels) from which the eyeball it uncovers is drawn too; below it the lower
+#: lid's margin is kept and the warp's lid below it left as it is (a small eye's few pixels of sclera)
+LOWER_DROP_FROM = 1.0
 #: the sclera colour: median of the visible sclera pixels at or above this luminance percentile
 SCLERA_PERCENTILE = 75
 #: a sclera is at least this bright against the skin under the eye (its luminance share); a narrow eye
@@ -94,13 +102,16 @@ def _similarity(src_a: np.ndarray, src_b: np.ndarray, dst_a: np.ndarray, dst_b: 
     return m
 
 
-def _visible(points: np.ndarray, contour: tuple[int, ...], band: float) -> np.ndarray:
-    """``(N, 2)`` the lid contour with the upper lid lowered by ``band`` pixels (at most half of each lid gap)."""
+def _visible(points: np.ndarray, contour: tuple[int, ...], band: float, lower_band: float = 0.0) -> np.ndarray:
+    """``(N, 2)`` the lid contour with the upper lid lowered by ``band`` pixels and the lower lid raised by
+    ``lower_band`` (each at most a share of each lid gap: half, and a quarter for the lower lid)."""
     poly = points[list(contour)].copy()
     n = len(contour)
     for i in range(1, UPPER_LID - 1):          # upper-lid point i faces lower-lid point n - i
         gap = poly[n - i] - poly[i]
-        poly[i] += gap * min(0.5, band / max(float(np.linalg.norm(gap)), 1e-6))
+        length = max(float(np.linalg.norm(gap)), 1e-6)
+        poly[i] += gap * min(0.5, band / length)
+        poly[n - i] -= gap * min(0.25, lower_band / length)
     return poly
 
 
@@ -167,6 +178,19 @@ def plausible_sclera(measured: np.ndarray, skin: np.ndarray | None) -> np.ndarra
     return (keep * measured + (1.0 - keep) * near_white).astype(np.float32)
 
 
+def _iris_colours(pixels: np.ndarray, sclera: np.ndarray) -> np.ndarray:
+    """``(N,)`` bool: which of an iris circle's visible ``pixels`` ``(N, 3)`` show the iris itself.
+
+    Catchlights and the white the circle takes in where MediaPipe's iris rim is a little off are
+    brighter than halfway from the iris's dark level (its 25th luminance percentile) to the ``sclera``
+    colour ``(3,)``; left in, they made the drawn iris a pale ring around a dark pupil (wild_dev's
+    dark-eyed portraits, 40_obama: the outer half of the profile read 94-127 against 38-57 inside).
+    """
+    lum = luminance(np.asarray(pixels, np.float32))
+    white = float(luminance(np.asarray(sclera, np.float32)[None])[0])
+    return lum <= 0.5 * (float(np.percentile(lum, 25)) + white)
+
+
 def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.ndarray, eye: int, iod: float,
          h_s: float, h_t: float) -> None:
     """Redraw one opening or closing eye of ``out`` in place (see the module docstring); ``h_s``, ``h_t``:
@@ -186,11 +210,17 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     px = (m[0, 0] * gx + m[0, 1] * gy + m[0, 2]).astype(np.float32)
     py = (m[1, 0] * gx + m[1, 1] * gy + m[1, 2]).astype(np.float32)
 
-    # the source's visible eyeball (below the lash band), as a mask in the source image, sampled rigidly
-    vis_s = _visible(src, contour, LASH_BAND * h_s + LASH_MIN * iod)
-    # what lies above that in the source (the lid, lashes, hidden eyeball): uncovered when the lid rises
-    top = vis_s[:UPPER_LID]
+    # the source's visible eyeball (below the lash band; above the lower lid's margin too when that lid
+    # goes down), as a mask in the source image, sampled rigidly
+    _, lower = _lid_pairs(contour)
+    drops = h_t > h_s and float(np.mean(dst[lower, 1] - src[lower, 1])) >= LOWER_DROP_FROM
+    vis_s = _visible(src, contour, LASH_BAND * h_s + LASH_MIN * iod,
+                     WATERLINE_BAND * h_s + WATERLINE_MIN * iod if drops else 0.0)
+    # what lies above that in the source (the lid, lashes, hidden eyeball), and below it when the lower
+    # lid goes down: uncovered as the lids open
+    top, bottom = vis_s[:UPPER_LID], np.concatenate([vis_s[UPPER_LID - 1:], vis_s[:1]])
     above_s = np.concatenate([top, top[::-1] - [0.0, 4.0 * h_s + 4.0]])
+    below_s = np.concatenate([bottom, bottom[::-1] + [0.0, 4.0 * h_s + 4.0]])
     sx0, sy0, sx1, sy1 = roi_around(np.concatenate([src[list(contour)], above_s]), source_image.shape[1],
                                     source_image.shape[0], pad=2)
     if sx1 - sx0 < 3 or sy1 - sy0 < 3:        # the eye at (or beyond) the photo's edge
@@ -209,9 +239,13 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
         kept = cv2.GaussianBlur(kept, (0, 0), sigmaX=soft)
         _blend(out, rigid * shade[..., None], kept, opening_t, (x0, y0, x1, y1), iod)
         return
-    above_mask = polygon_mask((sy1 - sy0, sx1 - sx0), above_s, (sx0, sy0))
-    above = cv2.remap(above_mask, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                      borderValue=0)
+    # the placed eyeball and what the lids uncover around it add up to one at their border (the kept
+    # mask is blurred below; uncovered alone stopped at its unblurred edge, and the warp's stretched
+    # catchlights showed through there as a pale line across the iris)
+    cover = np.maximum(polygon_mask((sy1 - sy0, sx1 - sx0), above_s, (sx0, sy0)), vis_mask)
+    if drops:
+        cover = np.maximum(cover, polygon_mask((sy1 - sy0, sx1 - sx0), below_s, (sx0, sy0)))
+    cover = cv2.remap(cover, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     crop = source_image[sy0:sy1, sx0:sx1].astype(np.float32)
     # the photo's own blur around the eye: what is drawn gets as soft (its edges at the lid and against
     # the placed eyeball included)
@@ -234,8 +268,11 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     seen = visible & (ring_s < IRIS_EDGE)
     if not seen.any():
         return
-    iris_px = crop[seen]
-    bins = np.minimum((ring_s[seen] / IRIS_EDGE * IRIS_RINGS).astype(int), IRIS_RINGS - 1)
+    iris_px, iris_ring = crop[seen], ring_s[seen]
+    iris_only = _iris_colours(iris_px, sclera)
+    if iris_only.sum() >= 3:
+        iris_px, iris_ring = iris_px[iris_only], iris_ring[iris_only]
+    bins = np.minimum((iris_ring / IRIS_EDGE * IRIS_RINGS).astype(int), IRIS_RINGS - 1)
     fallback = np.median(iris_px, axis=0)          # medians: a catchlight does not grey a ring
     profile = np.stack([np.median(iris_px[bins == k], axis=0) if np.any(bins == k) else fallback
                         for k in range(IRIS_RINGS)])
@@ -246,7 +283,7 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     fill = np.where(in_iris[..., None], iris_fill, sclera[None, None, :]) * shade[..., None]
     if blur > 0.5:
         fill = cv2.GaussianBlur(fill.astype(np.float32), (0, 0), sigmaX=blur)
-    uncovered = np.clip(above * (1 - kept), 0.0, 1.0)
+    uncovered = np.clip(cover * (1 - kept), 0.0, 1.0)
     weight = np.clip(kept + uncovered, 0.0, 1.0)
     drawn = (kept[..., None] * rigid + uncovered[..., None] * fill) / np.maximum(kept + uncovered, 1e-3)[..., None]
     _blend(out, drawn, weight, opening_t, (x0, y0, x1, y1), iod, blur)

@@ -11,6 +11,14 @@ The rings carry the motion out into hair, ears, neck and background: the
 inner ring (:data:`RINGS` ``[0]``) follows part of the motion of the nearby
 face contour, the outer ring does not move, so everything beyond it is
 untouched and the warp fades smoothly in between.
+
+The four points on each iris's rim (:data:`IRIS_RIMS`) are left out of the
+triangulation; the iris centres stay in it (a driving face's gaze moves the
+eye's interior). The rim points lie on the iris circle, and where a lid
+covers the top of the iris (most eyes) the top one sits on the lid, above
+the lid line: when the lids opened, the triangles hung from it pulled a
+tongue of lid skin down into the middle of the new opening (surprise and
+fear on sharp photos showed an upper lid notched above the iris).
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ NUM_LANDMARKS = 478
 RING_POINTS = 24
 #: (radius as a multiple of the canonical face's half extent, share of the contour motion followed)
 RINGS = ((1.35, 0.4), (2.0, 0.0))
+#: the landmarks on the two irises' rims (MediaPipe 469-472, 474-477): not vertices of the mesh
+IRIS_RIMS = tuple(range(469, 473)) + tuple(range(474, 478))
 
 
 @dataclass(frozen=True)
@@ -34,7 +44,7 @@ class WarpMesh:
     """Canonical control points and triangles.
 
     - ``points``: ``(P, 3)`` frame coordinates; the first 478 are the landmarks, then the rings.
-    - ``triangles``: ``(T, 3)`` int32 indices into ``points``.
+    - ``triangles``: ``(T, 3)`` int32 indices into ``points`` (every point but :data:`IRIS_RIMS`).
     - ``follow``: ``(P,)`` share of the nearby contour motion each ring point takes (0 for landmarks).
     """
 
@@ -101,10 +111,11 @@ def face_mesh() -> WarpMesh:
     shape = mean_shape()
     ring, follow = _ring_points()
     pts = np.concatenate([shape, ring])
-    tri = delaunay(pts[:, :2])
+    vertices = np.setdiff1d(np.arange(len(pts)), IRIS_RIMS)
+    tri = vertices[delaunay(pts[vertices, :2])].astype(np.int32)
     used = np.unique(tri)
-    if len(used) != len(pts):
-        missing = sorted(set(range(len(pts))) - set(used.tolist()))
+    if len(used) != len(vertices):
+        missing = sorted(set(vertices.tolist()) - set(used.tolist()))
         raise RuntimeError(f"the warp mesh leaves points {missing[:10]} out; the mean shape has duplicates")
     pts.setflags(write=False)
     return WarpMesh(points=pts, triangles=tri, follow=np.concatenate([np.zeros(NUM_LANDMARKS), follow]))
