@@ -10,6 +10,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --closing-strip   # docs/images/closing_mouth.png
     .venv/bin/python benchmarks/engines_grid.py --eyes-strip      # docs/images/eye_folds.png
     .venv/bin/python benchmarks/engines_grid.py --open-eyes-strip # docs/images/eyes_open.png
+    .venv/bin/python benchmarks/engines_grid.py --sharp-eyes-strip  # docs/images/eyes_open_sharp.png
     .venv/bin/python benchmarks/engines_grid.py --lips-strip      # docs/images/lip_folds.png
     .venv/bin/python benchmarks/engines_grid.py --lip-bodies-strip  # docs/images/lip_bodies.png
     .venv/bin/python benchmarks/engines_grid.py --lid-droop-strip   # docs/images/lid_droop.png
@@ -84,6 +85,9 @@ LIPS_STRIP = before_and_now(("surprise", "disgust", "fear"), "lips")
 OPENING_STRIP = before_and_now(("surprise", "happy"), "opening")
 #: broad smiles closed by sad and anger, crossing lips stopped at their inner points (thin lips) and as bodies now
 LIP_BODIES_STRIP = before_and_now(("sad", "anger"), "lip_bodies")
+#: surprise and fear of sharp photos with the iris rims in the warp mesh, the iris colours with catchlights
+#: and white, and no eyeball drawn below a lowered lower lid (before), and now
+SHARP_EYES_STRIP = before_and_now(("surprise", "fear"), "sharp_eyes")
 #: sad's lid droop as it was (AU45 0.5, the same distance on every eye, the eyeball squeezed) and now
 LID_DROOP_STRIP = before_and_now(("sad",), "lid_droop")
 #: happy, anger and fear of faces read as showing them already, moved from the estimate (before) and now
@@ -143,6 +147,33 @@ def open_eyes_as_before():
 
 
 @contextlib.contextmanager
+def sharp_eyes_as_before():
+    """The warp engine with the iris rim landmarks in the warp mesh (their triangles pulled lid skin into an
+    opening eye), every visible iris pixel colouring the redrawn iris, and the lower lid's margin kept
+    across an opening eye (the border between the placed eyeball and the fill is today's)."""
+    from preset_variants import patched
+
+    import ganimation.geometry_edit as G
+    import ganimation.warp.eyes as E
+    import ganimation.warp.mesh as M
+
+    shape = M.mean_shape()
+    ring, follow = M._ring_points()
+    pts = np.concatenate([shape, ring])
+    pts.setflags(write=False)
+    with_rims = M.WarpMesh(points=pts, triangles=M.delaunay(pts[:, :2]),
+                           follow=np.concatenate([np.zeros(M.NUM_LANDMARKS), follow]))
+    plain = G.warp_face
+
+    def warp_face(image, source, target, *, pose=None, mesh=None):
+        return plain(image, source, target, pose=pose, mesh=with_rims)
+
+    with patched(G, "warp_face", warp_face), patched(E, "_iris_colours", lambda px, sclera: np.ones(len(px), bool)), \
+            patched(E, "LOWER_DROP_FROM", 1e9):
+        yield
+
+
+@contextlib.contextmanager
 def lips_as_before():
     """The warp engine without :func:`ganimation.motion.unfold.unfold_mouth`, without the warp's
     clamp of each pixel's sample to its source triangle's box (ganimation.warp.dense) and without
@@ -194,6 +225,7 @@ def defining_as_before():
 
 #: ``before`` contexts of the strips
 BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes": open_eyes_as_before,
+          "sharp_eyes": sharp_eyes_as_before,
           "lips": lips_as_before, "opening": opening_as_before, "lip_bodies": lip_bodies_as_before,
           "lid_droop": lid_droop_as_before, "defining": defining_as_before}
 
@@ -212,6 +244,8 @@ def main() -> None:
                     help="anger's eyes and brows, folded triangles before/now -> docs/images/eye_folds.png")
     ap.add_argument("--open-eyes-strip", action="store_true",
                     help="surprise and fear, eyes stretched before / redrawn now -> docs/images/eyes_open.png")
+    ap.add_argument("--sharp-eyes-strip", action="store_true",
+                    help="surprise and fear eyes of sharp photos, before and now (docs/images/eyes_open_sharp.png)")
     ap.add_argument("--lips-strip", action="store_true",
                     help="surprise, disgust and fear, mouth folds and specks before/now -> docs/images/lip_folds.png")
     ap.add_argument("--opening-strip", action="store_true",
@@ -245,6 +279,8 @@ def main() -> None:
              "eyes"),
             (args.open_eyes_strip, "eyes_open.png", OPEN_EYES_STRIP, [ROWS[0], WILD / "49_astronaut.png", ROWS[3]],
              "eyes"),
+            (args.sharp_eyes_strip, "eyes_open_sharp.png", SHARP_EYES_STRIP,
+             [WILD / "40_obama.jpg", WILD / "38_Tom_Cruise_avp_2014_4.jpg", WILD / "46_single_face.jpg"], "eyes"),
             (args.lips_strip, "lip_folds.png", LIPS_STRIP, [ROWS[2], ROWS[4], ROWS[5]], "mouth"),
             (args.opening_strip, "round_opening.png", OPENING_STRIP,
              [WILD / "44_t1.jpg", WILD / "42_kit_with_rose.jpg", ROWS[4], ROWS[5]], "mouth"),
