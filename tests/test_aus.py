@@ -50,6 +50,8 @@ def test_presets_and_interpolation():
     for k, code in enumerate(A.AU_CODES):
         if code in A.PRESETS["happy"]:
             assert full[k] == happy[k]              # the preset's own AUs: its values
+        elif code in A.PRESET_AT_LEAST["happy"]:
+            assert full[k] == pytest.approx(cur[k])  # a grin's opening, upper lip, dimples and stretch: kept
         elif code in A.PRESET_CLEARS:
             assert full[k] == 0.0                   # smile and mouth AUs it does not list: cleared
         else:
@@ -61,6 +63,11 @@ def test_presets_and_interpolation():
     assert out[A.au_index("AU25")] == pytest.approx(0.9)
     assert out[A.au_index("AU12")] == 1.0 and out[A.au_index("AU17")] == 0.0
     assert A.apply_preset(open_smile, "sad", 1.0)[A.au_index("AU25")] == 0.0    # other presets: exact
+    # a broad grin's raised upper lip and wide stretch stay under happy; sad clears them
+    grin = open_smile.copy()
+    grin[[A.au_index("AU10"), A.au_index("AU20")]] = 0.7
+    assert np.allclose(A.apply_preset(grin, "happy", 1.0)[[A.au_index("AU10"), A.au_index("AU20")]], 0.7)
+    assert np.all(A.apply_preset(grin, "sad", 1.0)[[A.au_index("AU10"), A.au_index("AU20")]] == 0.0)
     # sad droops the lids (AU45 0.75) but does not open closed or blinking eyes
     blinking = cur.copy()
     blinking[A.au_index("AU45")] = 0.95

@@ -84,9 +84,13 @@ PRESETS: dict[str, dict[str, float]] = {
     "contempt": {"AU12": 0.3, "AU14": 0.8},
 }
 #: AUs a preset asks for *at least*: a face that already shows more keeps it. Happy parts the lips
-#: (AU25 0.4); a smile that already shows its teeth is not closed by it. Sad's lid droop (AU45 0.75)
-#: does not open eyes that are closed or blinking (a video's blinks stay blinks).
-PRESET_AT_LEAST: dict[str, tuple[str, ...]] = {"happy": ("AU25", "AU26"), "sad": ("AU45",)}
+#: (AU25 0.4); a smile that already shows its teeth is not closed by it, nor are the upper lip
+#: raise, dimples and wide stretch of a broad grin taken away (AU10, AU14, AU20: the estimate reads
+#: them on grins, and clearing them made happy on a grinning photo a smaller smile with fewer teeth).
+#: Sad's lid droop (AU45 0.75) does not open eyes that are closed or blinking (a video's blinks stay
+#: blinks).
+PRESET_AT_LEAST: dict[str, tuple[str, ...]] = {"happy": ("AU10", "AU14", "AU20", "AU25", "AU26"),
+                                               "sad": ("AU45",)}
 #: AUs a preset sets to 0 when it does not list them: the smile and the mouth, which make an expression
 #: read as another (a smile left on a sad face reads as happy).
 PRESET_CLEARS: tuple[str, ...] = ("AU06", "AU10", "AU12", "AU14", "AU15", "AU17", "AU20", "AU23", "AU25", "AU26")
