@@ -328,3 +328,33 @@ def test_photo_grain_reads_the_cameras_noise_not_a_beards_texture():
     region = np.repeat(np.clip(textured, 0, 255)[..., None], 3, -1).astype(np.uint8)
     assert 2.4 < photo_grain(region) < 3.8            # a spread over the whole region reads 4.2 here
     assert photo_grain(np.full((60, 90, 3), 128, np.uint8)) == 0.0
+
+
+def test_the_drawn_interior_is_as_soft_as_the_photo_around_the_lips():
+    """The interior drawn into an opened mouth gets the photo's own blur (read around the source's lips):
+    a photo blurred by 2 px gets an interior with less than half the detail of a sharp photo's, which
+    keeps about all the detail it is drawn with at the least blur (what a call without the photo gets)."""
+    import cv2
+
+    from ganimation.motion.regions import LIPS, LOWER_LIP_RINGS, UPPER_LIP_RINGS
+    from ganimation.warp.mouth import _lips_blur
+
+    src = face_landmarks(scale=80.0, centre=(200.0, 160.0))
+    src[list(LOWER_LIP_RINGS[0]), 1] = src[list(UPPER_LIP_RINGS[0]), 1]          # closed: nothing carried
+    target = src.copy()
+    target[[14, 87, 178, 88, 95, 317, 402, 318, 324, 17, 84, 314], 1] += 30.0
+    sharp = np.zeros((360, 400, 3), np.uint8) + np.array([200, 150, 120], np.uint8)
+    lips = src[list(LIPS), :2]
+    order = np.argsort(np.arctan2(*(lips - lips.mean(0)).T[::-1]))
+    cv2.fillPoly(sharp, [np.round(lips[order]).astype(np.int32)], (120, 50, 60))   # dark lips: an edge to read
+    soft = cv2.GaussianBlur(sharp, (0, 0), sigmaX=2.0)
+    assert _lips_blur(sharp, src, 80.0) < 0.6 and 1.5 < _lips_blur(soft, src, 80.0) < 2.6
+    mid = np.round((target[13, :2] + target[14, :2]) / 2).astype(int)
+    box = np.s_[mid[1] - 8: mid[1] + 9, mid[0] - 25: mid[0] + 26]
+
+    def detail(photo, given=True):
+        out = shade_mouth(photo, src, target, 80.0, photo=photo if given else None)
+        return float(cv2.Laplacian(out[box].astype(np.float32).mean(-1), cv2.CV_32F).var())
+
+    assert detail(soft) < 0.5 * detail(sharp)
+    assert detail(sharp) > 0.8 * detail(sharp, given=False)

@@ -53,6 +53,9 @@ UPPER_SHARE_CARRIED = 1.0
 #: the photo's own opening (IOD) from which :func:`carry_teeth` carries it in full and the cavity below is
 #: painted in full (both fade in from 0 below it)
 CARRIED_FULL_AT = 0.02
+#: least blur (Gaussian sigma, pixels) of the drawn interior; a softer photo's own blur around its lips
+#: is given to the interior (:func:`_lips_blur`), so that crisp teeth are not pasted into a soft face
+INTERIOR_BLUR = 0.5
 #: grain (0-255) of the photo around the mouth below which the drawn interior gets none
 GRAIN_FROM = 0.5
 #: :func:`photo_grain`'s tile statistic reads Gaussian noise of spread s as s / 1.4 (measured on noise of 2 and 6)
@@ -199,7 +202,8 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     dst = np.asarray(target, np.float64)[:, :2]
     interior = draw_interior(mask.shape, (x0, y0), dst[list(UPPER_CHAIN)], dst[list(LOWER_CHAIN)], iod,
                              brightness=brightness, chroma=photo_chroma(region), stretch=stretch)
-    interior = cv2.GaussianBlur(interior, (0, 0), sigmaX=0.5)
+    interior = cv2.GaussianBlur(interior, (0, 0), sigmaX=max(INTERIOR_BLUR, _lips_blur(photo, source, iod)
+                                                             if photo is not None else 0.0))
     grain = photo_grain(region)
     if grain > GRAIN_FROM:
         interior = interior + (grain * _pixel_noise(x0, y0, mask.shape))[..., None]
@@ -211,6 +215,20 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     keep = mask <= 0
     out[y0:y1, x0:x1] = np.where(keep[..., None], image[y0:y1, x0:x1], np.clip(np.rint(blended), 0, 255).astype(np.uint8))
     return out
+
+
+def _lips_blur(photo: np.ndarray, source: np.ndarray, iod: float) -> float:
+    """The photo's own blur (Gaussian sigma, pixels; :func:`ganimation.warp.eyes.photo_blur`) read around
+    the source's lips (``(478, 2+)`` landmark pixels), 0 where the lips are off the photo."""
+    from ganimation.images import luminance
+    from ganimation.motion.regions import LIPS
+    from ganimation.warp.eyes import photo_blur
+
+    x0, y0, x1, y1 = roi_around(np.asarray(source, np.float64)[list(LIPS), :2], photo.shape[1], photo.shape[0],
+                                pad=max(2.0, 0.05 * iod))
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return 0.0
+    return photo_blur(luminance(photo[y0:y1, x0:x1].astype(np.float32)))
 
 
 def photo_grain(region: np.ndarray, block: int = 4) -> float:
