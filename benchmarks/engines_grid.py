@@ -11,6 +11,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --eyes-strip      # docs/images/eye_folds.png
     .venv/bin/python benchmarks/engines_grid.py --open-eyes-strip # docs/images/eyes_open.png
     .venv/bin/python benchmarks/engines_grid.py --sharp-eyes-strip  # docs/images/eyes_open_sharp.png
+    .venv/bin/python benchmarks/engines_grid.py --soft-mouth-strip  # docs/images/soft_mouth.png
     .venv/bin/python benchmarks/engines_grid.py --lips-strip      # docs/images/lip_folds.png
     .venv/bin/python benchmarks/engines_grid.py --lip-bodies-strip  # docs/images/lip_bodies.png
     .venv/bin/python benchmarks/engines_grid.py --lid-droop-strip   # docs/images/lid_droop.png
@@ -88,6 +89,8 @@ LIP_BODIES_STRIP = before_and_now(("sad", "anger"), "lip_bodies")
 #: surprise and fear of sharp photos with the iris rims in the warp mesh, the iris colours with catchlights
 #: and white, and no eyeball drawn below a lowered lower lid (before), and now
 SHARP_EYES_STRIP = before_and_now(("surprise", "fear"), "sharp_eyes")
+#: surprise and fear of soft photos with the interior drawn at 0.5 px (before) and at the photo's blur (now)
+SOFT_MOUTH_STRIP = before_and_now(("surprise", "fear"), "soft_mouth")
 #: sad's lid droop as it was (AU45 0.5, the same distance on every eye, the eyeball squeezed) and now
 LID_DROOP_STRIP = before_and_now(("sad",), "lid_droop")
 #: happy, anger and fear of faces read as showing them already, moved from the estimate (before) and now
@@ -173,6 +176,15 @@ def sharp_eyes_as_before():
         yield
 
 
+def soft_mouth_as_before():
+    """The warp engine with the mouth interior drawn at the exemplars' sharpness whatever the photo's blur."""
+    from preset_variants import patched
+
+    import ganimation.warp.mouth as W
+
+    return patched(W, "_lips_blur", lambda photo, source, iod: 0.0)
+
+
 @contextlib.contextmanager
 def lips_as_before():
     """The warp engine without :func:`ganimation.motion.unfold.unfold_mouth`, without the warp's
@@ -225,7 +237,7 @@ def defining_as_before():
 
 #: ``before`` contexts of the strips
 BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes": open_eyes_as_before,
-          "sharp_eyes": sharp_eyes_as_before,
+          "sharp_eyes": sharp_eyes_as_before, "soft_mouth": soft_mouth_as_before,
           "lips": lips_as_before, "opening": opening_as_before, "lip_bodies": lip_bodies_as_before,
           "lid_droop": lid_droop_as_before, "defining": defining_as_before}
 
@@ -246,6 +258,8 @@ def main() -> None:
                     help="surprise and fear, eyes stretched before / redrawn now -> docs/images/eyes_open.png")
     ap.add_argument("--sharp-eyes-strip", action="store_true",
                     help="surprise and fear eyes of sharp photos, before and now (docs/images/eyes_open_sharp.png)")
+    ap.add_argument("--soft-mouth-strip", action="store_true",
+                    help="surprise and fear mouths of soft photos, before and now (docs/images/soft_mouth.png)")
     ap.add_argument("--lips-strip", action="store_true",
                     help="surprise, disgust and fear, mouth folds and specks before/now -> docs/images/lip_folds.png")
     ap.add_argument("--opening-strip", action="store_true",
@@ -281,6 +295,9 @@ def main() -> None:
              "eyes"),
             (args.sharp_eyes_strip, "eyes_open_sharp.png", SHARP_EYES_STRIP,
              [WILD / "40_obama.jpg", WILD / "38_Tom_Cruise_avp_2014_4.jpg", WILD / "46_single_face.jpg"], "eyes"),
+            (args.soft_mouth_strip, "soft_mouth.png", SOFT_MOUTH_STRIP,
+             [ROWS[3], UTK / "26_1_2_20170104020703028.jpg.chip.jpg", ROWS[4], WILD / "38_Tom_Cruise_avp_2014_4.jpg"],
+             "mouth"),
             (args.lips_strip, "lip_folds.png", LIPS_STRIP, [ROWS[2], ROWS[4], ROWS[5]], "mouth"),
             (args.opening_strip, "round_opening.png", OPENING_STRIP,
              [WILD / "44_t1.jpg", WILD / "42_kit_with_rose.jpg", ROWS[4], ROWS[5]], "mouth"),
