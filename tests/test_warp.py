@@ -358,33 +358,3 @@ def test_the_drawn_interior_is_as_soft_as_the_photo_around_the_lips():
 
     assert detail(soft) < 0.5 * detail(sharp)
     assert detail(sharp) > 0.8 * detail(sharp, given=False)
-
-
-def test_a_folds_seam_is_softened_and_nothing_else_changes():
-    """A triangle fold (cheek landmarks pushed past the lip corner): the backward map jumps along the fold's
-    seam, and only there, near it, the warped image is softened; a smooth motion has no seam and the
-    warp is exactly the remap."""
-    from ganimation.warp.dense import apply_map, fold_seams, soften_seams
-
-    img = noise_image()
-    lm = face_landmarks(scale=60.0)
-    smooth = lm[:, :2].copy()
-    smooth[:, 1] += 2.0 * np.sin(lm[:, 0] / 40.0)                    # a gentle, fold-free motion
-    fw = warp_face(img, lm, smooth)
-    assert not fold_seams(fw.warp).any()
-    assert np.array_equal(fw.image, apply_map(img, fw.warp))
-    folded = lm[:, :2].copy()
-    folded[61, 0] += 14.0                                           # the image-left lip corner pulled in
-    folded[61, 1] += 10.0                                           # and down, past the lips beside it
-    fw = warp_face(img, lm, folded)
-    seam = fold_seams(fw.warp)
-    assert seam.sum() > 5
-    plain = apply_map(img, fw.warp)
-    changed = np.any(fw.image != plain, axis=-1)
-    x0, y0, x1, y1 = fw.warp.roi
-    near = np.zeros(img.shape[:2], bool)
-    ys, xs = np.nonzero(seam)
-    for y, x in zip(ys + y0, xs + x0):
-        near[max(0, y - 3): y + 4, max(0, x - 3): x + 4] = True
-    assert changed.any() and not (changed & ~near).any()
-    assert soften_seams(plain, fw.warp) is not plain

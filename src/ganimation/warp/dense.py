@@ -178,48 +178,6 @@ def sample(image: np.ndarray, mx: np.ndarray, my: np.ndarray, dtype=None) -> np.
                      interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-#: second difference (pixels) of the backward map above which neighbouring output pixels sample places
-#: that do not continue each other: the seam of a fold, where turned-over triangles are drawn over their
-#: neighbours (a piecewise-affine map is continuous everywhere else, its second differences a fraction
-#: of a pixel across a triangle edge)
-SEAM_JUMP = 1.5
-#: Gaussian (pixels) the warped image is softened by along a fold's seam
-SEAM_SOFTEN = 1.0
-
-
-def fold_seams(warp: DenseWarp) -> np.ndarray:
-    """``(h, w)`` bool over ``warp.roi``: pixels where the backward map jumps (second difference above
-    :data:`SEAM_JUMP` along x or y), the seams the rasteriser leaves where triangles fold over."""
-    m = warp.map
-    seam = np.zeros(m.shape[:2], bool)
-    if m.shape[0] >= 3:
-        seam[1:-1] |= np.linalg.norm(m[2:] - 2 * m[1:-1] + m[:-2], axis=-1) > SEAM_JUMP
-    if m.shape[1] >= 3:
-        seam[:, 1:-1] |= np.linalg.norm(m[:, 2:] - 2 * m[:, 1:-1] + m[:, :-2], axis=-1) > SEAM_JUMP
-    return seam & warp.moved
-
-
-def soften_seams(image: np.ndarray, warp: DenseWarp) -> np.ndarray:
-    """``image`` ``(H, W, C)`` uint8 (warped by ``warp``) softened by :data:`SEAM_SOFTEN` along the fold seams
-    of :func:`fold_seams`: a turned-over triangle drawn over its neighbours leaves a hard, stair-stepped
-    edge (a fear edit's stretched lower lip over the cheek of a turned face), which this anti-aliases.
-    Returns ``image`` itself when there is no seam; only moved pixels change."""
-    x0, y0, x1, y1 = warp.roi
-    if x1 <= x0 or y1 <= y0:
-        return image
-    seam = fold_seams(warp)
-    if not seam.any():
-        return image
-    cv2 = _cv2()
-    region = image[y0:y1, x0:x1].astype(np.float32)
-    soft = cv2.GaussianBlur(region, (0, 0), sigmaX=SEAM_SOFTEN)
-    weight = np.clip(2.0 * cv2.GaussianBlur(seam.astype(np.float32), (0, 0), sigmaX=0.7), 0.0, 1.0) * warp.moved
-    out = np.array(image, copy=True)
-    w = weight[..., None] if region.ndim == 3 else weight
-    out[y0:y1, x0:x1] = np.clip(np.rint(region * (1 - w) + soft * w), 0, 255).astype(image.dtype)
-    return out
-
-
 def apply_map(image: np.ndarray, warp: DenseWarp) -> np.ndarray:
     """``image`` ``(H, W, C)`` resampled by ``warp`` (a new array; unmoved pixels bit-identical)."""
     out = np.array(image, copy=True)

@@ -6,9 +6,7 @@ reference photo), and geometry-first AU editing (landmarks predicted from
 AUs). :func:`warp_face` moves the 478 landmarks from where they are to where
 they should be, carries the motion out to the peripheral rings of
 :mod:`ganimation.warp.mesh`, builds one dense backward map and remaps the
-region once (the seams of triangles that fold over softened:
-:func:`ganimation.warp.dense.soften_seams`); everything beyond the outer ring
-is bit-identical to the input.
+region once; everything beyond the outer ring is bit-identical to the input.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ import numpy as np
 
 from ganimation.motion.frame import FacePose, fit_pose, interocular
 from ganimation.warp import mesh as meshes
-from ganimation.warp.dense import DenseWarp, apply_map, backward_map, soften_seams
+from ganimation.warp.dense import DenseWarp, apply_map, backward_map
 
 
 @dataclass
@@ -67,5 +65,5 @@ def warp_face(image: np.ndarray, source: np.ndarray, target: np.ndarray, *, pose
     z = np.concatenate([src[:, 2], np.full(len(ctrl_src) - len(src), src[:, 2].max())])
     h, w = image.shape[:2]
     dense = backward_map(ctrl_src, ctrl_dst, mesh.triangles, (w, h), order=meshes.draw_order(z, mesh))
-    return FaceWarp(image=soften_seams(apply_map(image, dense), dense), warp=dense, source=src[:, :2], target=dst,
+    return FaceWarp(image=apply_map(image, dense), warp=dense, source=src[:, :2], target=dst,
                     iod=max(interocular(src), 1e-6))
