@@ -160,6 +160,50 @@ def smile_from_blendshape(gain: float = 1.6):
     return patched(FE, "estimate_aus", raised)
 
 
+def listed_at_least():
+    """Every AU a preset lists above 0 asked for at least (not adopted): a face that shows more of a
+    preset's own AU keeps it, as happy's opening and sad's blinks do (:data:`ganimation.aus.PRESET_AT_LEAST`)."""
+    import ganimation.aus as A
+
+    plain = A.preset_target
+
+    def target(current, name):
+        out = plain(current, name)
+        if current is None:
+            return out
+        cur = A.check_vector(current)
+        for k, code in enumerate(A.AU_CODES):
+            if A.PRESETS[A.preset_name(name)].get(code, 0.0) > 0.0:
+                out[k] = max(out[k], cur[k])
+        return out
+
+    return patched(A, "preset_target", target)
+
+
+def texture_gain(aus: tuple[str, ...], gain: float = 2.0):
+    """The texture stage's shading of the AU changes of ``aus`` at ``gain`` times the default strength, the
+    others as they are (not adopted): which AUs' folds buy recognition, and at what identity cost."""
+    import ganimation.texture.au_texture as T
+    from ganimation.aus import AU_CODES
+
+    weights = np.ones(len(AU_CODES), np.float32)
+    weights[[AU_CODES.index(a) for a in aus]] = gain
+    plain = T.AUTextureModel.change
+
+    def change(self, delta, strength=T.STRENGTH):
+        return plain(self, np.asarray(delta, np.float32) * weights, strength)
+
+    return patched(T.AUTextureModel, "change", change)
+
+
+#: the AU groups whose texture :func:`texture_gain` doubles (rows ``texture_x2_<name>``)
+TEXTURE_GROUPS = {"all": ("AU01", "AU02", "AU04", "AU05", "AU06", "AU07", "AU09", "AU10", "AU12", "AU14", "AU15",
+                          "AU17", "AU20", "AU23", "AU25", "AU26", "AU45"),
+                  "AU04": ("AU04",), "AU09": ("AU09",), "brows_raised": ("AU01", "AU02"), "AU07": ("AU07",),
+                  "lips": ("AU10", "AU15", "AU17", "AU20", "AU23"), "smile": ("AU06", "AU12"), "AU05": ("AU05",),
+                  "mouth": ("AU25", "AU26")}
+
+
 @contextlib.contextmanager
 def motion_dead_zone(a: float = 0.25, b: float = 0.75):
     """Pixels the warp moves by less than ``a`` px keep their place, motion ramps to full at ``b`` px
@@ -286,6 +330,12 @@ def variants() -> dict:
                                lambda: patched(A, "PRESET_MOVES_AT_LEAST", 0.5)),
         "smile_from_blendshape": (("AU12 read as at least 1.6 x the mouthSmile blendshape: a larger release "
                                    "of grins the estimate under-reads (not adopted)"), smile_from_blendshape),
+        **{f"texture_x2_{g}": ((f"the texture stage's shading of {g if g != 'all' else 'every AU'} "
+                                f"({', '.join(aus) if g != 'all' else 'strength 1'}) at twice the default "
+                                "(not adopted)"), lambda aus=aus: texture_gain(aus))
+           for g, aus in TEXTURE_GROUPS.items()},
+        "listed_at_least": ("every AU a preset lists asked for at least: stronger readings kept (not adopted)",
+                            listed_at_least),
         "motion_dead_zone": ("pixels moved less than 0.25 px kept, full motion from 0.75 px (not adopted)",
                              motion_dead_zone),
         "floor_0.6": ("motion floor 0.6 (not adopted)", lambda: motion_floor(0.6)),
