@@ -307,6 +307,40 @@ def test_largest_refits_only_faces_that_could_be_the_largest(monkeypatch):
     assert sorted(around) == [small, 100]
 
 
+def test_largest_landmarks_the_largest_proposals_first(monkeypatch):
+    """The small-face search with largest=True landmarks BlazeFace's largest proposal first, whatever its
+    score, and then skips the proposals below LARGEST_MARGIN of the face it kept; the full search takes
+    the surest proposals first and landmarks them all."""
+    from ganimation.faces.detect import LARGEST_MARGIN, Face, get_detector
+
+    det = get_detector(None, search="proposals")
+    image = np.zeros((600, 600, 3), np.uint8)
+    small = 0.8 * LARGEST_MARGIN * 100
+
+    def box(x0, side):
+        return np.array([x0, 100, x0 + side, 100 + side], np.float32)
+
+    proposals = [(box(400, small), 0.97), (box(40, 100), 0.6)]       # the small face is the surer one
+    monkeypatch.setattr(det, "_run", lambda img: [])
+    monkeypatch.setattr(det, "_proposals", lambda img, min_score=0.45: list(proposals))
+    monkeypatch.setattr(det, "_verify", lambda img, face: 1.0)
+    landmarked = []
+
+    def landmark(img, b):
+        landmarked.append(float(b[0]))
+        lm = np.zeros((478, 3), np.float32)
+        lm[:, 0] = np.linspace(b[0], b[2], 478)
+        lm[:, 1] = np.linspace(b[1], b[3], 478)
+        return Face(box=b.copy(), landmarks=lm, blendshapes=np.zeros(52, np.float32), confidence=0.9), []
+
+    monkeypatch.setattr(det, "_landmark_proposal", landmark)
+    faces = det.detect(image, largest=True)
+    assert landmarked == [40.0] and faces[0].box[0] == 40
+    landmarked.clear()
+    det.detect(image)
+    assert landmarked == [400.0, 40.0]
+
+
 def test_refit_leaves_faces_that_fill_the_photo_alone(astronaut):
     from ganimation.faces.detect import get_detector
 

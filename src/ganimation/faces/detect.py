@@ -349,14 +349,18 @@ class FaceDetector:
         holds the neighbours of its face too (group photos): those it shows whole
         are kept, and the proposals they cover need no crop of their own (on
         wild_dev's group photos this halves the search's landmarker passes).
-        At most ``max_crops`` crops are landmarked. ``largest=True``: no proposal below
-        :data:`LARGEST_MARGIN` of the largest face kept so far.
+        At most ``max_crops`` crops are landmarked, the proposals with the highest scores first.
+        ``largest=True``: the largest proposals first, and none below :data:`LARGEST_MARGIN` of the
+        largest face kept so far.
         """
         boxes = [f.box for f in known]
         out: list[Face] = []
         crops = 0
         best = 0.0
-        for box, _score in sorted(self._proposals(image), key=lambda p: -p[1]):
+        # largest first when only the largest face matters: the faces it keeps early let the smaller
+        # proposals be skipped (LARGEST_MARGIN); otherwise the surest first
+        order = (lambda p: -_side(p[0])) if largest else (lambda p: -p[1])
+        for box, _score in sorted(self._proposals(image), key=order):
             if crops >= max_crops:
                 break
             if _covered(box, boxes) or (largest and _side(box) < LARGEST_MARGIN * best):
