@@ -308,10 +308,10 @@ def test_largest_refits_only_faces_that_could_be_the_largest(monkeypatch):
 
 
 def test_largest_landmarks_the_largest_proposals_first(monkeypatch):
-    """The small-face search with largest=True landmarks BlazeFace's largest proposal first, whatever its
-    score, and then skips the proposals below LARGEST_MARGIN of the face it kept; the full search takes
-    the surest proposals first and landmarks them all."""
-    from ganimation.faces.detect import LARGEST_MARGIN, Face, get_detector
+    """The small-face search with largest=True landmarks the sure proposals (SURE_PROPOSAL) largest first,
+    whatever their scores, skips those below LARGEST_MARGIN of the face it kept, and then the doubtful
+    ones; the full search takes the surest proposals first and landmarks them all."""
+    from ganimation.faces.detect import LARGEST_MARGIN, SURE_PROPOSAL, Face, get_detector
 
     det = get_detector(None, search="proposals")
     image = np.zeros((600, 600, 3), np.uint8)
@@ -320,7 +320,8 @@ def test_largest_landmarks_the_largest_proposals_first(monkeypatch):
     def box(x0, side):
         return np.array([x0, 100, x0 + side, 100 + side], np.float32)
 
-    proposals = [(box(400, small), 0.97), (box(40, 100), 0.6)]       # the small face is the surer one
+    proposals = [(box(400, small), 0.97), (box(40, 100), SURE_PROPOSAL + 0.05),   # the small one surer
+                 (box(200, 150), SURE_PROPOSAL - 0.2)]                          # a large, doubtful box
     monkeypatch.setattr(det, "_run", lambda img: [])
     monkeypatch.setattr(det, "_proposals", lambda img, min_score=0.45: list(proposals))
     monkeypatch.setattr(det, "_verify", lambda img, face: 1.0)
@@ -335,10 +336,10 @@ def test_largest_landmarks_the_largest_proposals_first(monkeypatch):
 
     monkeypatch.setattr(det, "_landmark_proposal", landmark)
     faces = det.detect(image, largest=True)
-    assert landmarked == [40.0] and faces[0].box[0] == 40
+    assert landmarked == [40.0, 200.0] and faces[0].box[0] == 200
     landmarked.clear()
     det.detect(image)
-    assert landmarked == [400.0, 40.0]
+    assert landmarked == [400.0, 40.0, 200.0]
 
 
 def test_refit_leaves_faces_that_fill_the_photo_alone(astronaut):

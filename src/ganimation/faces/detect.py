@@ -34,6 +34,9 @@ REFIT_BELOW = 0.5
 #: of the largest face found so far is not refitted (not landmarked): it cannot be the largest. On
 #: wild_dev a proposal's box side is 0.79-1.06 of its face's landmark box side (5th-95th percentile).
 LARGEST_MARGIN = 0.6
+#: BlazeFace score from which a small-face proposal counts as sure (wild_dev: the weakest true face 0.76,
+#: a hand 0.40); a largest-face search landmarks the sure proposals, largest first, before the others
+SURE_PROPOSAL = 0.75
 #: Search modes of :class:`FaceDetector` (see its docstring).
 SEARCH_MODES = ("whole", "proposals", "thorough")
 BLENDSHAPE_NAMES: tuple[str, ...] = (
@@ -350,16 +353,17 @@ class FaceDetector:
         are kept, and the proposals they cover need no crop of their own (on
         wild_dev's group photos this halves the search's landmarker passes).
         At most ``max_crops`` crops are landmarked, the proposals with the highest scores first.
-        ``largest=True``: the largest proposals first, and none below :data:`LARGEST_MARGIN` of the
-        largest face kept so far.
+        ``largest=True``: the largest proposals first (those scoring at least :data:`SURE_PROPOSAL`
+        before the others), and none below :data:`LARGEST_MARGIN` of the largest face kept so far.
         """
         boxes = [f.box for f in known]
         out: list[Face] = []
         crops = 0
         best = 0.0
-        # largest first when only the largest face matters: the faces it keeps early let the smaller
-        # proposals be skipped (LARGEST_MARGIN); otherwise the surest first
-        order = (lambda p: -_side(p[0])) if largest else (lambda p: -p[1])
+        # largest first when only the largest face matters (the sure proposals before the doubtful
+        # ones, so that large false boxes cannot use up the crops): the faces it keeps early let the
+        # smaller proposals be skipped (LARGEST_MARGIN); otherwise the surest first
+        order = (lambda p: (p[1] < SURE_PROPOSAL, -_side(p[0]))) if largest else (lambda p: -p[1])
         for box, _score in sorted(self._proposals(image), key=order):
             if crops >= max_crops:
                 break
