@@ -205,3 +205,27 @@ def test_eyeball_below_a_lowered_lower_lid_is_drawn(astronaut, monkeypatch, draw
         assert rows.stop - rows.start >= 2
         change = np.abs(out[rows, cols].astype(np.float64) - fw.image[rows, cols]).mean()
         assert (change > 25) if drawn_below else (change < 15), change   # measured 38-42 and 6-11
+
+
+def test_the_eyeball_below_a_lower_lid_fades_in_with_its_drop(astronaut):
+    """An animation's frames: as the lower lid's drop grows past LOWER_DROP_FROM, the eyeball drawn below
+    the placed one fades in over LOWER_DROP_RAMP instead of switching on (a step of 0.1 px in the drop
+    changes the redrawn eyes about as little on either side of the threshold as away from it)."""
+    import ganimation.warp.eyes as E
+
+    image, lm = astronaut
+
+    def redrawn(drop_px):
+        target = _lids_moved(lm, 0.12)
+        for contour in EYE_CONTOURS:
+            _, lower = E._lid_pairs(contour)
+            target[lower, 1] += drop_px
+        fw = warp_face(image, lm, target)
+        return redraw_eyes(fw.image, image, fw.source, fw.target, fw.iod).astype(np.float64)
+
+    step = lambda a, b: np.abs(redrawn(a) - redrawn(b)).max()      # noqa: E731
+    lo = E.LOWER_DROP_FROM - E.LOWER_DROP_RAMP
+    far = step(lo - 0.3, lo - 0.2)                                   # before the fade: warp changes only
+    across = max(step(lo - 0.05, lo + 0.05), step(E.LOWER_DROP_FROM - 0.05, E.LOWER_DROP_FROM + 0.05))
+    assert across < far + 40, (across, far)
+    assert step(lo - 0.1, E.LOWER_DROP_FROM + 0.1) > across      # the fill does come in over the ramp

@@ -56,9 +56,10 @@ LASH_BAND, LASH_MIN = 0.3, 0.02
 #: band over the source's lower lid not copied into an opening eye (the lid margin's wet line and lashes,
 #: which go down with the lid): a share of the opening plus IOD
 WATERLINE_BAND, WATERLINE_MIN = 0.15, 0.01
-#: mean drop of the lower lid (pixels) from which the eyeball it uncovers is drawn too; below it the lower
-#: lid's margin is kept and the warp's lid below it left as it is (a small eye's few pixels of sclera)
-LOWER_DROP_FROM = 1.0
+#: mean drop of the lower lid (pixels) from which the eyeball it uncovers is drawn too, faded in over
+#: LOWER_DROP_RAMP pixels below it (an animation's or a video's frames do not jump); for smaller drops the
+#: lower lid's margin is kept and the warp's lid below it left as it is (a small eye's few pixels of sclera)
+LOWER_DROP_FROM, LOWER_DROP_RAMP = 1.0, 0.5
 #: the sclera colour: median of the visible sclera pixels at or above this luminance percentile
 SCLERA_PERCENTILE = 75
 #: a sclera is at least this bright against the skin under the eye (its luminance share); a narrow eye
@@ -213,9 +214,10 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     # the source's visible eyeball (below the lash band; above the lower lid's margin too when that lid
     # goes down), as a mask in the source image, sampled rigidly
     _, lower = _lid_pairs(contour)
-    drops = h_t > h_s and float(np.mean(dst[lower, 1] - src[lower, 1])) >= LOWER_DROP_FROM
+    drop = float(np.mean(dst[lower, 1] - src[lower, 1])) if h_t > h_s else 0.0
+    drops = float(np.clip((drop - LOWER_DROP_FROM) / LOWER_DROP_RAMP + 1.0, 0.0, 1.0))   # 0-1, full at FROM
     vis_s = _visible(src, contour, LASH_BAND * h_s + LASH_MIN * iod,
-                     WATERLINE_BAND * h_s + WATERLINE_MIN * iod if drops else 0.0)
+                     drops * (WATERLINE_BAND * h_s + WATERLINE_MIN * iod))
     # what lies above that in the source (the lid, lashes, hidden eyeball), and below it when the lower
     # lid goes down: uncovered as the lids open
     top, bottom = vis_s[:UPPER_LID], np.concatenate([vis_s[UPPER_LID - 1:], vis_s[:1]])
@@ -243,8 +245,8 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     # mask is blurred below; uncovered alone stopped at its unblurred edge, and the warp's stretched
     # catchlights showed through there as a pale line across the iris)
     cover = np.maximum(polygon_mask((sy1 - sy0, sx1 - sx0), above_s, (sx0, sy0)), vis_mask)
-    if drops:
-        cover = np.maximum(cover, polygon_mask((sy1 - sy0, sx1 - sx0), below_s, (sx0, sy0)))
+    if drops > 0.0:
+        cover = np.maximum(cover, drops * polygon_mask((sy1 - sy0, sx1 - sx0), below_s, (sx0, sy0)))
     cover = cv2.remap(cover, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     crop = source_image[sy0:sy1, sx0:sx1].astype(np.float32)
     # the photo's own blur around the eye: what is drawn gets as soft (its edges at the lid and against
