@@ -160,12 +160,7 @@ def sharp_eyes_as_before():
     import ganimation.warp.eyes as E
     import ganimation.warp.mesh as M
 
-    shape = M.mean_shape()
-    ring, follow = M._ring_points()
-    pts = np.concatenate([shape, ring])
-    pts.setflags(write=False)
-    with_rims = M.WarpMesh(points=pts, triangles=M.delaunay(pts[:, :2]),
-                           follow=np.concatenate([np.zeros(M.NUM_LANDMARKS), follow]))
+    with_rims = M.build_mesh(omit=())
     plain = G.warp_face
 
     def warp_face(image, source, target, *, pose=None, mesh=None):

@@ -25,13 +25,17 @@ def astronaut():
     return image, lm
 
 
-def _lids_moved(lm: np.ndarray, by_iod: float) -> np.ndarray:
-    """``(478, 2)`` target: both upper lids moved up (``by_iod`` > 0) or down, in IOD."""
+def _lids_moved(lm: np.ndarray, by_iod: float, lower_down_px: float = 0.0) -> np.ndarray:
+    """``(478, 2)`` target: both upper lids moved up (``by_iod`` > 0) or down, in IOD, and the lower lids'
+    points facing them down by ``lower_down_px`` pixels."""
+    from ganimation.warp.eyes import _lid_pairs
+
     iod = interocular(lm)
     target = lm[:, :2].copy()
     for contour in EYE_CONTOURS:
         upper = list(contour[1:UPPER_LID - 1])
         target[upper, 1] -= by_iod * iod
+        target[_lid_pairs(contour)[1], 1] += lower_down_px
     return target
 
 
@@ -189,11 +193,7 @@ def test_eyeball_below_a_lowered_lower_lid_is_drawn(astronaut, monkeypatch, draw
     if not drawn_below:
         monkeypatch.setattr(E, "LOWER_DROP_FROM", 1e9)
     image, lm = astronaut
-    target = _lids_moved(lm, 0.12)
-    for contour in EYE_CONTOURS:
-        _, lower = E._lid_pairs(contour)
-        target[lower, 1] += 3.0
-    fw = warp_face(image, lm, target)
+    fw = warp_face(image, lm, _lids_moved(lm, 0.12, lower_down_px=3.0))
     out = redraw_eyes(fw.image, image, fw.source, fw.target, fw.iod)
     for contour, iris in zip(EYE_CONTOURS, IRIS_SETS):
         _, lower = E._lid_pairs(contour)
@@ -216,11 +216,7 @@ def test_the_eyeball_below_a_lower_lid_fades_in_with_its_drop(astronaut):
     image, lm = astronaut
 
     def redrawn(drop_px):
-        target = _lids_moved(lm, 0.12)
-        for contour in EYE_CONTOURS:
-            _, lower = E._lid_pairs(contour)
-            target[lower, 1] += drop_px
-        fw = warp_face(image, lm, target)
+        fw = warp_face(image, lm, _lids_moved(lm, 0.12, lower_down_px=drop_px))
         return redraw_eyes(fw.image, image, fw.source, fw.target, fw.iod).astype(np.float64)
 
     step = lambda a, b: np.abs(redrawn(a) - redrawn(b)).max()      # noqa: E731

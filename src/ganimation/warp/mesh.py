@@ -108,10 +108,16 @@ def delaunay(points: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=1)
 def face_mesh() -> WarpMesh:
     """The canonical :class:`WarpMesh` (built once per process, ~0.1 s)."""
+    return build_mesh()
+
+
+def build_mesh(omit: tuple[int, ...] = IRIS_RIMS) -> WarpMesh:
+    """A :class:`WarpMesh` whose triangulation leaves the landmarks ``omit`` out (:func:`face_mesh`'s:
+    the iris rims)."""
     shape = mean_shape()
     ring, follow = _ring_points()
     pts = np.concatenate([shape, ring])
-    vertices = np.setdiff1d(np.arange(len(pts)), IRIS_RIMS)
+    vertices = np.setdiff1d(np.arange(len(pts)), omit)
     tri = vertices[delaunay(pts[vertices, :2])].astype(np.int32)
     used = np.unique(tri)
     if len(used) != len(vertices):
