@@ -12,6 +12,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --open-eyes-strip # docs/images/eyes_open.png
     .venv/bin/python benchmarks/engines_grid.py --sharp-eyes-strip  # docs/images/eyes_open_sharp.png
     .venv/bin/python benchmarks/engines_grid.py --soft-mouth-strip  # docs/images/soft_mouth.png
+    .venv/bin/python benchmarks/engines_grid.py --small-mouth-strip # docs/images/small_mouth.png
     .venv/bin/python benchmarks/engines_grid.py --lips-strip      # docs/images/lip_folds.png
     .venv/bin/python benchmarks/engines_grid.py --lip-bodies-strip  # docs/images/lip_bodies.png
     .venv/bin/python benchmarks/engines_grid.py --lid-droop-strip   # docs/images/lid_droop.png
@@ -91,6 +92,9 @@ LIP_BODIES_STRIP = before_and_now(("sad", "anger"), "lip_bodies")
 SHARP_EYES_STRIP = before_and_now(("surprise", "fear"), "sharp_eyes")
 #: surprise and fear of soft photos with the interior drawn at 0.5 px (before) and at the photo's blur (now)
 SOFT_MOUTH_STRIP = before_and_now(("surprise", "fear"), "soft_mouth")
+#: sad and anger of small smiling faces, the lips of a mouth closed to a pixel or two left to the warp (before)
+#: and redrawn now
+SMALL_MOUTH_STRIP = before_and_now(("sad", "anger"), "small_mouth")
 #: sad's lid droop as it was (AU45 0.5, the same distance on every eye, the eyeball squeezed) and now
 LID_DROOP_STRIP = before_and_now(("sad",), "lid_droop")
 #: happy, anger and fear of faces read as showing them already, moved from the estimate (before) and now
@@ -223,6 +227,16 @@ def lid_droop_as_before():
         yield
 
 
+def small_mouth_as_before():
+    """A mouth closed to a gap of a pixel or two counts as closed only below 0.04 IOD, as before
+    (``warp.mouth.CLOSED_BELOW_PX`` 0)."""
+    from preset_variants import patched
+
+    import ganimation.warp.mouth as W
+
+    return patched(W, "CLOSED_BELOW_PX", 0.0)
+
+
 def defining_as_before():
     """A preset's defining AUs moved only from the photo's estimate (no least motion)."""
     from preset_variants import variants
@@ -234,7 +248,8 @@ def defining_as_before():
 BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes": open_eyes_as_before,
           "sharp_eyes": sharp_eyes_as_before, "soft_mouth": soft_mouth_as_before,
           "lips": lips_as_before, "opening": opening_as_before, "lip_bodies": lip_bodies_as_before,
-          "lid_droop": lid_droop_as_before, "defining": defining_as_before}
+          "lid_droop": lid_droop_as_before, "defining": defining_as_before,
+          "small_mouth": small_mouth_as_before}
 
 
 def main() -> None:
@@ -255,6 +270,8 @@ def main() -> None:
                     help="surprise and fear eyes of sharp photos, before and now (docs/images/eyes_open_sharp.png)")
     ap.add_argument("--soft-mouth-strip", action="store_true",
                     help="surprise and fear mouths of soft photos, before and now (docs/images/soft_mouth.png)")
+    ap.add_argument("--small-mouth-strip", action="store_true",
+                    help="sad and anger of small smiling faces, closed lips before and now (docs/images/small_mouth.png)")
     ap.add_argument("--lips-strip", action="store_true",
                     help="surprise, disgust and fear, mouth folds and specks before/now -> docs/images/lip_folds.png")
     ap.add_argument("--opening-strip", action="store_true",
@@ -293,6 +310,8 @@ def main() -> None:
             (args.soft_mouth_strip, "soft_mouth.png", SOFT_MOUTH_STRIP,
              [ROWS[3], UTK / "26_1_2_20170104020703028.jpg.chip.jpg", ROWS[4], WILD / "38_Tom_Cruise_avp_2014_4.jpg"],
              "mouth"),
+            (args.small_mouth_strip, "small_mouth.png", SMALL_MOUTH_STRIP,
+             [WILD / "35_2008_002079.jpg", WILD / "36_2008_004176.jpg", WILD / "50_messi5.jpg"], "mouth"),
             (args.lips_strip, "lip_folds.png", LIPS_STRIP, [ROWS[2], ROWS[4], ROWS[5]], "mouth"),
             (args.opening_strip, "round_opening.png", OPENING_STRIP,
              [WILD / "44_t1.jpg", WILD / "42_kit_with_rose.jpg", ROWS[4], ROWS[5]], "mouth"),

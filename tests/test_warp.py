@@ -276,6 +276,31 @@ def test_a_closed_smile_whose_corners_fold_is_redrawn():
     assert np.array_equal(out[:200], img[:200])                                       # and nowhere above
 
 
+def test_a_small_faces_mouth_closed_to_a_pixel_is_redrawn():
+    """An opening closed to a gap of about a pixel: on a large face that is a parted mouth (0.01 IOD) and
+    is not redrawn; on a small face (IOD 19 px) it is 0.05 IOD, past CLOSED_BELOW, but a pixel is
+    what the warp makes of squeezed teeth, so the lips are redrawn as closed."""
+    from ganimation.motion.regions import LOWER_LIP_RINGS, UPPER_LIP_RINGS
+    from ganimation.warp.mouth import CLOSED_BELOW, close_mouth
+
+    def closing(scale: float, gap_px: float):
+        lm = face_landmarks(scale=scale, centre=(200.0, 150.0))
+        src = lm.copy()
+        src[list(LOWER_LIP_RINGS[0]), 1] += 0.2 * scale                  # the photo's mouth open 0.2 IOD
+        dst = lm.copy()
+        dst[list(LOWER_LIP_RINGS[0]), 1] = dst[list(UPPER_LIP_RINGS[0]), 1] + gap_px
+        img = noise_image(400, 400)
+        return img, close_mouth(img, src, dst, scale)
+
+    img, out = closing(100.0, 1.0)
+    assert 1.0 / 100.0 < CLOSED_BELOW and out is not img                   # closed: redrawn either way
+    img, out = closing(19.0, 1.0)
+    assert 1.0 / 19.0 > CLOSED_BELOW                                      # past the IOD threshold, yet
+    assert out is not img and np.abs(out.astype(int) - img).max() > 50   # the squeezed band is redrawn
+    img, out = closing(19.0, 3.0)
+    assert out is img                                                     # a 3-px opening is kept
+
+
 def test_carried_teeth_fade_in_with_the_photos_own_opening():
     """A video's mouth whose own opening shrinks to nothing: with the photo given, the opened mouth tends
     to the one drawn without it (no jump when the photo's opening reaches 0), and it differs once the

@@ -48,6 +48,9 @@ CLOSED_AT = 0.05
 FOLDS_FULL_AT = 0.002
 #: target opening (IOD) below which the lips count as closed
 CLOSED_BELOW = 0.04
+#: ... or in pixels, whichever is wider: on a small face (inter-ocular distance under 50 px) a gap
+#: of a pixel or two is what the warp makes of squeezed teeth, a line of specks, not an opening
+CLOSED_BELOW_PX = 2.0
 #: share of the source's own opening kept under the upper lip when :func:`carry_teeth` carried it there
 UPPER_SHARE_CARRIED = 1.0
 #: the photo's own opening (IOD) from which :func:`carry_teeth` carries it in full and the cavity below is
@@ -287,9 +290,9 @@ def close_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     The band between the target inner lips (grown by a few pixels), where the warp squeezed the
     source's teeth and dark corners, is filled from the lips around it (OpenCV's Telea inpainting)
     and a soft seam is drawn through the middle of the lip pairs; the whole is feathered in by how
-    closed the target is (:data:`CLOSED_BELOW`) times the larger of how far the opening closed (full
-    at :data:`CLOSED_AT` IOD) and how much of the mouth region the motion turned over (full at
-    :data:`FOLDS_FULL_AT` IOD^2). The footprint of those turned-over triangles
+    closed the target is (:data:`CLOSED_BELOW` IOD, at least :data:`CLOSED_BELOW_PX` pixels) times
+    the larger of how far the opening closed (full at :data:`CLOSED_AT` IOD) and how much of the mouth
+    region the motion turned over (full at :data:`FOLDS_FULL_AT` IOD^2). The footprint of those turned-over triangles
     (:func:`turned_over_near_mouth`: a smile's corners, pulled in past the lip points beside them)
     joins the band: the warp painted them as hard-edged wedges of doubled lip and skin, and along
     the seam of a closed smile that is released as a jagged line of dark specks.
@@ -299,7 +302,7 @@ def close_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
 
     iod = max(float(iod), 1e-6)
     gap_s, gap_t = inner_mouth_gap(source) / iod, inner_mouth_gap(target) / iod
-    closed = float(np.clip(1.0 - gap_t / CLOSED_BELOW, 0.0, 1.0))
+    closed = float(np.clip(1.0 - gap_t / max(CLOSED_BELOW, CLOSED_BELOW_PX / iod), 0.0, 1.0))
     if closed <= 0.0:
         return image
     dst = np.asarray(target, np.float64)[:, :2]
