@@ -13,6 +13,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --sharp-eyes-strip  # docs/images/eyes_open_sharp.png
     .venv/bin/python benchmarks/engines_grid.py --soft-mouth-strip  # docs/images/soft_mouth.png
     .venv/bin/python benchmarks/engines_grid.py --small-mouth-strip # docs/images/small_mouth.png
+    .venv/bin/python benchmarks/engines_grid.py --folds-strip     # docs/images/smile_folds.png
     .venv/bin/python benchmarks/engines_grid.py --lips-strip      # docs/images/lip_folds.png
     .venv/bin/python benchmarks/engines_grid.py --lip-bodies-strip  # docs/images/lip_bodies.png
     .venv/bin/python benchmarks/engines_grid.py --lid-droop-strip   # docs/images/lid_droop.png
@@ -39,7 +40,7 @@ def grid(engine: str, rows: list[Path], columns: list[tuple[str, dict]] | None =
     """Rows = photos; columns = the input, then one edit per ``(label, edit_photo keyword arguments)``
     (default: the six presets; a ``before`` key names a context of :data:`BEFORE` to edit in).
     ``cut``: ``"face"`` (the face box grown by 35 %), ``"eyes"`` (the box of the eyes and brows) or
-    ``"mouth"`` (the box of the lips)."""
+    ``"mouth"`` (the box of the lips) or ``"folds"`` (the nasolabial folds and the lips)."""
     from ganimation.edit import Editor
     from ganimation.evaluation.engines import ENGINE_PRESETS, grid_cell, preset_grid
     from ganimation.faces.pipeline import edit_photo
@@ -58,7 +59,8 @@ def grid(engine: str, rows: list[Path], columns: list[tuple[str, dict]] | None =
                 res = edit_photo(editor, img, engine=engine, face="largest", **kw)
             if box is None:
                 box = {"face": lambda f: f.box, "eyes": lambda f: eyes_box(f.landmarks),
-                       "mouth": lambda f: mouth_box(f.landmarks)}[cut](res.faces[0])
+                       "mouth": lambda f: mouth_box(f.landmarks), "folds": lambda f: folds_box(f.landmarks)
+                       }[cut](res.faces[0])
                 row = [grid_cell(img, box)]
             row.append(grid_cell(res.image, box))
         cells.append(row)
@@ -95,6 +97,8 @@ SOFT_MOUTH_STRIP = before_and_now(("surprise", "fear"), "soft_mouth")
 #: sad and anger of small smiling faces, the lips of a mouth closed to a pixel or two left to the warp (before)
 #: and redrawn now
 SMALL_MOUTH_STRIP = before_and_now(("sad", "anger"), "small_mouth")
+#: disgust and fear of broad smiles, the photo's own smile folds kept (before) and lightened as the smile goes (now)
+FOLDS_STRIP = before_and_now(("disgust", "fear"), "smile_folds")
 #: sad's lid droop as it was (AU45 0.5, the same distance on every eye, the eyeball squeezed) and now
 LID_DROOP_STRIP = before_and_now(("sad",), "lid_droop")
 #: happy, anger and fear of faces read as showing them already, moved from the estimate (before) and now
@@ -119,6 +123,18 @@ def mouth_box(landmarks: np.ndarray) -> np.ndarray:
     (x0, y0), (x1, y1) = p.min(0), p.max(0)
     cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, 0.45 * (x1 - x0)   # grid_cell grows it by 35 % a side
     return np.array([cx - half, cy - half * 2 / 3, cx + half, cy + half * 2 / 3])
+
+
+def folds_box(landmarks: np.ndarray) -> np.ndarray:
+    """``(4,)`` x0, y0, x1, y1 around the nasolabial folds, the nose wings and the lips (``landmarks``
+    ``(478, 2+)`` pixels), 4:3 wide."""
+    from ganimation.motion.regions import LIPS
+    from ganimation.texture.folds import FOLD_CHAINS
+
+    p = np.asarray(landmarks, np.float64)[list(LIPS) + [i for c in FOLD_CHAINS for i in c] + [48, 278], :2]
+    (x0, y0), (x1, y1) = p.min(0), p.max(0)
+    cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, 0.4 * (x1 - x0)   # grid_cell grows it by 35 % a side
+    return np.array([cx - half, cy - half * 3 / 4, cx + half, cy + half * 3 / 4])
 
 
 @contextlib.contextmanager
@@ -237,6 +253,15 @@ def small_mouth_as_before():
     return patched(W, "CLOSED_BELOW_PX", 0.0)
 
 
+def smile_folds_as_before():
+    """A released smile's own folds left as the photo has them (no :func:`ganimation.texture.folds.release_folds`)."""
+    from preset_variants import patched
+
+    import ganimation.texture.folds as F
+
+    return patched(F, "release_folds", lambda image, landmarks, release, iod: image)
+
+
 def defining_as_before():
     """A preset's defining AUs moved only from the photo's estimate (no least motion)."""
     from preset_variants import variants
@@ -249,7 +274,7 @@ BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes"
           "sharp_eyes": sharp_eyes_as_before, "soft_mouth": soft_mouth_as_before,
           "lips": lips_as_before, "opening": opening_as_before, "lip_bodies": lip_bodies_as_before,
           "lid_droop": lid_droop_as_before, "defining": defining_as_before,
-          "small_mouth": small_mouth_as_before}
+          "small_mouth": small_mouth_as_before, "smile_folds": smile_folds_as_before}
 
 
 def main() -> None:
@@ -272,6 +297,8 @@ def main() -> None:
                     help="surprise and fear mouths of soft photos, before and now (docs/images/soft_mouth.png)")
     ap.add_argument("--small-mouth-strip", action="store_true",
                     help="sad and anger of small smiling faces, closed lips before and now (docs/images/small_mouth.png)")
+    ap.add_argument("--folds-strip", action="store_true",
+                    help="disgust and fear of broad smiles, the smile's folds before and now (docs/images/smile_folds.png)")
     ap.add_argument("--lips-strip", action="store_true",
                     help="surprise, disgust and fear, mouth folds and specks before/now -> docs/images/lip_folds.png")
     ap.add_argument("--opening-strip", action="store_true",
@@ -312,6 +339,9 @@ def main() -> None:
              "mouth"),
             (args.small_mouth_strip, "small_mouth.png", SMALL_MOUTH_STRIP,
              [WILD / "35_2008_002079.jpg", WILD / "36_2008_004176.jpg", WILD / "50_messi5.jpg"], "mouth"),
+            (args.folds_strip, "smile_folds.png", FOLDS_STRIP,
+             [WILD / "40_obama.jpg", WILD / "38_Tom_Cruise_avp_2014_4.jpg", WILD / "34_2008_001322.jpg",
+              Path("data/utkface_dev120b/58_0_0_20170104213136437.jpg.chip.jpg")], "folds"),
             (args.lips_strip, "lip_folds.png", LIPS_STRIP, [ROWS[2], ROWS[4], ROWS[5]], "mouth"),
             (args.opening_strip, "round_opening.png", OPENING_STRIP,
              [WILD / "44_t1.jpg", WILD / "42_kit_with_rose.jpg", ROWS[4], ROWS[5]], "mouth"),

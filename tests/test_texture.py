@@ -176,3 +176,40 @@ def test_folded_triangles_get_no_shading():
     bx, by = np.round(folded[brow] - [x0, y0]).astype(int)
     assert patch[by, bx] < 0.5                                   # no shading on the fold
     assert np.median(patch[patch > 0]) > 0.9                     # the rest of the face keeps it
+
+
+def test_released_smile_lightens_the_photos_own_folds(face):
+    """A dark line drawn along a nasolabial fold of the photo is mixed toward the skin beside it when the
+    smile is released, in proportion to the release; nothing changes without a release or away from
+    the folds."""
+    import cv2
+
+    from ganimation.images import luminance
+    from ganimation.texture.folds import FOLD_CHAINS, release_folds, smile_release
+
+    img, lm = face
+    iod = float(np.linalg.norm(lm[33, :2] - lm[263, :2]))
+    lined = img.copy()
+    chain = np.round(lm[list(FOLD_CHAINS[0][1:3]), :2]).astype(np.int32)      # the fold's middle stretch
+    cv2.polylines(lined, [chain], False, (90, 40, 30), thickness=2)
+    on_line = np.zeros(img.shape[:2], np.uint8)
+    cv2.polylines(on_line, [chain], False, 1, thickness=2)
+    on_line = on_line.astype(bool)
+    assert release_folds(lined, lm, 0.0, iod) is lined
+    half = release_folds(lined, lm, 0.5, iod)
+    full = release_folds(lined, lm, 1.0, iod)
+
+    def lum(x: np.ndarray) -> float:
+        return float(luminance(x[on_line].astype(np.float32)[None])[0].mean())
+
+    assert lum(lined) + 5 < lum(half) < lum(full) - 5                          # lighter, by the release
+    skin = cv2.GaussianBlur(img.astype(np.float32), (0, 0), sigmaX=0.1 * iod)[on_line]
+    assert np.abs(full[on_line] - skin).mean() < 0.6 * np.abs(lined[on_line] - skin).mean()   # toward the skin
+    changed = np.any(full != lined, axis=-1)
+    ys = np.nonzero(changed)[0]
+    lips = lm[[61, 291, 0, 17], :2]
+    assert ys.min() > lm[168, 1] and ys.max() < lm[152, 1]                     # below the eyes, above the chin
+    assert not changed[int(lips[:, 1].mean()), int(lips[:, 0].mean())]         # the lips are not folds
+    assert smile_release(-_unit("AU12", 0.7)) == pytest.approx(0.7)
+    assert smile_release(_unit("AU12", 0.7) - _unit("AU06", 0.2)) == pytest.approx(0.2)
+    assert smile_release(_unit("AU04")) == 0.0

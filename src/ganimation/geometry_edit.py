@@ -15,7 +15,8 @@ inside of a real mouth below them, a dropped jaw's or, as the target's AU20 stre
 both rows of teeth (:func:`ganimation.warp.mouth.shade_mouth` with the photo),
 and the texture stage (:mod:`ganimation.texture.au_texture`) darkens and
 lightens the skin where the AU change makes folds and wrinkles (a learned
-linear shading model, luminance only). Nothing but the face region changes,
+linear shading model, luminance only); a smile it releases has the photo's own nasolabial folds
+lightened toward the skin beside them (:mod:`ganimation.texture.folds`). Nothing but the face region changes,
 no colour is added, and no network runs.
 
 :func:`reference_motion` gives the motion for ``edit --like REF``: the
@@ -57,7 +58,8 @@ def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *
     """Warp the face with ``landmarks`` ``(478, 3)`` pixels in ``image`` by a frame-coordinate ``motion`` ``(478, 3)``.
 
     ``aus_change`` ``(17,)`` (target - current AUs), when given, adds the texture stage's shading
-    (:mod:`ganimation.texture.au_texture`) at strength ``texture`` (None: its default; 0: none).
+    (:mod:`ganimation.texture.au_texture`) at strength ``texture`` (None: its default; 0: none), and a
+    released smile's own folds are lightened (:mod:`ganimation.texture.folds`; not at texture 0).
     ``lip_stretch`` (0-1, the target's AU20) picks the inside drawn in a mouth that opens
     (:func:`ganimation.warp.mouth.shade_mouth`).
     """
@@ -75,10 +77,16 @@ def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *
     out = redraw_eyes(fw.image, image, fw.source, fw.target, fw.iod)
     out = shade_mouth(out, fw.source, fw.target, fw.iod, photo=image, stretch=lip_stretch) if mouth else out
     if aus_change is not None and texture != 0:
-        from ganimation.texture.au_texture import AUTextureModel, shade_expression, strength
+        from ganimation.texture.au_texture import (
+            AUTextureModel,
+            shade_expression,
+            strength,
+        )
+        from ganimation.texture.folds import release_folds, smile_release
 
         change = AUTextureModel.load().change(aus_change, strength(texture))
         out = shade_expression(out, fw.target, change, fw.iod)
+        out = release_folds(out, fw.target, smile_release(aus_change), fw.iod)   # the photo's own smile folds
     return GeometryEdit(image=out, warp=fw, motion=np.asarray(motion, np.float64))
 
 

@@ -45,7 +45,7 @@ def canvas_points() -> np.ndarray:
     return pts
 
 
-def _hull_mask(points: np.ndarray, shape: tuple[int, int], origin: tuple[int, int] = (0, 0)) -> np.ndarray:
+def hull_mask(points: np.ndarray, shape: tuple[int, int], origin: tuple[int, int] = (0, 0)) -> np.ndarray:
     """``(h, w)`` float32: 1 inside the convex hull of ``points`` ``(N, 2)`` (pixels, shifted by ``origin``)."""
     cv2 = _cv2()
     mask = np.zeros(shape, np.float32)
@@ -57,7 +57,7 @@ def _hull_mask(points: np.ndarray, shape: tuple[int, int], origin: tuple[int, in
 @lru_cache(maxsize=1)
 def canvas_mask() -> np.ndarray:
     """``(HEIGHT, WIDTH)`` float32: 1 inside the mean face's landmark hull, 0 outside (read-only)."""
-    mask = _hull_mask(canvas_points(), (HEIGHT, WIDTH))
+    mask = hull_mask(canvas_points(), (HEIGHT, WIDTH))
     mask.setflags(write=False)
     return mask
 
@@ -94,19 +94,42 @@ def from_canvas(values: np.ndarray, landmarks: np.ndarray, size: tuple[int, int]
     outside the face's landmark hull (an empty ROI when the face is off the photo).
     """
     cv2 = _cv2()
-    dst = np.asarray(landmarks, np.float64)[:, :2]
+    roi, map_x, map_y, weight = _placement(landmarks, size)
+    if weight is None:
+        return roi, np.zeros((0, 0), np.float32)
+    res = cv2.remap(np.asarray(values, np.float32), map_x, map_y,
+                    interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return roi, res * weight
+
+
+#: the last placement (:func:`_placement`): the texture stage places two maps on the same warped face
+_LAST_PLACEMENT: list = [None]
+
+
+def _placement(landmarks: np.ndarray, size: tuple[int, int]):
+    """``(roi, map_x, map_y, weight)`` of the canvas placed on ``landmarks``: the backward map into the canvas
+    (``(h, w)`` float32 each) and the weight ``(h, w)`` of each ROI pixel (0 outside the landmark hull and
+    over folded triangles; None for an empty ROI). The last one is kept and reused for the same
+    landmarks and photo size."""
+    dst = np.ascontiguousarray(np.asarray(landmarks, np.float64)[:, :2])
+    key = (dst.tobytes(), int(size[0]), int(size[1]))
+    last = _LAST_PLACEMENT[0]
+    if last is not None and last[0] == key:
+        return last[1]
     tri = landmark_triangles()
     # overlapping triangles need no drawing order: they are folded, and _folded_mask leaves them out
     dense = backward_map(canvas_points(), dst, tri, (int(size[0]), int(size[1])))
     x0, y0, x1, y1 = dense.roi
     if x1 <= x0 or y1 <= y0:
-        return dense.roi, np.zeros((0, 0), np.float32)
-    res = cv2.remap(np.asarray(values, np.float32), dense.map[..., 0], dense.map[..., 1],
-                    interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    # pixels no triangle covers keep the identity map (their own photo coordinates): nothing to place there
-    res = res * dense.moved * _hull_mask(dst, res.shape, (x0, y0))
-    folded = _folded_mask(dst, tri, res.shape, (x0, y0))
-    return dense.roi, res if folded is None else res * (1.0 - folded)
+        placed = (dense.roi, None, None, None)
+    else:
+        # pixels no triangle covers keep the identity map (their own photo coordinates): nothing to place there
+        weight = dense.moved * hull_mask(dst, dense.moved.shape, (x0, y0))
+        folded = _folded_mask(dst, tri, weight.shape, (x0, y0))
+        weight = (weight if folded is None else weight * (1.0 - folded)).astype(np.float32)
+        placed = (dense.roi, np.ascontiguousarray(dense.map[..., 0]), np.ascontiguousarray(dense.map[..., 1]), weight)
+    _LAST_PLACEMENT[0] = (key, placed)
+    return placed
 
 
 @lru_cache(maxsize=1)
