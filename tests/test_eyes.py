@@ -132,7 +132,7 @@ def test_photo_blur_reads_the_blur_of_an_edge():
     under 0.6 px, a flat patch 0; the white drawn into an opening eye gets this blur."""
     import cv2
 
-    from ganimation.warp.eyes import photo_blur
+    from ganimation.warp.blur import photo_blur
 
     step = np.zeros((40, 40), np.float32)
     step[:, 20:] = 200.0

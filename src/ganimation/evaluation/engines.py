@@ -184,7 +184,6 @@ class EngineRun:
     crops: list[np.ndarray] = field(default_factory=list)      # edited, CROP_SIZE
     id_crops: list[np.ndarray] = field(default_factory=list)   # edited, ID_SIZE
     cells: dict = field(default_factory=dict)                  # photo index -> {preset: cell}
-    failed: int = 0
     probs: np.ndarray | None = None       # (N, 7) emotion classifier probabilities (:func:`score_run`)
     identity: np.ndarray | None = None    # (N,) identity distance to the input (:func:`score_run`)
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from ganimation.images import luminance
+from ganimation.warp.blur import photo_blur
 from ganimation.warp.dense import polygon_mask, roi_around, sample
 
 #: ordered lid contours (upper lid from the outer to the inner corner, then the lower lid back),
@@ -77,8 +78,6 @@ IRIS_RINGS = 4
 IRIS_EDGE = 1.15
 #: darkening of the uncovered sclera right at the upper lid, fading over this share of the opening
 LID_SHADOW, SHADOW_DEPTH = 0.25, 0.3
-#: what :func:`photo_blur` reads on an unblurred step (pixels: central differences spread an edge)
-EDGE_FLOOR = 0.8
 
 
 def _lid_pairs(contour: tuple[int, ...]) -> tuple[list[int], list[int]]:
@@ -126,27 +125,6 @@ def _closes(h_s: float, h_t: float, iod: float) -> bool:
     """Whether an eye whose lid gap goes from ``h_s`` to ``h_t`` pixels closes enough (and was open enough
     in the source) for its eyeball to be placed rigidly under the lids."""
     return h_s >= OPEN_FROM * iod and h_t <= h_s * (1 - GROWTH_FROM) and h_s - h_t >= MIN_GROWTH * iod
-
-
-def photo_blur(gray: np.ndarray) -> float:
-    """The Gaussian blur (sigma, pixels) of a photo's edges, read from ``gray`` ``(h, w)`` (luminance of a
-    region with a strong edge, such as an eye).
-
-    A step of contrast C blurred by sigma has a steepest gradient of C / (sigma sqrt(2 pi)): the contrast
-    is read as the 2-98 % luminance spread, the steepest gradient as the 99.5th percentile of the
-    central-difference gradient, and the sampling's own spread (:data:`EDGE_FLOOR`) is taken off in
-    quadrature. 0 for a region without contrast.
-    """
-    y = np.asarray(gray, np.float32)
-    if y.ndim != 2 or min(y.shape) < 3:
-        return 0.0
-    contrast = float(np.percentile(y, 98) - np.percentile(y, 2))
-    gy, gx = np.gradient(y)
-    steepest = float(np.percentile(np.hypot(gx, gy), 99.5))
-    if contrast <= 0.0 or steepest <= 0.0:
-        return 0.0
-    read = contrast / steepest / np.sqrt(2.0 * np.pi)
-    return float(np.sqrt(max(read * read - EDGE_FLOOR * EDGE_FLOOR, 0.0)))
 
 
 def _skin_below(image: np.ndarray, points: np.ndarray, contour: tuple[int, ...], iod: float) -> np.ndarray | None:

@@ -221,11 +221,11 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
 
 
 def _lips_blur(photo: np.ndarray, source: np.ndarray, iod: float) -> float:
-    """The photo's own blur (Gaussian sigma, pixels; :func:`ganimation.warp.eyes.photo_blur`) read around
+    """The photo's own blur (Gaussian sigma, pixels; :func:`ganimation.warp.blur.photo_blur`) read around
     the source's lips (``(478, 2+)`` landmark pixels), 0 where the lips are off the photo."""
     from ganimation.images import luminance
     from ganimation.motion.regions import LIPS
-    from ganimation.warp.eyes import photo_blur
+    from ganimation.warp.blur import photo_blur
 
     x0, y0, x1, y1 = roi_around(np.asarray(source, np.float64)[list(LIPS), :2], photo.shape[1], photo.shape[0],
                                 pad=max(2.0, 0.05 * iod))
