@@ -179,37 +179,49 @@ def test_folded_triangles_get_no_shading():
 
 
 def test_released_smile_lightens_the_photos_own_folds(face):
-    """A dark line drawn along a nasolabial fold of the photo is mixed toward the skin beside it when the
-    smile is released, in proportion to the release; nothing changes without a release or away from
-    the folds."""
+    """A dark line drawn along a nasolabial fold, or under an eye, is mixed toward the skin beside it when
+    the smile is released, in proportion to the release; nothing changes without a release, above the
+    brows, in the lips or in the eye itself."""
     import cv2
 
     from ganimation.images import luminance
+    from ganimation.motion.regions import LEFT_BROW, RIGHT_BROW
     from ganimation.texture.folds import FOLD_CHAINS, release_folds, smile_release
+    from ganimation.warp.dense import polygon_mask
+    from ganimation.warp.eyes import EYE_CONTOURS
 
     img, lm = face
     iod = float(np.linalg.norm(lm[33, :2] - lm[263, :2]))
-    lined = img.copy()
-    chain = np.round(lm[list(FOLD_CHAINS[0][1:3]), :2]).astype(np.int32)      # the fold's middle stretch
-    cv2.polylines(lined, [chain], False, (90, 40, 30), thickness=2)
-    on_line = np.zeros(img.shape[:2], np.uint8)
-    cv2.polylines(on_line, [chain], False, 1, thickness=2)
-    on_line = on_line.astype(bool)
+
+    def drawn_along(chain: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The photo with a dark, reddish line along ``chain``'s landmarks, and the line's pixels."""
+        pts = np.round(lm[list(chain), :2]).astype(np.int32)
+        lined, line = img.copy(), np.zeros(img.shape[:2], np.uint8)
+        cv2.polylines(lined, [pts], False, (90, 40, 30), thickness=2)
+        cv2.polylines(line, [pts], False, 1, thickness=2)
+        return lined, line.astype(bool)
+
+    def lum(x: np.ndarray, where: np.ndarray) -> float:
+        return float(luminance(x[where].astype(np.float32)[None])[0].mean())
+
+    lined, on_line = drawn_along(FOLD_CHAINS[0][1:3])                    # a nasolabial fold's middle stretch
     assert release_folds(lined, lm, 0.0, iod) is lined
     half = release_folds(lined, lm, 0.5, iod)
     full = release_folds(lined, lm, 1.0, iod)
-
-    def lum(x: np.ndarray) -> float:
-        return float(luminance(x[on_line].astype(np.float32)[None])[0].mean())
-
-    assert lum(lined) + 5 < lum(half) < lum(full) - 5                          # lighter, by the release
+    assert lum(lined, on_line) + 5 < lum(half, on_line) < lum(full, on_line) - 5   # lighter, by the release
     skin = cv2.GaussianBlur(img.astype(np.float32), (0, 0), sigmaX=0.1 * iod)[on_line]
     assert np.abs(full[on_line] - skin).mean() < 0.6 * np.abs(lined[on_line] - skin).mean()   # toward the skin
-    changed = np.any(full != lined, axis=-1)
-    ys = np.nonzero(changed)[0]
-    lips = lm[[61, 291, 0, 17], :2]
-    assert ys.min() > lm[168, 1] and ys.max() < lm[152, 1]                     # below the eyes, above the chin
-    assert not changed[int(lips[:, 1].mean()), int(lips[:, 0].mean())]         # the lips are not folds
+    ys = np.nonzero(np.any(full != lined, axis=-1))[0]
+    assert ys.min() > lm[list(RIGHT_BROW + LEFT_BROW), 1].mean() and ys.max() < lm[152, 1]
+    lips = lm[[61, 291, 0, 17], :2].mean(0)
+    assert np.array_equal(full[int(lips[1]), int(lips[0])], lined[int(lips[1]), int(lips[0])])
+
+    creased, under = drawn_along(FOLD_CHAINS[4][1:3])                     # a crease under the image-left eye
+    out = release_folds(creased, lm, 1.0, iod)
+    assert lum(out, under) > lum(creased, under) + 5
+    eye = polygon_mask(img.shape[:2], lm[list(EYE_CONTOURS[0]), :2]) > 0.5
+    assert eye.sum() > 20 and np.array_equal(out[eye], creased[eye])
+
     assert smile_release(-_unit("AU12", 0.7)) == pytest.approx(0.7)
     assert smile_release(_unit("AU12", 0.7) - _unit("AU06", 0.2)) == pytest.approx(0.2)
     assert smile_release(_unit("AU04")) == 0.0

@@ -1,13 +1,15 @@
-"""A released smile's own folds: the photo's nasolabial folds lightened as the smile that made them goes.
+"""A released smile's own folds: the photo's smile folds lightened as the smile that made them goes.
 
 The texture stage's basis (:mod:`ganimation.texture.au_texture`) adds and takes away the *mean*
 face's shading. A broad smile in a sharp photo has folds of its own, deeper than the mean's and
 not where the mean has them, and a smile released toward sad, anger, disgust or fear kept them: a
-grin's nasolabial folds around a closed, downturned mouth (wild_dev's 40_obama toward disgust).
+grin's nasolabial folds around a closed, downturned mouth, its crow's feet and creased lower lids
+under lowered brows (wild_dev's 40_obama toward disgust and anger).
 
 :func:`release_folds` lightens the person's own folds by how far the smile is released. In a band
-along each nasolabial fold (landmark chains :data:`FOLD_CHAINS` of the canonical canvas, placed on
-the warped face; lips and nostrils left out), the dark valleys of the luminance (a band-pass: a blur
+along each nasolabial fold, each eye's crow's feet and lower-lid crease (landmark chains
+:data:`FOLD_CHAINS` of the canonical canvas, placed on the warped face; lips, nostrils and the eyes
+themselves left out), the dark valleys of the luminance (a band-pass: a blur
 of :data:`VALLEY_SIGMAS` [0] IOD less one of [1] IOD) are mixed toward the skin's local colour (the
 wider blur of RGB), in full where a valley is :data:`FULL_DEPTH` levels deep. The colour comes from
 the skin around the fold: a luminance gain on the fold's own darker, redder pixels drew orange streaks.
@@ -20,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ganimation.motion.regions import LIPS
+from ganimation.motion.regions import LEFT_EYE, LIPS, RIGHT_EYE
 from ganimation.texture.canonical import (
     HEIGHT,
     WIDTH,
@@ -29,10 +31,13 @@ from ganimation.texture.canonical import (
     hull_mask,
 )
 
-#: the nasolabial folds of the mean face, from beside the nose wing down past the lip corner (image left,
-#: image right)
-FOLD_CHAINS = ((203, 206, 216, 212), (423, 426, 436, 432))
-#: nostrils and nose wings: dark, but not folds
+#: where a smile folds the skin, each as an image-left / image-right pair of landmark chains of the mean
+#: face: the nasolabial folds (beside the nose wing down past the lip corner), the crow's feet (out from
+#: the eye's outer corner) and the lower-lid creases (under the eye)
+FOLD_CHAINS = ((203, 206, 216, 212), (423, 426, 436, 432),
+               (226, 35, 143), (446, 265, 372),
+               (111, 117, 118, 119), (340, 346, 347, 348))
+#: nostrils and nose wings: dark, but not folds (nor are the lips and the eyes)
 NOSE = (48, 278, 64, 294, 98, 327, 97, 326, 2, 94, 19, 1, 4, 5, 129, 358, 102, 331, 240, 460, 75, 305,
         166, 392, 219, 439, 218, 438, 79, 309)
 #: half-width of the band searched along each fold (canvas pixels, 48 per IOD: 0.1 IOD)
@@ -60,8 +65,12 @@ def fold_band() -> np.ndarray:
                       thickness=2 * BAND_HALF_WIDTH, lineType=cv2.LINE_8, shift=4)
     lips = cv2.dilate((hull_mask(pts[list(LIPS)], (HEIGHT, WIDTH)) > 0.5).astype(np.uint8), np.ones((3, 3), np.uint8))
     nose = (hull_mask(pts[list(NOSE)], (HEIGHT, WIDTH)) > 0.5).astype(np.uint8)
-    band = (band * (1 - (lips | nose))).astype(np.float32)
-    out = cv2.GaussianBlur(band, (0, 0), sigmaX=BAND_HALF_WIDTH / 2)
+    eyes = np.zeros_like(nose)
+    for eye in (RIGHT_EYE, LEFT_EYE):
+        eyes |= cv2.dilate((hull_mask(pts[list(eye)], (HEIGHT, WIDTH)) > 0.5).astype(np.uint8), np.ones((5, 5), np.uint8))
+    outside = 1.0 - (lips | nose | eyes).astype(np.float32)
+    # feathered, and nothing inside the lips, nostrils or eyes (the feather would reach into them)
+    out = (cv2.GaussianBlur(band * outside, (0, 0), sigmaX=BAND_HALF_WIDTH / 2) * outside).astype(np.float32)
     out.setflags(write=False)
     return out
 
