@@ -97,8 +97,8 @@ SOFT_MOUTH_STRIP = before_and_now(("surprise", "fear"), "soft_mouth")
 #: sad and anger of small smiling faces, the lips of a mouth closed to a pixel or two left to the warp (before)
 #: and redrawn now
 SMALL_MOUTH_STRIP = before_and_now(("sad", "anger"), "small_mouth")
-#: disgust and fear of broad smiles, the photo's own smile folds kept (before) and lightened as the smile goes (now)
-FOLDS_STRIP = before_and_now(("disgust", "fear"), "smile_folds")
+#: anger and disgust of broad smiles, the photo's own smile folds kept (before) and lightened as the smile goes (now)
+FOLDS_STRIP = before_and_now(("anger", "disgust"), "smile_folds")
 #: sad's lid droop as it was (AU45 0.5, the same distance on every eye, the eyeball squeezed) and now
 LID_DROOP_STRIP = before_and_now(("sad",), "lid_droop")
 #: happy, anger and fear of faces read as showing them already, moved from the estimate (before) and now
@@ -126,15 +126,14 @@ def mouth_box(landmarks: np.ndarray) -> np.ndarray:
 
 
 def folds_box(landmarks: np.ndarray) -> np.ndarray:
-    """``(4,)`` x0, y0, x1, y1 around the nasolabial folds, the nose wings and the lips (``landmarks``
-    ``(478, 2+)`` pixels), 4:3 wide."""
+    """``(4,)`` x0, y0, x1, y1 around a smile's folds (:data:`ganimation.texture.folds.FOLD_CHAINS`: the
+    nasolabial folds, crow's feet and lower-lid creases) and the lips (``landmarks`` ``(478, 2+)`` pixels)."""
     from ganimation.motion.regions import LIPS
     from ganimation.texture.folds import FOLD_CHAINS
 
-    p = np.asarray(landmarks, np.float64)[list(LIPS) + [i for c in FOLD_CHAINS for i in c] + [48, 278], :2]
+    p = np.asarray(landmarks, np.float64)[list(LIPS) + [i for c in FOLD_CHAINS for i in c], :2]
     (x0, y0), (x1, y1) = p.min(0), p.max(0)
-    cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, 0.4 * (x1 - x0)   # grid_cell grows it by 35 % a side
-    return np.array([cx - half, cy - half * 3 / 4, cx + half, cy + half * 3 / 4])
+    return np.array([x0, y0, x1, y1])
 
 
 @contextlib.contextmanager
@@ -298,7 +297,7 @@ def main() -> None:
     ap.add_argument("--small-mouth-strip", action="store_true",
                     help="sad and anger of small smiling faces, closed lips before and now (docs/images/small_mouth.png)")
     ap.add_argument("--folds-strip", action="store_true",
-                    help="disgust and fear of broad smiles, the smile's folds before and now (docs/images/smile_folds.png)")
+                    help="anger and disgust of broad smiles, the smile's folds before and now (docs/images/smile_folds.png)")
     ap.add_argument("--lips-strip", action="store_true",
                     help="surprise, disgust and fear, mouth folds and specks before/now -> docs/images/lip_folds.png")
     ap.add_argument("--opening-strip", action="store_true",
