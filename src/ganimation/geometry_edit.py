@@ -82,11 +82,13 @@ def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *
             shade_expression,
             strength,
         )
+        from ganimation.texture.canonical import Placement
         from ganimation.texture.folds import release_folds, smile_release
 
         change = AUTextureModel.load().change(aus_change, strength(texture))
-        out = shade_expression(out, fw.target, change, fw.iod)
-        out = release_folds(out, fw.target, smile_release(aus_change), fw.iod)   # the photo's own smile folds
+        placed = Placement(fw.target, (out.shape[1], out.shape[0]))          # the canvas on the warped face
+        out = shade_expression(out, fw.target, change, fw.iod, placement=placed)
+        out = release_folds(out, fw.target, smile_release(aus_change), fw.iod, placement=placed)
     return GeometryEdit(image=out, warp=fw, motion=np.asarray(motion, np.float64))
 
 

@@ -31,7 +31,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ganimation.texture.canonical import HEIGHT, PIXELS_PER_IOD, WIDTH, canvas_mask, from_canvas
+from ganimation.texture.canonical import HEIGHT, PIXELS_PER_IOD, WIDTH, Placement, canvas_mask
 
 #: default gain on the fitted basis (benchmarks/results/engines/summary.md: the emotion / identity trade-off)
 STRENGTH = 0.5
@@ -135,12 +135,14 @@ def _mouth_mask(landmarks: np.ndarray, roi: tuple[int, int, int, int], shape: tu
     return 1.0 - np.clip(m * 1.5, 0.0, 1.0)
 
 
-def shade_expression(image: np.ndarray, landmarks: np.ndarray, change: np.ndarray, iod: float) -> np.ndarray:
+def shade_expression(image: np.ndarray, landmarks: np.ndarray, change: np.ndarray, iod: float, *,
+                     placement: Placement | None = None) -> np.ndarray:
     """``image`` ``(H, W, 3)`` uint8 with a canvas ``change`` ``(HEIGHT, WIDTH)`` applied as a luminance gain.
 
     ``landmarks``: ``(478, 2+)`` pixels of the face as it is in ``image``
-    (after the warp); ``iod``: its inter-ocular distance in pixels. Returns a
-    new array; pixels outside the face are bit-identical.
+    (after the warp); ``iod``: its inter-ocular distance in pixels;
+    ``placement``: the canvas placed on those landmarks, when the caller has it.
+    Returns a new array; pixels outside the face are bit-identical.
     """
     h, w = image.shape[:2]
     if iod < PIXELS_PER_IOD:
@@ -149,7 +151,7 @@ def shade_expression(image: np.ndarray, landmarks: np.ndarray, change: np.ndarra
 
         cv2 = models.require("cv2", "the texture stage")
         change = cv2.GaussianBlur(np.asarray(change, np.float32), (0, 0), sigmaX=0.6 * PIXELS_PER_IOD / max(iod, 1.0))
-    roi, patch = from_canvas(change, landmarks, (w, h))
+    roi, patch = (placement or Placement(landmarks, (w, h))).place(change)
     x0, y0, x1, y1 = roi
     out = np.array(image, copy=True)
     if x1 <= x0 or y1 <= y0:

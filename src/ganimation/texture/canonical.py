@@ -92,44 +92,41 @@ def from_canvas(values: np.ndarray, landmarks: np.ndarray, size: tuple[int, int]
     ``size``: ``(W, H)`` of the photo. Returns ``(roi, patch)``: ``roi`` =
     ``(x0, y0, x1, y1)`` and ``patch`` ``(y1 - y0, x1 - x0)`` float32, zero
     outside the face's landmark hull (an empty ROI when the face is off the photo).
+    :class:`Placement` places several maps on one face for the cost of one.
     """
-    cv2 = _cv2()
-    roi, map_x, map_y, weight = _placement(landmarks, size)
-    if weight is None:
-        return roi, np.zeros((0, 0), np.float32)
-    res = cv2.remap(np.asarray(values, np.float32), map_x, map_y,
-                    interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    return roi, res * weight
+    return Placement(landmarks, size).place(values)
 
 
-#: the last placement (:func:`_placement`): the texture stage places two maps on the same warped face
-_LAST_PLACEMENT: list = [None]
+class Placement:
+    """The canvas placed on the face of ``landmarks`` ``(478, 2+)`` pixels in a photo of ``size`` ``(W, H)``:
+    the backward map of each ROI pixel into the canvas and its weight (0 outside the landmark hull and
+    over folded or squeezed triangles), computed once for every map :meth:`place` puts there."""
 
-
-def _placement(landmarks: np.ndarray, size: tuple[int, int]):
-    """``(roi, map_x, map_y, weight)`` of the canvas placed on ``landmarks``: the backward map into the canvas
-    (``(h, w)`` float32 each) and the weight ``(h, w)`` of each ROI pixel (0 outside the landmark hull and
-    over folded triangles; None for an empty ROI). The last one is kept and reused for the same
-    landmarks and photo size."""
-    dst = np.ascontiguousarray(np.asarray(landmarks, np.float64)[:, :2])
-    key = (dst.tobytes(), int(size[0]), int(size[1]))
-    last = _LAST_PLACEMENT[0]
-    if last is not None and last[0] == key:
-        return last[1]
-    tri = landmark_triangles()
-    # overlapping triangles need no drawing order: they are folded, and _folded_mask leaves them out
-    dense = backward_map(canvas_points(), dst, tri, (int(size[0]), int(size[1])))
-    x0, y0, x1, y1 = dense.roi
-    if x1 <= x0 or y1 <= y0:
-        placed = (dense.roi, None, None, None)
-    else:
+    def __init__(self, landmarks: np.ndarray, size: tuple[int, int]):
+        dst = np.asarray(landmarks, np.float64)[:, :2]
+        tri = landmark_triangles()
+        # overlapping triangles need no drawing order: they are folded, and _folded_mask leaves them out
+        dense = backward_map(canvas_points(), dst, tri, (int(size[0]), int(size[1])))
+        self.roi: tuple[int, int, int, int] = dense.roi
+        x0, y0, x1, y1 = dense.roi
+        self.weight: np.ndarray | None = None
+        if x1 <= x0 or y1 <= y0:
+            return
+        self.map_x = np.ascontiguousarray(dense.map[..., 0])
+        self.map_y = np.ascontiguousarray(dense.map[..., 1])
         # pixels no triangle covers keep the identity map (their own photo coordinates): nothing to place there
         weight = dense.moved * hull_mask(dst, dense.moved.shape, (x0, y0))
         folded = _folded_mask(dst, tri, weight.shape, (x0, y0))
-        weight = (weight if folded is None else weight * (1.0 - folded)).astype(np.float32)
-        placed = (dense.roi, np.ascontiguousarray(dense.map[..., 0]), np.ascontiguousarray(dense.map[..., 1]), weight)
-    _LAST_PLACEMENT[0] = (key, placed)
-    return placed
+        self.weight = (weight if folded is None else weight * (1.0 - folded)).astype(np.float32)
+
+    def place(self, values: np.ndarray) -> tuple[tuple[int, int, int, int], np.ndarray]:
+        """``(roi, patch)`` of a canvas map ``values`` ``(HEIGHT, WIDTH)``, as :func:`from_canvas`."""
+        if self.weight is None:
+            return self.roi, np.zeros((0, 0), np.float32)
+        cv2 = _cv2()
+        res = cv2.remap(np.asarray(values, np.float32), self.map_x, self.map_y,
+                        interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        return self.roi, res * self.weight
 
 
 @lru_cache(maxsize=1)

@@ -26,8 +26,8 @@ from ganimation.motion.regions import LEFT_EYE, LIPS, RIGHT_EYE
 from ganimation.texture.canonical import (
     HEIGHT,
     WIDTH,
+    Placement,
     canvas_points,
-    from_canvas,
     hull_mask,
 )
 
@@ -88,11 +88,12 @@ def _broad_blur(x: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.resize(cv2.GaussianBlur(small, (0, 0), sigmaX=sigma / step), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def release_folds(image: np.ndarray, landmarks: np.ndarray, release: float, iod: float) -> np.ndarray:
+def release_folds(image: np.ndarray, landmarks: np.ndarray, release: float, iod: float, *,
+                  placement: Placement | None = None) -> np.ndarray:
     """``image`` ``(H, W, 3)`` uint8 with the folds of the face at ``landmarks`` ``(478, 2+)`` pixels (as it
     is in ``image``: after the warp) lightened by ``release`` (0-1: how far the smile is released; 0 returns
-    ``image`` itself). ``iod``: the face's inter-ocular distance in pixels. Pixels outside the folds' band
-    are bit-identical."""
+    ``image`` itself). ``iod``: the face's inter-ocular distance in pixels; ``placement``: the canvas
+    placed on those landmarks, when the caller has it. Pixels outside the folds' band are bit-identical."""
     amount = float(np.clip(release, 0.0, 1.0))
     if amount <= 0.0:
         return image
@@ -100,7 +101,7 @@ def release_folds(image: np.ndarray, landmarks: np.ndarray, release: float, iod:
 
     cv2 = _cv2()
     h, w = image.shape[:2]
-    (x0, y0, x1, y1), patch = from_canvas(fold_band(), landmarks, (w, h))
+    (x0, y0, x1, y1), patch = (placement or Placement(landmarks, (w, h))).place(fold_band())
     if x1 <= x0 or y1 <= y0 or not np.any(patch > 0):
         return image
     region = image[y0:y1, x0:x1].astype(np.float32)
