@@ -14,6 +14,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --soft-mouth-strip  # docs/images/soft_mouth.png
     .venv/bin/python benchmarks/engines_grid.py --small-mouth-strip # docs/images/small_mouth.png
     .venv/bin/python benchmarks/engines_grid.py --folds-strip     # docs/images/smile_folds.png
+    .venv/bin/python benchmarks/engines_grid.py --sharp-warp-strip  # docs/images/sharp_warp.png
     .venv/bin/python benchmarks/engines_grid.py --lips-strip      # docs/images/lip_folds.png
     .venv/bin/python benchmarks/engines_grid.py --lip-bodies-strip  # docs/images/lip_bodies.png
     .venv/bin/python benchmarks/engines_grid.py --lid-droop-strip   # docs/images/lid_droop.png
@@ -99,6 +100,8 @@ SOFT_MOUTH_STRIP = before_and_now(("surprise", "fear"), "soft_mouth")
 SMALL_MOUTH_STRIP = before_and_now(("sad", "anger"), "small_mouth")
 #: anger and disgust of broad smiles, the photo's own smile folds kept (before) and lightened as the smile goes (now)
 FOLDS_STRIP = before_and_now(("anger", "disgust"), "smile_folds")
+#: surprise and fear of sharp photos, the warp reading the photo bilinearly (before) and by Lanczos (now)
+SHARP_WARP_STRIP = before_and_now(("surprise", "fear"), "bilinear")
 #: sad's lid droop as it was (AU45 0.5, the same distance on every eye, the eyeball squeezed) and now
 LID_DROOP_STRIP = before_and_now(("sad",), "lid_droop")
 #: happy, anger and fear of faces read as showing them already, moved from the estimate (before) and now
@@ -261,6 +264,15 @@ def smile_folds_as_before():
     return patched(F, "release_folds", lambda image, landmarks, release, iod: image)
 
 
+def bilinear_as_before():
+    """The warp reading the photo between its pixels bilinearly (``warp.dense.INTERPOLATION``), as before."""
+    from preset_variants import patched
+
+    import ganimation.warp.dense as D
+
+    return patched(D, "INTERPOLATION", "INTER_LINEAR")
+
+
 def defining_as_before():
     """A preset's defining AUs moved only from the photo's estimate (no least motion)."""
     from preset_variants import variants
@@ -273,7 +285,8 @@ BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes"
           "sharp_eyes": sharp_eyes_as_before, "soft_mouth": soft_mouth_as_before,
           "lips": lips_as_before, "opening": opening_as_before, "lip_bodies": lip_bodies_as_before,
           "lid_droop": lid_droop_as_before, "defining": defining_as_before,
-          "small_mouth": small_mouth_as_before, "smile_folds": smile_folds_as_before}
+          "small_mouth": small_mouth_as_before, "smile_folds": smile_folds_as_before,
+          "bilinear": bilinear_as_before}
 
 
 def main() -> None:
@@ -298,6 +311,8 @@ def main() -> None:
                     help="sad and anger of small smiling faces, closed lips before and now (docs/images/small_mouth.png)")
     ap.add_argument("--folds-strip", action="store_true",
                     help="anger and disgust of broad smiles, the smile's folds before and now (docs/images/smile_folds.png)")
+    ap.add_argument("--sharp-warp-strip", action="store_true",
+                    help="surprise and fear of sharp photos, bilinear before / Lanczos now (docs/images/sharp_warp.png)")
     ap.add_argument("--lips-strip", action="store_true",
                     help="surprise, disgust and fear, mouth folds and specks before/now -> docs/images/lip_folds.png")
     ap.add_argument("--opening-strip", action="store_true",
@@ -341,6 +356,8 @@ def main() -> None:
             (args.folds_strip, "smile_folds.png", FOLDS_STRIP,
              [WILD / "40_obama.jpg", WILD / "38_Tom_Cruise_avp_2014_4.jpg", WILD / "34_2008_001322.jpg",
               Path("data/utkface_dev120b/58_0_0_20170104213136437.jpg.chip.jpg")], "folds"),
+            (args.sharp_warp_strip, "sharp_warp.png", SHARP_WARP_STRIP,
+             [WILD / "40_obama.jpg", WILD / "48_einstein.jpg", WILD / "47_breakingbad.jpg"], "folds"),
             (args.lips_strip, "lip_folds.png", LIPS_STRIP, [ROWS[2], ROWS[4], ROWS[5]], "mouth"),
             (args.opening_strip, "round_opening.png", OPENING_STRIP,
              [WILD / "44_t1.jpg", WILD / "42_kit_with_rose.jpg", ROWS[4], ROWS[5]], "mouth"),

@@ -79,7 +79,7 @@ def to_canvas(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     # window read from the photo is the face's (they are zeroed below)
     mx = np.where(dense.moved, dense.map[..., 0], np.float32(src[0, 0]))
     my = np.where(dense.moved, dense.map[..., 1], np.float32(src[0, 1]))
-    res = sample(image, mx, my, dtype=np.float32)
+    res = sample(image, mx, my, dtype=np.float32, interpolation="INTER_LINEAR")   # a fit's input, as it was
     out[y0:y1, x0:x1] = res * (dense.moved[..., None] if res.ndim == 3 else dense.moved)
     mask = canvas_mask()
     return out * (mask[..., None] if out.ndim == 3 else mask)
