@@ -38,10 +38,10 @@ def photos(folder: Path, limit: int | None = None) -> list[Path]:
 def main() -> None:
     import cv2
 
-    import ganimation.warp.dense as dense
     from ganimation.faces.detect import get_detector
     from ganimation.images import load_rgb, luminance
     from ganimation.motion.frame import interocular
+    from ganimation.warp import dense
     from ganimation.warp.face import warp_face
 
     det = get_detector()
@@ -95,11 +95,11 @@ def main() -> None:
         print(*rows[-3:], sep="\n", flush=True)
     out = ROOT / "benchmarks/results"
     md = ["# Fine detail the warp keeps, by its interpolation", "",
-          "`.venv/bin/python benchmarks/warp_sharpness.py` (method in its docstring). Share of the photo's "
-          "fine detail (variance of the Laplacian of luminance) kept over the moved pixels, median "
-          "(range) over faces; warp time per face (median, `warp_face`, 2 CPU cores).", "",
-          "| photos | interpolation | bump 0.5 px, moved pixels | bump 1.3 px, moved pixels "
-          f"| bump 0.5 px, moved >= {FAR} px | bump 1.3 px, moved >= {FAR} px | ms per warp |",
+          ("`.venv/bin/python benchmarks/warp_sharpness.py` (method in its docstring). Share of the photo's "
+           "fine detail (variance of the Laplacian of luminance) kept over the moved pixels, median "
+           "(range) over faces; warp time per face (median, `warp_face`, 2 CPU cores)."), "",
+          ("| photos | interpolation | bump 0.5 px, moved pixels | bump 1.3 px, moved pixels "
+           f"| bump 0.5 px, moved >= {FAR} px | bump 1.3 px, moved >= {FAR} px | ms per warp |"),
           "|---|---|---|---|---|---|---|",
           *rows, ""]
     (out / "warp_sharpness.md").write_text("\n".join(md))
