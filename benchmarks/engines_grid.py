@@ -261,7 +261,7 @@ def smile_folds_as_before():
 
     import ganimation.texture.folds as F
 
-    return patched(F, "release_folds", lambda image, landmarks, release, iod: image)
+    return patched(F, "release_folds", lambda image, landmarks, release, iod, **_: image)
 
 
 def bilinear_as_before():

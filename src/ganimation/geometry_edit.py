@@ -54,14 +54,15 @@ class GeometryEdit:
 
 def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *, pose: FacePose | None = None,
                  mouth: bool = True, aus_change: np.ndarray | None = None, texture: float | None = None,
-                 lip_stretch: float = 0.0) -> GeometryEdit:
+                 lip_stretch: float = 0.0, interpolation: str | None = None) -> GeometryEdit:
     """Warp the face with ``landmarks`` ``(478, 3)`` pixels in ``image`` by a frame-coordinate ``motion`` ``(478, 3)``.
 
     ``aus_change`` ``(17,)`` (target - current AUs), when given, adds the texture stage's shading
     (:mod:`ganimation.texture.au_texture`) at strength ``texture`` (None: its default; 0: none), and a
     released smile's own folds are lightened (:mod:`ganimation.texture.folds`; not at texture 0).
     ``lip_stretch`` (0-1, the target's AU20) picks the inside drawn in a mouth that opens
-    (:func:`ganimation.warp.mouth.shade_mouth`).
+    (:func:`ganimation.warp.mouth.shade_mouth`). ``interpolation``: how the warp reads the photo
+    (:func:`ganimation.warp.face.warp_face`; None: the sharp default, ``warp.dense.SMOOTH`` for video).
     """
     from ganimation.motion.opening import round_opening
     from ganimation.motion.regions import uncross
@@ -73,7 +74,7 @@ def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *
     motion = round_opening(frame, motion, amount=1.0 - float(np.clip(lip_stretch, 0.0, 1.0)))
     motion = unfold_mouth(frame, unfold_eyes(frame, uncross(frame, motion)))
     target = lm[:, :2] + pose.motion_to_image(motion)
-    fw = warp_face(image, lm, target, pose=pose)
+    fw = warp_face(image, lm, target, pose=pose, interpolation=interpolation)
     out = redraw_eyes(fw.image, image, fw.source, fw.target, fw.iod)
     out = shade_mouth(out, fw.source, fw.target, fw.iod, photo=image, stretch=lip_stretch) if mouth else out
     if aus_change is not None and texture != 0:
@@ -98,7 +99,8 @@ def lip_stretch(aus: np.ndarray) -> float:
 
 
 def edit_face_geometry(image: np.ndarray, landmarks: np.ndarray, current: np.ndarray, target: np.ndarray, *,
-                       model=None, mouth: bool = True, texture: float | None = None) -> GeometryEdit:
+                       model=None, mouth: bool = True, texture: float | None = None,
+                       interpolation: str | None = None) -> GeometryEdit:
     """Move one face from its ``current`` AUs ``(17,)`` to ``target`` ``(17,)`` (0-1) by warping ``image``.
 
     ``texture``: strength of the texture stage's shading (None: the default
@@ -113,7 +115,7 @@ def edit_face_geometry(image: np.ndarray, landmarks: np.ndarray, current: np.nda
     pose = fit_pose(lm)
     motion = droop_to_scale(pose.to_frame(lm), model.motion(current, target), change, model.basis, target)
     return apply_motion(image, lm, motion, pose=pose, mouth=mouth, aus_change=change, texture=texture,
-                        lip_stretch=lip_stretch(target))
+                        lip_stretch=lip_stretch(target), interpolation=interpolation)
 
 
 def reference_motion(source_landmarks: np.ndarray, reference_landmarks: np.ndarray, *, model=None,

@@ -31,6 +31,7 @@ from ganimation.errors import FaceNotFoundError, GanimationError
 from ganimation.motion.regions import REGION_CHOICES
 from ganimation.motion.tracking import LandmarkTracker, TrackedFrame
 from ganimation.motion.transfer import MotionTransfer, best_reference
+from ganimation.warp.dense import SMOOTH
 from ganimation.warp.face import FaceWarp, warp_face
 from ganimation.warp.mouth import shade_mouth
 
@@ -110,7 +111,8 @@ class Reenactor:
     def render(self, transfer: MotionTransfer, tracked: TrackedFrame) -> ReenactFrame:
         """The output frame for one tracked driving frame."""
         target = transfer.target(tracked.landmarks)
-        fw = warp_face(self.source, transfer.source_landmarks, target, pose=transfer.source_pose)
+        # read as the learned stages' training frames were warped
+        fw = warp_face(self.source, transfer.source_landmarks, target, pose=transfer.source_pose, interpolation=SMOOTH)
         image = shade_mouth(fw.image, fw.source, fw.target, fw.iod) if self.mouth else fw.image
         if self.refinement is not None:
             image = self.refinement.refine_frame(image, fw, mouth="mouth" in self.stages)

@@ -23,6 +23,7 @@ from ganimation.aus import motion_start, resolve_target
 from ganimation.errors import FaceNotFoundError
 from ganimation.motion.smoothing import OneEuroFilter
 from ganimation.motion.tracking import LandmarkTracker
+from ganimation.warp.dense import SMOOTH
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression
         target = resolve_target(current=current, **asked)
         start = motion_start(current, **asked, target=target)
         yield edit_face_geometry(np.asarray(frame), tracked.landmarks, start, target, model=model,
-                                 texture=texture).image
+                                 texture=texture, interpolation=SMOOTH).image   # no swimming grain
         stats.edited += 1
     if stats.frames and not stats.edited:
         raise FaceNotFoundError(f"no face found in any of the {stats.frames} frame(s) of the video")

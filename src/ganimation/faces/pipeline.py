@@ -219,18 +219,19 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
             lip_stretch,
             reference_motion,
         )
-
         from ganimation.refine import Refinement
+        from ganimation.warp.dense import SMOOTH
 
         strength = 0.0 if engine == "hybrid" else texture
         refinement = Refinement.load(use_mouth="mouth" in steps) if "refine" in steps else None
+        reading = SMOOTH if refinement is not None else None   # the learned stages were trained on it
         for n, (f, est, tgt, start) in enumerate(infos):
             if like is not None:
                 motion, coef = reference_motion(f.landmarks, like)
                 ge = apply_motion(out, f.landmarks, motion, aus_change=coef, texture=strength,
-                                  lip_stretch=lip_stretch(est + coef))
+                                  lip_stretch=lip_stretch(est + coef), interpolation=reading)
             else:
-                ge = edit_face_geometry(out, f.landmarks, start, tgt, texture=strength)
+                ge = edit_face_geometry(out, f.landmarks, start, tgt, texture=strength, interpolation=reading)
             if refinement is not None:
                 ge.image = refinement.refine_frame(ge.image, ge.warp, mouth="mouth" in steps)
             out = ge.image

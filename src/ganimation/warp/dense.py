@@ -163,9 +163,17 @@ def backward_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, size: 
 #: how :func:`sample` reads a photo between its pixels (an OpenCV interpolation flag's name): Lanczos
 #: over 8 x 8 pixels. Bilinear reading averages neighbours wherever the warp moves a pixel by a fraction:
 #: on the wild_dev portraits' skin moved by 0.25 px or more it kept 59-66 % of the fine detail's variance
-#: (pores, stubble, film grain), bicubic 84-89 %, Lanczos 92-94 %, for 4 ms more per warp than bilinear
-#: (benchmarks/results/warp_sharpness.md; docs/au_motion.md, "A warp that keeps the photo's detail").
+#: (pores, stubble, film grain), bicubic 84-89 %, Lanczos 92-94 % (benchmarks/results/warp_sharpness.md).
+#: Lanczos costs about 0.07 ms more per thousand warped pixels than bilinear (4 ms on the median wild_dev
+#: face, 20 ms on one 250 px between the eyes), bicubic about a third of that; on the development faces
+#: bicubic lost 3 and 7 edits' recognition, Lanczos 0 and 3 (docs/au_motion.md, "A warp that keeps the
+#: photo's detail").
 INTERPOLATION = "INTER_LANCZOS4"
+#: bilinear reading, for the warps where detail must not swim: a video's edited frames (each frame's
+#: own grain, read at sub-pixel offsets that change from frame to frame, flickered: the face region's
+#: frame-to-frame change rose to 1.12 of the input's on a still talking clip, the goal being 1.10) and
+#: reenactment, whose learned stages were trained on bilinearly warped frames
+SMOOTH = "INTER_LINEAR"
 
 
 def sample(image: np.ndarray, mx: np.ndarray, my: np.ndarray, dtype=None, *,
@@ -176,7 +184,7 @@ def sample(image: np.ndarray, mx: np.ndarray, my: np.ndarray, dtype=None, *,
     coordinate limit, and no copy of a whole large photo."""
     cv2 = _cv2()
     h, w = image.shape[:2]
-    # the window reaches 4 px past the coordinates: Lanczos reads 8 x 8 pixels around each
+    # the window reaches 4 px past the coordinates: bicubic reads 4 x 4 pixels around each, Lanczos 8 x 8
     sx0, sy0 = int(max(0, np.floor(mx.min()) - 4)), int(max(0, np.floor(my.min()) - 4))
     sx1, sy1 = int(min(w, np.ceil(mx.max()) + 5)), int(min(h, np.ceil(my.max()) + 5))
     if sx1 - sx0 >= _REMAP_LIMIT or sy1 - sy0 >= _REMAP_LIMIT:
@@ -189,13 +197,14 @@ def sample(image: np.ndarray, mx: np.ndarray, my: np.ndarray, dtype=None, *,
                      interpolation=getattr(cv2, interpolation or INTERPOLATION), borderMode=cv2.BORDER_REPLICATE)
 
 
-def apply_map(image: np.ndarray, warp: DenseWarp) -> np.ndarray:
-    """``image`` ``(H, W, C)`` resampled by ``warp`` (a new array; unmoved pixels bit-identical)."""
+def apply_map(image: np.ndarray, warp: DenseWarp, interpolation: str | None = None) -> np.ndarray:
+    """``image`` ``(H, W, C)`` resampled by ``warp`` (a new array; unmoved pixels bit-identical), read as
+    :func:`sample` reads (``interpolation``: its default :data:`INTERPOLATION` when None)."""
     out = np.array(image, copy=True)
     x0, y0, x1, y1 = warp.roi
     if x1 <= x0 or y1 <= y0 or not warp.moved.any():
         return out
-    res = sample(image, warp.map[..., 0], warp.map[..., 1])
+    res = sample(image, warp.map[..., 0], warp.map[..., 1], interpolation=interpolation)
     if res.ndim == 2 and image.ndim == 3:
         res = res[..., None]
     region = out[y0:y1, x0:x1]

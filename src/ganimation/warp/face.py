@@ -42,13 +42,15 @@ class FaceWarp:
 
 
 def warp_face(image: np.ndarray, source: np.ndarray, target: np.ndarray, *, pose: FacePose | None = None,
-              mesh: meshes.WarpMesh | None = None) -> FaceWarp:
+              mesh: meshes.WarpMesh | None = None, interpolation: str | None = None) -> FaceWarp:
     """Move a face's landmarks from ``source`` to ``target``.
 
     - ``image``: ``(H, W, 3)`` uint8 photo.
     - ``source``: ``(478, 3)`` landmarks (pixels; z orders overlapping triangles).
     - ``target``: ``(478, 2|3)`` where they should go (pixels).
     - ``pose``: the source's :class:`FacePose` (fitted when omitted).
+    - ``interpolation``: how the photo is read between pixels (:func:`ganimation.warp.dense.sample`;
+      None: :data:`ganimation.warp.dense.INTERPOLATION`, ``dense.SMOOTH`` for video frames).
     """
     mesh = mesh or meshes.face_mesh()
     src = np.asarray(source, np.float64)
@@ -65,5 +67,5 @@ def warp_face(image: np.ndarray, source: np.ndarray, target: np.ndarray, *, pose
     z = np.concatenate([src[:, 2], np.full(len(ctrl_src) - len(src), src[:, 2].max())])
     h, w = image.shape[:2]
     dense = backward_map(ctrl_src, ctrl_dst, mesh.triangles, (w, h), order=meshes.draw_order(z, mesh))
-    return FaceWarp(image=apply_map(image, dense), warp=dense, source=src[:, :2], target=dst,
+    return FaceWarp(image=apply_map(image, dense, interpolation), warp=dense, source=src[:, :2], target=dst,
                     iod=max(interocular(src), 1e-6))
