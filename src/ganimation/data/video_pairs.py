@@ -119,10 +119,11 @@ def make_pair(frame_i: np.ndarray, lm_i: np.ndarray, frame_j: np.ndarray, lm_j: 
     """Warp ``frame_i`` ``(H, W, 3)`` uint8 (landmarks ``lm_i`` ``(478, 3)``) to ``lm_j`` and crop it and
     ``frame_j`` at ``lm_j``'s alignment (``size`` px). See :class:`Pair`."""
     from ganimation.faces.align import align_transform, apply, face_mask, warp
+    from ganimation.warp.dense import SMOOTH
     from ganimation.warp.face import warp_face
     from ganimation.warp.mouth import shade_mouth
 
-    fw = warp_face(frame_i, lm_i, lm_j[:, :2])
+    fw = warp_face(frame_i, lm_i, lm_j[:, :2], interpolation=SMOOTH)   # as reenact warps (the shipped stages' data)
     image = shade_mouth(fw.image, fw.source, fw.target, fw.iod) if shade else fw.image
     m = align_transform(points5(lm_j), size)
     lm_c = apply(m, lm_j[:, :2])
