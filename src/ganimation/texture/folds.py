@@ -63,12 +63,14 @@ def fold_band() -> np.ndarray:
     for chain in FOLD_CHAINS:
         cv2.polylines(band, [np.round(pts[list(chain)] * 16).astype(np.int32)], False, 1,
                       thickness=2 * BAND_HALF_WIDTH, lineType=cv2.LINE_8, shift=4)
-    lips = cv2.dilate((hull_mask(pts[list(LIPS)], (HEIGHT, WIDTH)) > 0.5).astype(np.uint8), np.ones((3, 3), np.uint8))
-    nose = (hull_mask(pts[list(NOSE)], (HEIGHT, WIDTH)) > 0.5).astype(np.uint8)
-    eyes = np.zeros_like(nose)
-    for eye in (RIGHT_EYE, LEFT_EYE):
-        eyes |= cv2.dilate((hull_mask(pts[list(eye)], (HEIGHT, WIDTH)) > 0.5).astype(np.uint8), np.ones((5, 5), np.uint8))
-    outside = 1.0 - (lips | nose | eyes).astype(np.float32)
+
+    def hull(part: tuple[int, ...], grow: int) -> np.ndarray:
+        """uint8 mask of ``part``'s landmark hull on the canvas, grown by ``grow`` pixels."""
+        inside = (hull_mask(pts[list(part)], (HEIGHT, WIDTH)) > 0.5).astype(np.uint8)
+        return cv2.dilate(inside, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)) if grow else inside
+
+    kept_out = hull(LIPS, 1) | hull(NOSE, 0) | hull(RIGHT_EYE, 2) | hull(LEFT_EYE, 2)
+    outside = 1.0 - kept_out.astype(np.float32)
     # feathered, and nothing inside the lips, nostrils or eyes (the feather would reach into them)
     out = (cv2.GaussianBlur(band * outside, (0, 0), sigmaX=BAND_HALF_WIDTH / 2) * outside).astype(np.float32)
     out.setflags(write=False)
@@ -106,10 +108,9 @@ def release_folds(image: np.ndarray, landmarks: np.ndarray, release: float, iod:
         return image
     region = image[y0:y1, x0:x1].astype(np.float32)
     fine, broad = (max(0.5, s * iod) for s in VALLEY_SIGMAS)
-    lum = luminance(region)
-    valley = np.minimum(cv2.GaussianBlur(lum, (0, 0), sigmaX=fine) - _broad_blur(lum, broad), 0.0)
+    skin = _broad_blur(region, broad)               # the skin's local colour; its luminance is the broad blur's
+    valley = np.minimum(cv2.GaussianBlur(luminance(region), (0, 0), sigmaX=fine) - luminance(skin), 0.0)
     weight = np.clip(-valley / FULL_DEPTH, 0.0, 1.0) * patch * amount
-    skin = _broad_blur(region, broad)
     out = np.array(image, copy=True)
     changed = weight > 1e-3
     mixed = np.clip(np.rint(region + weight[..., None] * (skin - region)), 0, 255).astype(np.uint8)
