@@ -11,6 +11,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --eyes-strip      # docs/images/eye_folds.png
     .venv/bin/python benchmarks/engines_grid.py --open-eyes-strip # docs/images/eyes_open.png
     .venv/bin/python benchmarks/engines_grid.py --sharp-eyes-strip  # docs/images/eyes_open_sharp.png
+    .venv/bin/python benchmarks/engines_grid.py --iris-strip      # docs/images/eyes_iris.png
     .venv/bin/python benchmarks/engines_grid.py --soft-mouth-strip  # docs/images/soft_mouth.png
     .venv/bin/python benchmarks/engines_grid.py --small-mouth-strip # docs/images/small_mouth.png
     .venv/bin/python benchmarks/engines_grid.py --folds-strip     # docs/images/smile_folds.png
@@ -102,6 +103,9 @@ SMALL_MOUTH_STRIP = before_and_now(("sad", "anger"), "small_mouth")
 FOLDS_STRIP = before_and_now(("anger", "disgust"), "smile_folds")
 #: surprise and fear of sharp photos, the warp reading the photo bilinearly (before) and by Lanczos (now)
 SHARP_WARP_STRIP = before_and_now(("surprise", "fear"), "bilinear")
+#: surprise and fear of sharp photos and a turned face, the uncovered iris drawn from a radial profile of
+#: its colours, the lids' margins kept across the white and the far eye redrawn (before), and now
+IRIS_STRIP = before_and_now(("surprise", "fear"), "iris")
 #: sad's lid droop as it was (AU45 0.5, the same distance on every eye, the eyeball squeezed) and now
 LID_DROOP_STRIP = before_and_now(("sad",), "lid_droop")
 #: happy, anger and fear of faces read as showing them already, moved from the estimate (before) and now
@@ -273,6 +277,21 @@ def bilinear_as_before():
     return patched(D, "INTERPOLATION", "INTER_LINEAR")
 
 
+@contextlib.contextmanager
+def iris_as_before():
+    """The eye redraw with the uncovered iris drawn from a radial profile of its visible colours out to
+    1.15 of MediaPipe's iris radius (no :func:`ganimation.warp.eyes.complete_iris`), the placed eyeball
+    keeping whatever lies inside its lid bands (the lower lid's margin band as it was: 15 % of the gap plus
+    0.01 IOD), and every eye redrawn however foreshortened."""
+    from preset_variants import patched
+
+    import ganimation.warp.eyes as E
+
+    with patched(E, "complete_iris", lambda *a, **k: None), patched(E, "SCLERA_CLEAN", -1e9), \
+            patched(E, "FORESHORTENED", 0.0), patched(E, "WATERLINE_BAND", 0.15), patched(E, "WATERLINE_MIN", 0.01):
+        yield
+
+
 def defining_as_before():
     """A preset's defining AUs moved only from the photo's estimate (no least motion)."""
     from preset_variants import variants
@@ -286,7 +305,7 @@ BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes"
           "lips": lips_as_before, "opening": opening_as_before, "lip_bodies": lip_bodies_as_before,
           "lid_droop": lid_droop_as_before, "defining": defining_as_before,
           "small_mouth": small_mouth_as_before, "smile_folds": smile_folds_as_before,
-          "bilinear": bilinear_as_before}
+          "bilinear": bilinear_as_before, "iris": iris_as_before}
 
 
 def main() -> None:
@@ -305,6 +324,9 @@ def main() -> None:
                     help="surprise and fear, eyes stretched before / redrawn now -> docs/images/eyes_open.png")
     ap.add_argument("--sharp-eyes-strip", action="store_true",
                     help="surprise and fear eyes of sharp photos, before and now (docs/images/eyes_open_sharp.png)")
+    ap.add_argument("--iris-strip", action="store_true",
+                    help="surprise and fear eyes, the iris's radial profile before / its own pixels completed now "
+                         "(docs/images/eyes_iris.png)")
     ap.add_argument("--soft-mouth-strip", action="store_true",
                     help="surprise and fear mouths of soft photos, before and now (docs/images/soft_mouth.png)")
     ap.add_argument("--small-mouth-strip", action="store_true",
@@ -348,6 +370,9 @@ def main() -> None:
              "eyes"),
             (args.sharp_eyes_strip, "eyes_open_sharp.png", SHARP_EYES_STRIP,
              [WILD / "40_obama.jpg", WILD / "38_Tom_Cruise_avp_2014_4.jpg", WILD / "46_single_face.jpg"], "eyes"),
+            (args.iris_strip, "eyes_iris.png", IRIS_STRIP,
+             [WILD / "40_obama.jpg", WILD / "38_Tom_Cruise_avp_2014_4.jpg", WILD / "46_single_face.jpg",
+              WILD / "47_breakingbad.jpg"], "eyes"),
             (args.soft_mouth_strip, "soft_mouth.png", SOFT_MOUTH_STRIP,
              [ROWS[3], UTK / "26_1_2_20170104020703028.jpg.chip.jpg", ROWS[4], WILD / "38_Tom_Cruise_avp_2014_4.jpg"],
              "mouth"),

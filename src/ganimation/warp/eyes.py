@@ -11,14 +11,19 @@ the white above it. :func:`redraw_eyes` draws that for each eye that opens:
   the iris keeps its shape and size;
 - what the source did not show (the lids covered it, above the placed
   eyeball and below it where the lower lid goes down) is filled: inside the
-  iris circle (MediaPipe's iris landmarks) with the iris's own radial colour
-  profile (pupil, iris, limbal ring; catchlights and white left out,
-  :func:`_iris_colours`), elsewhere with the source's sclera
-  colour (checked against the skin under the eye: a narrow eye's reading of
-  lashes and shadow is brought toward white, :func:`plausible_sclera`), both
-  shaded darker under the upper lid;
-- the band just below the source's upper lid (lashes and their shadow), and
-  the lower lid's margin, are not copied into the middle of the new opening;
+  iris (MediaPipe's iris circle, out to the edge the photo's own pixels show,
+  :func:`iris_edge`) with the source's own iris completed around its circle
+  (:func:`complete_iris`: each radius read where the lids did not cover it,
+  catchlights left out, and interpolated around the circle where they did;
+  a radial colour profile when the photo shows too little of the iris),
+  elsewhere with the source's sclera colour (checked against the skin under
+  the eye: a narrow eye's reading of lashes and shadow is brought toward
+  white, :func:`plausible_sclera`), both shaded darker under the upper lid;
+- the band just below the source's upper lid (lashes and their shadow), the
+  lower lid's margin, and outside the iris whatever is darker than the white
+  are not copied into the middle of the new opening (they showed as lines
+  across the opened eye); inside the iris a narrower band is left out, so the
+  iris keeps the photo's own pixels and catchlights wherever it showed them;
 - what is drawn gets the photo's own blur around the eye (:func:`photo_blur`),
   so a soft photo does not get a sharp, pasted-in white.
 
@@ -28,7 +33,9 @@ between the lids that come together, the iris into a flat dark ellipse. The
 source's eyeball is placed rigidly inside the smaller opening instead, in the
 lowered lid's shadow, so the lid covers the top of the iris as a real lid
 does; nothing needs filling. Eyes that barely change are left to the warp,
-and so is an eye too small or too closed in the source to show any sclera.
+and so is an eye too small or too closed in the source to show any sclera,
+and the far eye of a turned face (:data:`FORESHORTENED`), partly hidden
+behind the nose.
 No network runs.
 """
 
@@ -56,7 +63,7 @@ OPEN_FROM = 0.05
 LASH_BAND, LASH_MIN = 0.3, 0.02
 #: band over the source's lower lid not copied into an opening eye (the lid margin's wet line and lashes,
 #: which go down with the lid): a share of the opening plus IOD
-WATERLINE_BAND, WATERLINE_MIN = 0.15, 0.01
+WATERLINE_BAND, WATERLINE_MIN = 0.2, 0.015
 #: mean drop of the lower lid (pixels) from which the eyeball it uncovers is drawn too, faded in over
 #: LOWER_DROP_RAMP pixels below it (an animation's or a video's frames do not jump); for smaller drops the
 #: lower lid's margin is kept and the warp's lid below it left as it is (a small eye's few pixels of sclera)
@@ -78,6 +85,24 @@ IRIS_RINGS = 4
 IRIS_EDGE = 1.15
 #: darkening of the uncovered sclera right at the upper lid, fading over this share of the opening
 LID_SHADOW, SHADOW_DEPTH = 0.25, 0.3
+#: an eye narrower than this share of the other (a face turned 35-40 degrees or more: the far eye is
+#: partly behind the nose, and MediaPipe's contour runs on behind it) is left to the warp; drawn, its
+#: eyeball showed over the nose
+FORESHORTENED = 0.6
+#: the iris the lids uncover is the source's own iris completed around its circle (:func:`complete_iris`):
+#: every radius out to IRIS_REACH of MediaPipe's iris radius (past the limbus, into the white) is read
+#: where the source shows it and interpolated around the circle where the lids covered it, out to the
+#: edge its pixels show (:func:`iris_edge`)
+IRIS_REACH = 1.4
+#: what counts as showing the iris in the source: inside the lids, away from the upper lid by this share
+#: of the opening plus pixels (its lashes and shadow)
+IRIS_LID_BAND, IRIS_LID_MIN = 0.12, 0.5
+#: ... and from the lower lid by at least as much and at least the placed eyeball's band, up to this share
+#: of the lid gap (its margin drawn across the lower iris showed as a line)
+IRIS_LOWER_CAP = 0.4
+#: the placed eyeball keeps, outside the iris, only what is at least this bright against the white (none
+#: of what is 0.1 less)
+SCLERA_CLEAN = 0.8
 
 
 def _lid_pairs(contour: tuple[int, ...]) -> tuple[list[int], list[int]]:
@@ -102,16 +127,17 @@ def _similarity(src_a: np.ndarray, src_b: np.ndarray, dst_a: np.ndarray, dst_b: 
     return m
 
 
-def _visible(points: np.ndarray, contour: tuple[int, ...], band: float, lower_band: float = 0.0) -> np.ndarray:
+def _visible(points: np.ndarray, contour: tuple[int, ...], band: float, lower_band: float = 0.0,
+             lower_cap: float = 0.25) -> np.ndarray:
     """``(N, 2)`` the lid contour with the upper lid lowered by ``band`` pixels and the lower lid raised by
-    ``lower_band`` (each at most a share of each lid gap: half, and a quarter for the lower lid)."""
+    ``lower_band`` (each at most a share of each lid gap: half, and ``lower_cap`` for the lower lid)."""
     poly = points[list(contour)].copy()
     n = len(contour)
     for i in range(1, UPPER_LID - 1):          # upper-lid point i faces lower-lid point n - i
         gap = poly[n - i] - poly[i]
         length = max(float(np.linalg.norm(gap)), 1e-6)
         poly[i] += gap * min(0.5, band / length)
-        poly[n - i] -= gap * min(0.25, lower_band / length)
+        poly[n - i] -= gap * min(lower_cap, lower_band / length)
     return poly
 
 
@@ -170,6 +196,88 @@ def _iris_colours(pixels: np.ndarray, sclera: np.ndarray) -> np.ndarray:
     return lum <= 0.5 * (float(np.percentile(lum, 25)) + white)
 
 
+def complete_iris(crop: np.ndarray, shown: np.ndarray, centre: np.ndarray, radius: float) -> np.ndarray | None:
+    """The iris of ``crop`` ``(h, w, 3)`` float32 completed around its circle, in polar form.
+
+    ``shown`` ``(h, w)``: where the crop shows the eyeball (1) rather than lid, lash or catchlight;
+    ``centre`` ``(2,)`` and ``radius``: MediaPipe's iris circle in crop pixels. Returns ``(R, A, 3)``
+    float32: row ``i`` is the radius ``(i + 0.5) / R * IRIS_REACH * radius``, column ``j`` the angle
+    ``2 pi j / A`` (image x toward 0, y toward pi / 2); each row is the crop read around that circle,
+    with the angles it does not show interpolated between the nearest it does (an iris's fibres run
+    along its radii, its limbal ring and the white beyond it around it), and a row it shows nowhere
+    taken from the nearest row it does. None when the crop shows none of the circle.
+    """
+    from ganimation.faces import models
+
+    cv2 = models.require("cv2", "eye redrawing")
+    reach = IRIS_REACH * radius
+    n_r = max(4, int(np.ceil(reach)))
+    n_a = max(24, int(np.ceil(2 * np.pi * reach)))
+    rr = ((np.arange(n_r) + 0.5) / n_r * reach)[:, None]
+    th = 2 * np.pi * np.arange(n_a) / n_a
+    mx = (centre[0] + rr * np.cos(th)[None]).astype(np.float32)
+    my = (centre[1] + rr * np.sin(th)[None]).astype(np.float32)
+    values = cv2.remap(np.ascontiguousarray(crop, np.float32), mx, my, cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_REPLICATE)
+    ok = cv2.remap(np.ascontiguousarray(shown, np.float32), mx, my, cv2.INTER_LINEAR,
+                   borderMode=cv2.BORDER_CONSTANT, borderValue=0) > 0.99
+    rows = np.flatnonzero(ok.any(1))
+    if not len(rows):
+        return None
+    out = values.copy()
+    for i in rows:
+        if ok[i].all():
+            continue
+        a = th[ok[i]]
+        xp = np.concatenate([a - 2 * np.pi, a, a + 2 * np.pi])
+        for k in range(3):
+            out[i, ~ok[i], k] = np.interp(th[~ok[i]], xp, np.tile(values[i, ok[i], k], 3))
+    nearest = rows[np.abs(np.arange(n_r)[:, None] - rows[None]).argmin(1)]
+    return out[nearest]
+
+
+def iris_edge(polar: np.ndarray, white: float) -> float:
+    """Where the iris of a :func:`complete_iris` result ``polar`` ends, in MediaPipe iris radii: the first
+    radius beyond half of one whose median luminance is past halfway from the iris's (the median of the
+    rows inside half a radius) to the ``white`` of the eye, interpolated between rows and at most
+    :data:`IRIS_EDGE`; MediaPipe's radius, 1, when none is (a narrow eye shows only lashes and shadow
+    beside its iris) or when the iris is nearly as light as the white."""
+    n_r = polar.shape[0]
+    lum = np.median(luminance(polar.reshape(-1, 3)).reshape(n_r, -1), axis=1)
+    rows = (np.arange(n_r) + 0.5) / n_r * IRIS_REACH                 # row centres in iris radii
+    iris = float(np.median(lum[rows < 0.5])) if np.any(rows < 0.5) else float(lum[0])
+    if white - iris < 20.0:
+        return 1.0
+    level = 0.5 * (iris + white)
+    past = np.flatnonzero((rows > 0.5) & (lum > level))
+    if not len(past):
+        return 1.0
+    i = int(past[0])
+    if i == 0 or lum[i - 1] >= level:
+        return float(min(rows[i], IRIS_EDGE))
+    # where the luminance crosses the level between the two rows (a small change of the white moves it
+    # a little, not a whole row)
+    return float(min(rows[i - 1] + (rows[i] - rows[i - 1]) * (level - lum[i - 1]) / (lum[i] - lum[i - 1]),
+                     IRIS_EDGE))
+
+
+def _read_polar(polar: np.ndarray, px: np.ndarray, py: np.ndarray, centre: np.ndarray,
+                radius: float) -> np.ndarray:
+    """``(h, w, 3)``: the :func:`complete_iris` result ``polar`` read at the source points ``px``, ``py``
+    ``(h, w)`` (the circle's ``centre`` and ``radius`` in the same coordinates; beyond its reach, its
+    outermost row)."""
+    from ganimation.faces import models
+
+    cv2 = models.require("cv2", "eye redrawing")
+    n_r, n_a = polar.shape[:2]
+    wrapped = np.concatenate([polar[:, -1:], polar, polar[:, :1]], axis=1)     # the angle wraps around
+    dx, dy = px - centre[0], py - centre[1]
+    row = np.hypot(dx, dy) / (IRIS_REACH * radius) * n_r - 0.5
+    col = np.mod(np.arctan2(dy, dx), 2 * np.pi) / (2 * np.pi) * n_a + 1.0
+    return cv2.remap(wrapped, col.astype(np.float32), row.astype(np.float32), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)
+
+
 def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.ndarray, eye: int, iod: float,
          h_s: float, h_t: float) -> None:
     """Redraw one opening or closing eye of ``out`` in place (see the module docstring); ``h_s``, ``h_t``:
@@ -194,8 +302,8 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     _, lower = _lid_pairs(contour)
     drop = float(np.mean(dst[lower, 1] - src[lower, 1])) if h_t > h_s else 0.0
     drops = float(np.clip((drop - LOWER_DROP_FROM) / LOWER_DROP_RAMP + 1.0, 0.0, 1.0))   # 0-1, full at FROM
-    vis_s = _visible(src, contour, LASH_BAND * h_s + LASH_MIN * iod,
-                     drops * (WATERLINE_BAND * h_s + WATERLINE_MIN * iod))
+    lower_band = drops * (WATERLINE_BAND * h_s + WATERLINE_MIN * iod)
+    vis_s = _visible(src, contour, LASH_BAND * h_s + LASH_MIN * iod, lower_band)
     # what lies above that in the source (the lid, lashes, hidden eyeball), and below it when the lower
     # lid goes down: uncovered as the lids open
     top, bottom = vis_s[:UPPER_LID], np.concatenate([vis_s[UPPER_LID - 1:], vis_s[:1]])
@@ -230,7 +338,6 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     # the photo's own blur around the eye: what is drawn gets as soft (its edges at the lid and against
     # the placed eyeball included)
     blur = photo_blur(luminance(crop))
-    kept = cv2.GaussianBlur(kept, (0, 0), sigmaX=max(soft, blur))
 
     # iris circle and the colours to fill with, from the source's visible eyeball
     centre = src[iris[0]]
@@ -252,20 +359,59 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     iris_only = _iris_colours(iris_px, sclera)
     if iris_only.sum() >= 3:
         iris_px, iris_ring = iris_px[iris_only], iris_ring[iris_only]
-    bins = np.minimum((iris_ring / IRIS_EDGE * IRIS_RINGS).astype(int), IRIS_RINGS - 1)
-    fallback = np.median(iris_px, axis=0)          # medians: a catchlight does not grey a ring
-    profile = np.stack([np.median(iris_px[bins == k], axis=0) if np.any(bins == k) else fallback
-                        for k in range(IRIS_RINGS)])
     ring_t = np.hypot(px - centre[0], py - centre[1]) / max(radius, 1e-6)
-    in_iris = ring_t < IRIS_EDGE
-    at = IRIS_EDGE * (np.arange(IRIS_RINGS) + 0.5) / IRIS_RINGS   # ring centres; linear in between
-    iris_fill = np.stack([np.interp(ring_t, at, profile[:, k]) for k in range(3)], -1).astype(np.float32)
+    # the iris the lids uncover: the source's own completed around its circle (where the source shows
+    # it: less of the lid's margins left out than for the placed eyeball, catchlights not spread), out
+    # to the edge its pixels show; the radial profile of its colours where it shows too little of it
+    band = IRIS_LID_BAND * h_s + IRIS_LID_MIN
+    shown_s = polygon_mask((sy1 - sy0, sx1 - sx0),
+                           _visible(src, contour, band, max(band, WATERLINE_BAND * h_s + WATERLINE_MIN * iod),
+                                    IRIS_LOWER_CAP), (sx0, sy0))
+    dark, white = float(np.percentile(luminance(iris_px), 25)), float(luminance(sclera[None])[0])
+    lum_s = luminance(crop)
+    catchlight = (ring_s < 1.0) & (lum_s > 0.5 * (dark + white))
+    polar = complete_iris(crop, shown_s * ~catchlight, centre - [sx0, sy0], radius)
+    if polar is not None:
+        edge = iris_edge(polar, white)
+        iris_fill = _read_polar(polar, px, py, centre, radius)
+    else:
+        edge = IRIS_EDGE
+        bins = np.minimum((iris_ring / IRIS_EDGE * IRIS_RINGS).astype(int), IRIS_RINGS - 1)
+        fallback = np.median(iris_px, axis=0)          # medians: a catchlight does not grey a ring
+        profile = np.stack([np.median(iris_px[bins == k], axis=0) if np.any(bins == k) else fallback
+                            for k in range(IRIS_RINGS)])
+        at = IRIS_EDGE * (np.arange(IRIS_RINGS) + 0.5) / IRIS_RINGS   # ring centres; linear in between
+        iris_fill = np.stack([np.interp(ring_t, at, profile[:, k]) for k in range(3)], -1).astype(np.float32)
+    in_iris = ring_t < edge
+    # the placed eyeball leaves out what is darker than the white outside the iris: the lids' margins,
+    # lashes and their shadows that the lid bands did not take (drawn across the opened eye, they
+    # showed as a line)
+    clean = np.maximum(np.clip((edge - ring_s) * radius + 0.5, 0.0, 1.0),
+                       np.clip((lum_s / max(white, 1.0) - SCLERA_CLEAN) / 0.1 + 1.0, 0.0, 1.0))
+    # below the corners' line only as far as the lower lid goes down (a lower lid that stays keeps its
+    # margin where the warp has it)
+    a, b = src[contour[0]], src[contour[UPPER_LID - 1]]
+    below_corners = ((b[0] - a[0]) * (cy - a[1]) - (b[1] - a[1]) * (cx - a[0])) * np.sign(b[0] - a[0]) > 0
+    clean = np.where(below_corners, 1.0 - drops * (1.0 - clean), clean).astype(np.float32)
+    kept = cv2.remap(vis_mask * clean, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                     borderValue=0)
+    kept = cv2.GaussianBlur(kept, (0, 0), sigmaX=max(soft, blur))
     fill = np.where(in_iris[..., None], iris_fill, sclera[None, None, :]) * shade[..., None]
     if blur > 0.5:
         fill = cv2.GaussianBlur(fill.astype(np.float32), (0, 0), sigmaX=blur)
     uncovered = np.clip(cover * (1 - kept), 0.0, 1.0)
     weight = np.clip(kept + uncovered, 0.0, 1.0)
     drawn = (kept[..., None] * rigid + uncovered[..., None] * fill) / np.maximum(kept + uncovered, 1e-3)[..., None]
+    if polar is not None:
+        # inside the iris, the source's own pixels wherever it shows them (its catchlights included),
+        # the completed iris elsewhere: one iris, not a placed strip across a drawn disc
+        shown_t = cv2.remap(shown_s, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                            borderValue=0)
+        shown_t = np.clip(cv2.GaussianBlur(shown_t, (0, 0), sigmaX=max(0.5, blur)), 0.0, 1.0)[..., None]
+        iris = shown_t * rigid + (1 - shown_t) * fill
+        disc = np.clip((edge - ring_t) * radius + 0.5, 0.0, 1.0)          # a pixel-wide edge
+        drawn = disc[..., None] * iris + (1 - disc[..., None]) * drawn
+        weight = disc * np.clip(cover, 0.0, 1.0) + (1 - disc) * weight      # where the eyeball shows
     _blend(out, drawn, weight, opening_t, (x0, y0, x1, y1), iod, blur)
 
 
@@ -298,7 +444,9 @@ def redraw_eyes(image: np.ndarray, source_image: np.ndarray, source: np.ndarray,
     if src.shape != (478, 2) or dst.shape != (478, 2):
         return image
     gaps = [(_opening(src, c), _opening(dst, c)) for c in EYE_CONTOURS]
-    moving = [eye for eye, (h_s, h_t) in enumerate(gaps) if _opens(h_s, h_t, iod) or _closes(h_s, h_t, iod)]
+    widths = [float(np.linalg.norm(src[c[0]] - src[c[UPPER_LID - 1]])) for c in EYE_CONTOURS]
+    moving = [eye for eye, (h_s, h_t) in enumerate(gaps) if (_opens(h_s, h_t, iod) or _closes(h_s, h_t, iod))
+              and widths[eye] >= FORESHORTENED * max(widths)]
     if not moving:
         return image
     out = image.copy()
