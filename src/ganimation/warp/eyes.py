@@ -224,14 +224,19 @@ def complete_iris(crop: np.ndarray, shown: np.ndarray, centre: np.ndarray, radiu
     rows = np.flatnonzero(ok.any(1))
     if not len(rows):
         return None
-    out = values.copy()
-    for i in rows:
-        if ok[i].all():
-            continue
-        a = th[ok[i]]
-        xp = np.concatenate([a - 2 * np.pi, a, a + 2 * np.pi])
-        for k in range(3):
-            out[i, ~ok[i], k] = np.interp(th[~ok[i]], xp, np.tile(values[i, ok[i], k], 3))
+    # each angle between the nearest angles shown before and after it on its circle (three turns laid
+    # side by side, so that the neighbours of the middle turn's angles wrap around)
+    ok3 = np.tile(ok[rows], (1, 3))
+    at = np.arange(3 * n_a)
+    before = np.maximum.accumulate(np.where(ok3, at, -1), axis=1)[:, n_a:2 * n_a]
+    after = np.minimum.accumulate(np.where(ok3, at, 3 * n_a)[:, ::-1], axis=1)[:, ::-1][:, n_a:2 * n_a]
+    here = at[n_a:2 * n_a][None]
+    share = np.where(after > before, (here - before) / np.maximum(after - before, 1), 0.0)[..., None]
+    turns = np.tile(values[rows], (1, 3, 1))
+    lo = np.take_along_axis(turns, before[..., None], axis=1)
+    hi = np.take_along_axis(turns, after[..., None], axis=1)
+    out = np.empty_like(values)
+    out[rows] = ((1.0 - share) * lo + share * hi).astype(np.float32)
     nearest = rows[np.abs(np.arange(n_r)[:, None] - rows[None]).argmin(1)]
     return out[nearest]
 
