@@ -12,6 +12,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --open-eyes-strip # docs/images/eyes_open.png
     .venv/bin/python benchmarks/engines_grid.py --sharp-eyes-strip  # docs/images/eyes_open_sharp.png
     .venv/bin/python benchmarks/engines_grid.py --iris-strip      # docs/images/eyes_iris.png
+    .venv/bin/python benchmarks/engines_grid.py --teeth-strip     # docs/images/carried_teeth.png
     .venv/bin/python benchmarks/engines_grid.py --soft-mouth-strip  # docs/images/soft_mouth.png
     .venv/bin/python benchmarks/engines_grid.py --small-mouth-strip # docs/images/small_mouth.png
     .venv/bin/python benchmarks/engines_grid.py --folds-strip     # docs/images/smile_folds.png
@@ -106,6 +107,9 @@ SHARP_WARP_STRIP = before_and_now(("surprise", "fear"), "bilinear")
 #: surprise and fear of sharp photos and a turned face, the uncovered iris drawn from a radial profile of
 #: its colours, the lids' margins kept across the white and the far eye redrawn (before), and now
 IRIS_STRIP = before_and_now(("surprise", "fear"), "iris")
+#: surprise and fear of smiling photos, the exemplar's upper teeth drawn below the photo's own (before) and
+#: left out where the photo's stand for them (now)
+TEETH_STRIP = before_and_now(("surprise", "fear"), "second_teeth")
 #: sad's lid droop as it was (AU45 0.5, the same distance on every eye, the eyeball squeezed) and now
 LID_DROOP_STRIP = before_and_now(("sad",), "lid_droop")
 #: happy, anger and fear of faces read as showing them already, moved from the estimate (before) and now
@@ -292,6 +296,21 @@ def iris_as_before():
         yield
 
 
+def second_teeth_as_before():
+    """The drawn mouth interior with the exemplar's upper teeth below the photo's carried ones (no
+    ``teeth`` chain passed to :func:`ganimation.warp.mouth_interior.draw_interior`)."""
+    from preset_variants import patched
+
+    import ganimation.warp.mouth as W
+
+    plain = W.draw_interior
+
+    def without_teeth(*args, teeth=None, teeth_weight=1.0, **kwargs):
+        return plain(*args, **kwargs)
+
+    return patched(W, "draw_interior", without_teeth)
+
+
 def defining_as_before():
     """A preset's defining AUs moved only from the photo's estimate (no least motion)."""
     from preset_variants import variants
@@ -305,7 +324,7 @@ BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes"
           "lips": lips_as_before, "opening": opening_as_before, "lip_bodies": lip_bodies_as_before,
           "lid_droop": lid_droop_as_before, "defining": defining_as_before,
           "small_mouth": small_mouth_as_before, "smile_folds": smile_folds_as_before,
-          "bilinear": bilinear_as_before, "iris": iris_as_before}
+          "bilinear": bilinear_as_before, "iris": iris_as_before, "second_teeth": second_teeth_as_before}
 
 
 def main() -> None:
@@ -327,6 +346,9 @@ def main() -> None:
     ap.add_argument("--iris-strip", action="store_true",
                     help="surprise and fear eyes, the iris's radial profile before / its own pixels completed now "
                          "(docs/images/eyes_iris.png)")
+    ap.add_argument("--teeth-strip", action="store_true",
+                    help="surprise and fear of smiling photos, a second row of upper teeth before / none now "
+                         "(docs/images/carried_teeth.png)")
     ap.add_argument("--soft-mouth-strip", action="store_true",
                     help="surprise and fear mouths of soft photos, before and now (docs/images/soft_mouth.png)")
     ap.add_argument("--small-mouth-strip", action="store_true",
@@ -373,6 +395,9 @@ def main() -> None:
             (args.iris_strip, "eyes_iris.png", IRIS_STRIP,
              [WILD / "40_obama.jpg", WILD / "38_Tom_Cruise_avp_2014_4.jpg", WILD / "46_single_face.jpg",
               WILD / "47_breakingbad.jpg"], "eyes"),
+            (args.teeth_strip, "carried_teeth.png", TEETH_STRIP,
+             [WILD / "40_obama.jpg", WILD / "45_multi_face.jpg", WILD / "34_2008_001322.jpg",
+              WILD / "49_astronaut.png"], "mouth"),
             (args.soft_mouth_strip, "soft_mouth.png", SOFT_MOUTH_STRIP,
              [ROWS[3], UTK / "26_1_2_20170104020703028.jpg.chip.jpg", ROWS[4], WILD / "38_Tom_Cruise_avp_2014_4.jpg"],
              "mouth"),

@@ -91,3 +91,22 @@ def test_stretched_lips_bare_the_lower_teeth_and_the_blend_is_continuous():
     above_lip = [d[bottom, x - 10: x + 10].mean() for d in draw]
     assert above_lip[2] > above_lip[0] + 40
     assert np.allclose(draw[1], (draw[0] + draw[2]) / 2, atol=1e-3)
+
+
+@pytest.mark.parametrize("name,stretch", [("open", 0.0), ("stretched", 1.0)])
+def test_the_photos_carried_teeth_stand_for_the_exemplars_upper_teeth(name, stretch):
+    """Below the photo's own teeth (carried under the upper lip, 0.03 IOD deep here) the interior goes on
+    with what lies below the exemplar's upper teeth, the dark cavity, not with a second row of its upper
+    teeth; with no teeth carried the exemplar's teeth are drawn there as before."""
+    share = M.upper_teeth_share(M.load_exemplars()[name][0])
+    assert 0.25 < share < 0.5                                         # (0.40 and 0.35 in the asset)
+    upper, lower = opening(0.25)
+    teeth = upper + [0.0, 0.03 * IOD]
+    plain = M.draw_interior((90, 120), (0, 0), upper, lower, IOD, brightness=1.0, stretch=stretch)
+    carried = M.draw_interior((90, 120), (0, 0), upper, lower, IOD, brightness=1.0, stretch=stretch, teeth=teeth)
+    below = slice(30 + int(0.035 * IOD), 30 + int(0.06 * IOD))         # just below the carried teeth
+    assert plain[below, 50:70].mean() > 120                          # the exemplar's upper teeth
+    assert carried[below, 50:70].mean() < 90                         # the cavity instead
+    faded = M.draw_interior((90, 120), (0, 0), upper, lower, IOD, brightness=1.0, stretch=stretch, teeth=teeth,
+                            teeth_weight=0.0)
+    assert np.array_equal(faded, plain)

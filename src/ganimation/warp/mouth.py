@@ -204,7 +204,8 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     brightness = float(np.clip(region.mean() / 150.0, 0.45, 1.1))
     dst = np.asarray(target, np.float64)[:, :2]
     interior = draw_interior(mask.shape, (x0, y0), dst[list(UPPER_CHAIN)], dst[list(LOWER_CHAIN)], iod,
-                             brightness=brightness, chroma=photo_chroma(region), stretch=stretch)
+                             brightness=brightness, chroma=photo_chroma(region), stretch=stretch,
+                             teeth=upper if carried else None, teeth_weight=share if carried else 0.0)
     interior = cv2.GaussianBlur(interior, (0, 0), sigmaX=max(INTERIOR_BLUR, _lips_blur(photo, source, iod)
                                                              if photo is not None else 0.0))
     grain = photo_grain(region)

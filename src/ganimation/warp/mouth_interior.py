@@ -52,6 +52,8 @@ LOWER_TRIM = 0.3
 MIDDLE_RAMP = 0.02
 #: exemplar size (rows, columns)
 SHAPE = (48, 96)
+#: depth (IOD) of the photo's carried teeth from which they stand in full for the exemplar's upper teeth
+CARRIED_FROM = 0.01
 #: saturation of the photo around the mouth (max-min over max of RGB) at which the interior keeps its colour
 FULL_CHROMA_AT = 0.2
 
@@ -133,25 +135,63 @@ def _cavities() -> dict[str, np.ndarray]:
     return {name: cavity_colour(image) for name, (image, _gap) in load_exemplars().items()}
 
 
+def upper_teeth_share(exemplar: np.ndarray) -> float:
+    """The share of ``exemplar``'s ``(R, C, 3)`` rows, from the top, that its upper teeth fill: down to
+    where the median luminance of its middle columns falls below halfway from the teeth (the brightest
+    row of its upper half) to the cavity (:func:`cavity_colour`); 0 when it never does."""
+    rows, cols = exemplar.shape[:2]
+    profile = np.median(exemplar[:, cols // 4: 3 * cols // 4].mean(axis=2), axis=1)
+    top = profile[: rows // 2]
+    peak = int(top.argmax())
+    level = 0.5 * (float(top[peak]) + float(cavity_colour(exemplar).mean()))
+    past = np.flatnonzero(profile[peak:] < level)
+    return float(peak + past[0]) / rows if len(past) else 0.0
+
+
+@lru_cache(maxsize=1)
+def _upper_teeth() -> dict[str, float]:
+    """:func:`upper_teeth_share` of each shipped exemplar, by name (computed once)."""
+    return {name: upper_teeth_share(image) for name, (image, _gap) in load_exemplars().items()}
+
+
 def draw_interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.ndarray, lower: np.ndarray,
-                  iod: float, brightness: float, chroma: float = 1.0, stretch: float = 0.0) -> np.ndarray:
+                  iod: float, brightness: float, chroma: float = 1.0, stretch: float = 0.0,
+                  teeth: np.ndarray | None = None, teeth_weight: float = 1.0) -> np.ndarray:
     """``(h, w, 3)`` float32 colours of a mouth interior for a window ``shape`` ``(h, w)`` at ``origin``
     ``(x0, y0)``, for the opening between inner-lip chains ``upper`` / ``lower`` ``(K, 2)`` (pixels,
     corner to corner) of a face with inter-ocular distance ``iod`` pixels; colours times ``brightness``,
     their saturation times ``chroma`` (0-1); ``stretch`` (0-1) blends the ``open`` exemplar into the
-    ``stretched`` one."""
+    ``stretched`` one.
+
+    ``teeth``: ``(K, 2)`` the lower edge (corner to corner) of the photo's own teeth carried under the
+    upper lip (:func:`ganimation.warp.mouth.carry_teeth`), or None. The exemplar's upper teeth stand
+    for the same teeth: they are drawn only below the photo's, as far as the exemplar's reach further
+    down (``teeth_weight``, 0-1, fades this in with the photo's own opening), not as a second row.
+    """
     iod = max(float(iod), 1e-6)
     axis, normal, u, v = mouth_coordinates(upper[0], upper[-1], shape, origin)
     vu, vl, length = lip_profiles(upper, lower, axis, normal, u)
     s = np.clip(u / max(length, 1e-6), 0.0, 1.0)
     g_t = np.maximum(vl - vu, 1e-6) / iod                   # target opening at the pixel's column (IOD)
     d = np.clip(v - vu, 0.0, None) / iod                     # depth below the upper lip (IOD)
+    carried = np.zeros_like(d)
+    if teeth is not None:
+        rel = np.asarray(teeth, np.float64)[:, :2] - upper[0]
+        along, order = rel @ axis, np.argsort(rel @ axis)
+        vt = np.interp(u, along[order], (rel @ normal)[order])
+        carried = np.clip(vt - vu, 0.0, None) / iod          # how deep the photo's own teeth reach (IOD)
     exemplars = load_exemplars()
     w = float(np.clip(stretch, 0.0, 1.0))
     col = 0.0
     for name, weight in zip(EXEMPLARS, (1.0 - w, w)):
         if weight > 0.0:
-            col = col + weight * _sample(*exemplars[name], _cavities()[name], s, g_t, d, length, iod)
+            ex, ex_gap = exemplars[name]
+            # the exemplar's rows hidden behind the photo's teeth: its upper teeth, less what the photo's
+            # own already cover, shifted up out of the opening (as if the opening began that much higher)
+            g_e = np.maximum(np.interp(s * ex.shape[1] - 0.5, np.arange(ex.shape[1]), ex_gap), 1e-6)
+            hidden = float(np.clip(teeth_weight, 0.0, 1.0)) * np.clip(carried / CARRIED_FROM, 0.0, 1.0) \
+                * np.clip(_upper_teeth()[name] * g_e - carried, 0.0, None)
+            col = col + weight * _sample(ex, ex_gap, _cavities()[name], s, g_t + hidden, d + hidden, length, iod)
     grey = col.mean(axis=2, keepdims=True)
     col = grey + float(np.clip(chroma, 0.0, 1.0)) * (col - grey)
     return (col * float(brightness)).astype(np.float32)
