@@ -241,3 +241,19 @@ def test_anger_moves_the_brows_without_folding_the_eyes(astronaut):
     assert fixed[brows, 1].mean() > 0.8 * motion[brows, 1].mean() > 0.02    # the brows still come down
     far = np.linalg.norm(frame[:, :2] - frame[brows + [33, 263], :2].mean(0), axis=1) > 1.0
     assert np.array_equal(fixed[far], motion[far])                            # nothing away from the eyes changes
+
+
+def test_teeth_shown_tells_a_smiles_teeth_from_a_dark_gap(astronaut):
+    """The astronaut's smile shows its upper teeth (in full); the same opening painted as a dark gap shows
+    none, so the drawn interior keeps its own upper teeth there (warp.mouth.teeth_shown)."""
+    from ganimation.motion.regions import INNER_LIPS
+    from ganimation.warp.dense import polygon_mask
+    from ganimation.warp.mouth import teeth_shown
+
+    face = get_detector(search="whole").detect(astronaut)[0]
+    lm = np.asarray(face.landmarks, np.float64)
+    assert teeth_shown(astronaut, lm) == pytest.approx(1.0)
+    gap = polygon_mask(astronaut.shape[:2], lm[list(INNER_LIPS), :2]) > 0.5
+    dark = astronaut.copy()
+    dark[gap] = 25
+    assert teeth_shown(dark, lm) == 0.0

@@ -27,7 +27,14 @@ from functools import lru_cache
 
 import numpy as np
 
-from ganimation.motion.regions import INNER_LIPS, LIP_PAIRS, inner_mouth_gap
+from ganimation.images import luminance
+from ganimation.motion.regions import (
+    INNER_LIPS,
+    LIP_PAIRS,
+    LOWER_LIP_RINGS,
+    UPPER_LIP_RINGS,
+    inner_mouth_gap,
+)
 from ganimation.warp.dense import polygon_mask, roi_around, sample
 from ganimation.warp.mesh import landmark_triangles, signed_areas
 from ganimation.warp.mouth_interior import (
@@ -56,6 +63,9 @@ UPPER_SHARE_CARRIED = 1.0
 #: the photo's own opening (IOD) from which :func:`carry_teeth` carries it in full and the cavity below is
 #: painted in full (both fade in from 0 below it)
 CARRIED_FULL_AT = 0.02
+#: luminance (0-255) by which an opening's brighter pixels stand above the lips where it shows teeth in
+#: full: its carried teeth then stand for the drawn interior's upper teeth (:func:`teeth_shown`)
+TEETH_ABOVE_LIPS = 30.0
 #: least blur (Gaussian sigma, pixels) of the drawn interior; a softer photo's own blur around its lips
 #: is given to the interior (:func:`_lips_blur`), so that crisp teeth are not pasted into a soft face
 INTERIOR_BLUR = 0.5
@@ -164,6 +174,25 @@ def carry_teeth(image: np.ndarray, photo: np.ndarray, source: np.ndarray, target
     return out
 
 
+def teeth_shown(photo: np.ndarray, source: np.ndarray) -> float:
+    """0-1: how far the photo's own mouth opening shows teeth: its brighter pixels (75th luminance
+    percentile) against the lips' median, from none at the lips' level to full :data:`TEETH_ABOVE_LIPS`
+    above it (a smile's upper teeth are brighter than the lips, the dark gap of a closed smile or a
+    parting mouth darker). 0 when the opening has no pixel. ``photo`` ``(H, W, 3)`` uint8, ``source``
+    ``(478, 2+)`` its landmark pixels."""
+    src = np.asarray(source, np.float64)[:, :2]
+    outer = src[list(UPPER_LIP_RINGS[-1]) + list(LOWER_LIP_RINGS[-1])[-2:0:-1]]
+    x0, y0, x1, y1 = roi_around(outer, photo.shape[1], photo.shape[0], pad=1)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return 0.0
+    opening = polygon_mask((y1 - y0, x1 - x0), src[list(INNER_LIPS)], (x0, y0)) > 0.5
+    lips = (polygon_mask((y1 - y0, x1 - x0), outer, (x0, y0)) > 0.5) & ~opening
+    if not opening.any() or not lips.any():
+        return 0.0
+    lum = luminance(photo[y0:y1, x0:x1].astype(np.float32))
+    return float(np.clip((np.percentile(lum[opening], 75) - np.median(lum[lips])) / TEETH_ABOVE_LIPS, 0.0, 1.0))
+
+
 def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: float, *,
                 photo: np.ndarray | None = None, stretch: float = 0.0) -> np.ndarray:
     """Darken the opened mouth of ``image`` ``(H, W, 3)`` uint8 (returns a new array, or ``image`` unchanged).
@@ -205,7 +234,8 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     dst = np.asarray(target, np.float64)[:, :2]
     interior = draw_interior(mask.shape, (x0, y0), dst[list(UPPER_CHAIN)], dst[list(LOWER_CHAIN)], iod,
                              brightness=brightness, chroma=photo_chroma(region), stretch=stretch,
-                             teeth=upper if carried else None, teeth_weight=share if carried else 0.0)
+                             teeth=upper if carried else None,
+                             teeth_weight=share * teeth_shown(photo, source) if carried else 0.0)
     interior = cv2.GaussianBlur(interior, (0, 0), sigmaX=max(INTERIOR_BLUR, _lips_blur(photo, source, iod)
                                                              if photo is not None else 0.0))
     grain = photo_grain(region)
