@@ -186,12 +186,19 @@ def draw_interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.nda
     for name, weight in zip(EXEMPLARS, (1.0 - w, w)):
         if weight > 0.0:
             ex, ex_gap = exemplars[name]
-            # the exemplar's rows hidden behind the photo's teeth: its upper teeth, less what the photo's
-            # own already cover, shifted up out of the opening (as if the opening began that much higher)
-            g_e = np.maximum(np.interp(s * ex.shape[1] - 0.5, np.arange(ex.shape[1]), ex_gap), 1e-6)
-            hidden = float(np.clip(teeth_weight, 0.0, 1.0)) * np.clip(carried / CARRIED_FROM, 0.0, 1.0) \
-                * np.clip(_upper_teeth()[name] * g_e - carried, 0.0, None)
-            col = col + weight * _sample(ex, ex_gap, _cavities()[name], s, g_t + hidden, d + hidden, length, iod)
+            drawn = _sample(ex, ex_gap, _cavities()[name], s, g_t, d, length, iod)
+            shown = float(np.clip(teeth_weight, 0.0, 1.0))
+            if shown > 0.0 and carried.any():
+                # the exemplar's rows behind the photo's teeth: its upper teeth, less what the photo's own
+                # already cover, moved up out of the opening (as if it began that much higher); faded in
+                # as a blend of colours (moving the rows by a fraction would jump where its top and
+                # bottom parts meet)
+                g_e = np.maximum(np.interp(s * ex.shape[1] - 0.5, np.arange(ex.shape[1]), ex_gap), 1e-6)
+                hidden = np.clip(carried / CARRIED_FROM, 0.0, 1.0) * np.clip(_upper_teeth()[name] * g_e - carried,
+                                                                             0.0, None)
+                behind = _sample(ex, ex_gap, _cavities()[name], s, g_t + hidden, d + hidden, length, iod)
+                drawn = drawn + shown * (behind - drawn)
+            col = col + weight * drawn
     grey = col.mean(axis=2, keepdims=True)
     col = grey + float(np.clip(chroma, 0.0, 1.0)) * (col - grey)
     return (col * float(brightness)).astype(np.float32)
