@@ -58,3 +58,20 @@ def tiny_config(data: str = "", **train) -> Config:
 @pytest.fixture
 def tiny():
     return tiny_config
+
+
+@pytest.fixture(scope="module")
+def obama():
+    """wild_dev's 40_obama.jpg (a broad smile, eyes narrowed by it) and its detected face:
+    ``(photo (H, W, 3) uint8, face)``; skipped where ../shared/data/wild_dev is not beside the repository."""
+    from pathlib import Path
+
+    pytest.importorskip("mediapipe")
+    from ganimation.faces.detect import get_detector
+    from ganimation.images import load_rgb
+
+    path = Path(__file__).resolve().parents[2] / "shared/data/wild_dev/40_obama.jpg"
+    if not path.exists():
+        pytest.skip("../shared/data/wild_dev is not beside the repository")
+    photo = load_rgb(path)
+    return photo, get_detector().detect(photo)[0]

@@ -283,23 +283,17 @@ def test_an_iris_edge_that_cannot_be_read_is_mediapipes():
     assert iris_edge(polar, 210.0) == pytest.approx(IRIS_EDGE)
 
 
-def test_an_opened_squinting_eye_shows_no_line_across_its_white():
+def test_an_opened_squinting_eye_shows_no_line_across_its_white(obama):
     """wild_dev's obama, smiling, edited to surprise: his lids open from 6 to 15 px. The placed eyeball
     left his lower lid's margin across the white as a dark line (7-9 of about 77 pixels of the white
     darker than 0.75 of its median); the margin and what is darker than the white are left out."""
-    from pathlib import Path
-
     from ganimation.aus import resolve_target
     from ganimation.faces.estimate import estimate_aus
     from ganimation.geometry_edit import edit_face_geometry
     from ganimation.warp.dense import polygon_mask
     from ganimation.warp.eyes import _similarity, _visible
 
-    path = Path(__file__).resolve().parents[2] / "shared/data/wild_dev/40_obama.jpg"
-    if not path.exists():
-        pytest.skip("../shared/data/wild_dev is not beside the repository")
-    photo = load_rgb(path)
-    face = get_detector().detect(photo)[0]
+    photo, face = obama
     est = estimate_aus(face)
     ge = edit_face_geometry(photo, face.landmarks, est, resolve_target(current=est, expression="surprise"),
                             mouth=False, texture=0)

@@ -180,22 +180,16 @@ def test_closing_a_smile_redraws_the_lips_without_the_squeezed_mouth(astronaut):
     assert close_mouth(opened.image, opened.warp.source, opened.warp.target, opened.warp.iod) is opened.image
 
 
-def test_closing_a_smile_redraws_the_corners_the_warp_turned_over():
+def test_closing_a_smile_redraws_the_corners_the_warp_turned_over(obama):
     """A broad smile closed by sad (wild_dev's obama): its corners are pulled in past the lip points beside
     them and the warp paints those turned-over triangles as hard wedges; close_mouth repaints them."""
-    from pathlib import Path
-
     from ganimation.aus import resolve_target
     from ganimation.faces.estimate import estimate_aus
     from ganimation.geometry_edit import edit_face_geometry
     from ganimation.warp.dense import polygon_mask
     from ganimation.warp.mouth import close_mouth, turned_over_near_mouth
 
-    path = Path(__file__).resolve().parents[2] / "shared/data/wild_dev/40_obama.jpg"
-    if not path.exists():
-        pytest.skip("../shared/data/wild_dev is not beside the repository")
-    photo = load_rgb(path)
-    face = get_detector().detect(photo)[0]
+    photo, face = obama
     est = estimate_aus(face)
     assert len(turned_over_near_mouth(face.landmarks, face.landmarks)) == 0          # no motion, no fold
     raw = edit_face_geometry(photo, face.landmarks, est, resolve_target(current=est, expression="sad"),
