@@ -283,6 +283,32 @@ def _read_polar(polar: np.ndarray, px: np.ndarray, py: np.ndarray, centre: np.nd
                      borderMode=cv2.BORDER_REPLICATE)
 
 
+def _radial_profile(iris_px: np.ndarray, iris_ring: np.ndarray, ring_t: np.ndarray) -> np.ndarray:
+    """``(h, w, 3)`` float32: the iris drawn from a radial profile of its visible colours ``iris_px``
+    ``(N, 3)`` at their radii ``iris_ring`` ``(N,)`` (:data:`IRIS_RINGS` rings out to :data:`IRIS_EDGE`,
+    per-ring medians), at the radii ``ring_t`` ``(h, w)``: what :func:`complete_iris` falls back to."""
+    bins = np.minimum((iris_ring / IRIS_EDGE * IRIS_RINGS).astype(int), IRIS_RINGS - 1)
+    fallback = np.median(iris_px, axis=0)          # medians: a catchlight does not grey a ring
+    profile = np.stack([np.median(iris_px[bins == k], axis=0) if np.any(bins == k) else fallback
+                        for k in range(IRIS_RINGS)])
+    at = IRIS_EDGE * (np.arange(IRIS_RINGS) + 0.5) / IRIS_RINGS   # ring centres; linear in between
+    return np.stack([np.interp(ring_t, at, profile[:, k]) for k in range(3)], -1).astype(np.float32)
+
+
+def _clean_white(lum: np.ndarray, in_iris: np.ndarray, white: float, drops: float, outer: np.ndarray,
+                 inner: np.ndarray, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
+    """``(h, w)`` float32 0-1: where the placed eyeball keeps the source's pixels of luminance ``lum``
+    ``(h, w)`` (at pixel coordinates ``cx``, ``cy``): inside the iris (``in_iris``, 0-1), and outside it
+    what is at least :data:`SCLERA_CLEAN` of the ``white`` (none of what is 0.1 less): the lids'
+    margins, lashes and their shadows that the lid bands did not take showed as lines across an opened
+    eye. Below the line between the ``outer`` and ``inner`` corners ``(2,)`` only as far as the lower
+    lid goes down (``drops``, 0-1): a lower lid that stays keeps its margin where the warp has it."""
+    clean = np.maximum(in_iris, np.clip((lum / max(white, 1.0) - SCLERA_CLEAN) / 0.1 + 1.0, 0.0, 1.0))
+    a, b = outer, inner
+    below = ((b[0] - a[0]) * (cy - a[1]) - (b[1] - a[1]) * (cx - a[0])) * np.sign(b[0] - a[0]) > 0
+    return np.where(below, 1.0 - drops * (1.0 - clean), clean).astype(np.float32)
+
+
 def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.ndarray, eye: int, iod: float,
          h_s: float, h_t: float) -> None:
     """Redraw one opening or closing eye of ``out`` in place (see the module docstring); ``h_s``, ``h_t``:
@@ -380,24 +406,10 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
         edge = iris_edge(polar, white)
         iris_fill = _read_polar(polar, px, py, centre, radius)
     else:
-        edge = IRIS_EDGE
-        bins = np.minimum((iris_ring / IRIS_EDGE * IRIS_RINGS).astype(int), IRIS_RINGS - 1)
-        fallback = np.median(iris_px, axis=0)          # medians: a catchlight does not grey a ring
-        profile = np.stack([np.median(iris_px[bins == k], axis=0) if np.any(bins == k) else fallback
-                            for k in range(IRIS_RINGS)])
-        at = IRIS_EDGE * (np.arange(IRIS_RINGS) + 0.5) / IRIS_RINGS   # ring centres; linear in between
-        iris_fill = np.stack([np.interp(ring_t, at, profile[:, k]) for k in range(3)], -1).astype(np.float32)
+        edge, iris_fill = IRIS_EDGE, _radial_profile(iris_px, iris_ring, ring_t)
     in_iris = ring_t < edge
-    # the placed eyeball leaves out what is darker than the white outside the iris: the lids' margins,
-    # lashes and their shadows that the lid bands did not take (drawn across the opened eye, they
-    # showed as a line)
-    clean = np.maximum(np.clip((edge - ring_s) * radius + 0.5, 0.0, 1.0),
-                       np.clip((lum_s / max(white, 1.0) - SCLERA_CLEAN) / 0.1 + 1.0, 0.0, 1.0))
-    # below the corners' line only as far as the lower lid goes down (a lower lid that stays keeps its
-    # margin where the warp has it)
-    a, b = src[contour[0]], src[contour[UPPER_LID - 1]]
-    below_corners = ((b[0] - a[0]) * (cy - a[1]) - (b[1] - a[1]) * (cx - a[0])) * np.sign(b[0] - a[0]) > 0
-    clean = np.where(below_corners, 1.0 - drops * (1.0 - clean), clean).astype(np.float32)
+    clean = _clean_white(lum_s, np.clip((edge - ring_s) * radius + 0.5, 0.0, 1.0), white, drops,
+                         src[contour[0]], src[contour[UPPER_LID - 1]], cx, cy)
     kept = cv2.remap(vis_mask * clean, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                      borderValue=0)
     kept = cv2.GaussianBlur(kept, (0, 0), sigmaX=max(soft, blur))
