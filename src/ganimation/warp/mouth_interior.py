@@ -164,9 +164,11 @@ def draw_interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.nda
     ``stretched`` one.
 
     ``teeth``: ``(K, 2)`` the lower edge (corner to corner) of the photo's own teeth carried under the
-    upper lip (:func:`ganimation.warp.mouth.carry_teeth`), or None. The exemplar's upper teeth stand
-    for the same teeth: they are drawn only below the photo's, as far as the exemplar's reach further
-    down (``teeth_weight``, 0-1, fades this in with the photo's own opening), not as a second row.
+    upper lip (:func:`ganimation.warp.mouth.carry_teeth`), or None. The photo's teeth stand for the
+    exemplar's upper teeth (:func:`upper_teeth_share`): the exemplar's rows down to their lower edge are
+    moved up behind the photo's, so that below the photo's teeth the interior goes on with the
+    exemplar's cavity, tongue and lower teeth, not a second row of upper teeth. ``teeth_weight`` (0-1)
+    blends from the interior drawn without ``teeth`` to that one.
     """
     iod = max(float(iod), 1e-6)
     axis, normal, u, v = mouth_coordinates(upper[0], upper[-1], shape, origin)
