@@ -219,8 +219,13 @@ def _sample(ex: np.ndarray, ex_gap: np.ndarray, cavity: np.ndarray, s: np.ndarra
     g_e = np.maximum(np.interp(s * cols - 0.5, np.arange(cols), ex_gap), 1e-6)
     half = np.minimum(g_t, g_e) / 2.0
     from_bottom = g_t - d
-    depth = np.where(d <= half, d, np.where(from_bottom <= half, g_e - from_bottom, g_e / 2.0))
-    t = np.clip(depth / g_e, 0.0, 1.0)
+    # the upper part down to half the opening, the lower part up from its other half (where the target
+    # opens less than the exemplar, the exemplar's middle is cut out between them), changing over within
+    # a pixel of where they meet: a hard cut there moved by a whole row as the opening changed by a
+    # fraction of a pixel (a video's mouth)
+    upper_t = np.clip(np.minimum(d, half) / g_e, 0.0, 1.0)
+    lower_t = np.clip(np.maximum(g_e - from_bottom, g_e - half) / g_e, 0.0, 1.0)
+    change = np.clip((d - half) * iod + 0.5, 0.0, 1.0)
     # where the target opens deeper than the exemplar, the middle is the cavity's own dark colour (its
     # stretched middle row would draw the side teeth as bars), reached over MIDDLE_RAMP IOD
     middle = np.clip((np.minimum(d, from_bottom) - half) / MIDDLE_RAMP, 0.0, 1.0)
@@ -231,8 +236,9 @@ def _sample(ex: np.ndarray, ex_gap: np.ndarray, cavity: np.ndarray, s: np.ndarra
     small = ex if sx >= 1.0 and sy >= 1.0 else cv2.resize(
         ex, (max(4, round(cols * sx)), max(4, round(rows * sy))), interpolation=cv2.INTER_AREA)
     mx = (s * small.shape[1] - 0.5).astype(np.float32)
-    my = (t * small.shape[0] - 0.5).astype(np.float32)
-    col = cv2.remap(small, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    col = [cv2.remap(small, mx, (t * small.shape[0] - 0.5).astype(np.float32), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE) for t in (upper_t, lower_t)]
+    col = col[0] + change[..., None] * (col[1] - col[0])
     return col + middle[..., None] * (cavity - col)
 
 
