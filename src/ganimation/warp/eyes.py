@@ -368,7 +368,8 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     crop = source_image[sy0:sy1, sx0:sx1].astype(np.float32)
     # the photo's own blur around the eye: what is drawn gets as soft (its edges at the lid and against
     # the placed eyeball included)
-    blur = photo_blur(luminance(crop))
+    lum_s = luminance(crop)
+    blur = photo_blur(lum_s)
 
     # iris circle and the colours to fill with, from the source's visible eyeball
     centre = src[iris[0]]
@@ -399,7 +400,6 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
                            _visible(src, contour, band, max(band, WATERLINE_BAND * h_s + WATERLINE_MIN * iod),
                                     IRIS_LOWER_CAP), (sx0, sy0))
     dark, white = float(np.percentile(luminance(iris_px), 25)), float(luminance(sclera[None])[0])
-    lum_s = luminance(crop)
     catchlight = (ring_s < 1.0) & (lum_s > 0.5 * (dark + white))
     polar = complete_iris(crop, shown_s * ~catchlight, centre - [sx0, sy0], radius)
     if polar is not None:

@@ -178,9 +178,7 @@ def draw_interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.nda
     d = np.clip(v - vu, 0.0, None) / iod                     # depth below the upper lip (IOD)
     carried = np.zeros_like(d)
     if teeth is not None:
-        rel = np.asarray(teeth, np.float64)[:, :2] - upper[0]
-        along, order = rel @ axis, np.argsort(rel @ axis)
-        vt = np.interp(u, along[order], (rel @ normal)[order])
+        _, vt, _ = lip_profiles(upper, np.asarray(teeth, np.float64)[:, :2], axis, normal, u)   # from upper[0]
         carried = np.clip(vt - vu, 0.0, None) / iod          # how deep the photo's own teeth reach (IOD)
     exemplars = load_exemplars()
     w = float(np.clip(stretch, 0.0, 1.0))
@@ -195,7 +193,7 @@ def draw_interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.nda
                 # already cover, moved up out of the opening (as if it began that much higher); faded in
                 # as a blend of colours (moving the rows by a fraction would jump where its top and
                 # bottom parts meet)
-                g_e = np.maximum(np.interp(s * ex.shape[1] - 0.5, np.arange(ex.shape[1]), ex_gap), 1e-6)
+                g_e = _gap_at(ex_gap, s)
                 hidden = np.clip(carried / CARRIED_FROM, 0.0, 1.0) * np.clip(_upper_teeth()[name] * g_e - carried,
                                                                              0.0, None)
                 behind = _sample(ex, ex_gap, _cavities()[name], s, g_t + hidden, d + hidden, length, iod)
@@ -204,6 +202,11 @@ def draw_interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.nda
     grey = col.mean(axis=2, keepdims=True)
     col = grey + float(np.clip(chroma, 0.0, 1.0)) * (col - grey)
     return (col * float(brightness)).astype(np.float32)
+
+
+def _gap_at(ex_gap: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """The exemplar's opening ``ex_gap`` ``(C,)`` (IOD) at ``s`` ``(h, w)`` of the way between the corners."""
+    return np.maximum(np.interp(s * len(ex_gap) - 0.5, np.arange(len(ex_gap)), ex_gap), 1e-6)
 
 
 def _sample(ex: np.ndarray, ex_gap: np.ndarray, cavity: np.ndarray, s: np.ndarray, g_t: np.ndarray, d: np.ndarray,
@@ -216,7 +219,7 @@ def _sample(ex: np.ndarray, ex_gap: np.ndarray, cavity: np.ndarray, s: np.ndarra
 
     cv2 = models.require("cv2", "mouth interior")
     rows, cols = ex.shape[:2]
-    g_e = np.maximum(np.interp(s * cols - 0.5, np.arange(cols), ex_gap), 1e-6)
+    g_e = _gap_at(ex_gap, s)
     half = np.minimum(g_t, g_e) / 2.0
     from_bottom = g_t - d
     # the upper part down to half the opening, the lower part up from its other half (where the target
