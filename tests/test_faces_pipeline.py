@@ -216,16 +216,43 @@ def test_neighbours_whole_in_a_proposal_crop_need_no_crop_of_their_own():
     path = Path(__file__).resolve().parents[2] / "shared/data/wild_dev/36_2008_004176.jpg"
     if not path.is_file():
         pytest.skip("../shared/data/wild_dev is not beside the repository")
-    det = FaceDetector(None)
+    det = FaceDetector(None, workers=1)   # passes one by one: no early pass thrown away
     crops = []
     landmark = det._landmark_proposal
-    det._landmark_proposal = lambda image, box: crops.append(box) or landmark(image, box)
+    det._landmark_proposal = lambda image, box, pair=None: crops.append(box) or landmark(image, box, pair)
     try:
         faces = det.detect(load_rgb(path))
     finally:
         det.close()
     assert len(faces) == 8
     assert len(crops) < 10                       # 11 crops when each face needed its own
+
+
+@pytest.mark.parametrize("largest", [False, True])
+def test_passes_side_by_side_find_the_faces_one_by_one_passes_find(largest):
+    """Two workers (ganimation.faces.parallel) give the faces of the one-by-one search to the last bit,
+    on a group photo whose search needs many crops (8 faces of 30-40 px)."""
+    from pathlib import Path
+
+    from ganimation.faces.detect import FaceDetector
+    from ganimation.images import load_rgb
+
+    path = Path(__file__).resolve().parents[2] / "shared/data/wild_dev/36_2008_004176.jpg"
+    if not path.is_file():
+        pytest.skip("../shared/data/wild_dev is not beside the repository")
+    image = load_rgb(path)
+    found = {}
+    for workers in (1, 2):
+        det = FaceDetector(None, workers=workers)
+        try:
+            found[workers] = det.detect(image, largest=largest)
+        finally:
+            det.close()
+    assert len(found[1]) == len(found[2]) >= 1
+    assert largest or len(found[2]) == 8
+    for a, b in zip(found[1], found[2]):
+        np.testing.assert_array_equal(a.landmarks, b.landmarks)
+        np.testing.assert_array_equal(a.blendshapes, b.blendshapes)
 
 
 def test_a_face_touching_a_crop_border_inside_the_photo_is_not_whole():
@@ -286,7 +313,7 @@ def test_largest_refits_only_faces_that_could_be_the_largest(monkeypatch):
     the full detect refits both."""
     from ganimation.faces.detect import LARGEST_MARGIN, Face, get_detector
 
-    det = get_detector(None, search="whole")
+    det = get_detector(None, search="whole", workers=1)   # passes one by one: the order is the search's
     image = np.zeros((400, 400, 3), np.uint8)
 
     def face(x0, side):
@@ -297,9 +324,10 @@ def test_largest_refits_only_faces_that_could_be_the_largest(monkeypatch):
                     blendshapes=np.zeros(52, np.float32), confidence=0.9)
 
     small = 0.9 * LARGEST_MARGIN * 100
-    monkeypatch.setattr(det, "_run", lambda img: [face(250, small), face(20, 100)])
+    monkeypatch.setattr(det, "_run", lambda img, pair=None: [face(250, small), face(20, 100)])
     around = []
-    monkeypatch.setattr(det, "_run_around", lambda img, centre, half: around.append(half) or ([], (0, 0, 1, 1)))
+    monkeypatch.setattr(det, "_run_around",
+                        lambda img, centre, half, pair=None: around.append(half) or ([], (0, 0, 1, 1)))
     faces = det.detect(image, largest=True)
     assert around == [100] and [f.box[0] for f in faces] == [20, 250]
     around.clear()
@@ -313,7 +341,7 @@ def test_largest_landmarks_the_largest_proposals_first(monkeypatch):
     ones; the full search takes the surest proposals first and landmarks them all."""
     from ganimation.faces.detect import LARGEST_MARGIN, SURE_PROPOSAL, Face, get_detector
 
-    det = get_detector(None, search="proposals")
+    det = get_detector(None, search="proposals", workers=1)   # passes one by one: the order is the search's
     image = np.zeros((600, 600, 3), np.uint8)
     small = 0.8 * LARGEST_MARGIN * 100
 
@@ -322,12 +350,12 @@ def test_largest_landmarks_the_largest_proposals_first(monkeypatch):
 
     proposals = [(box(400, small), 0.97), (box(40, 100), SURE_PROPOSAL + 0.05),   # the small one surer
                  (box(200, 150), SURE_PROPOSAL - 0.2)]                          # a large, doubtful box
-    monkeypatch.setattr(det, "_run", lambda img: [])
-    monkeypatch.setattr(det, "_proposals", lambda img, min_score=0.45: list(proposals))
+    monkeypatch.setattr(det, "_run", lambda img, pair=None: [])
+    monkeypatch.setattr(det, "_proposals", lambda img, min_score=0.45, pair=None: list(proposals))
     monkeypatch.setattr(det, "_verify", lambda img, face: 1.0)
     landmarked = []
 
-    def landmark(img, b):
+    def landmark(img, b, pair=None):
         landmarked.append(float(b[0]))
         lm = np.zeros((478, 3), np.float32)
         lm[:, 0] = np.linspace(b[0], b[2], 478)
@@ -349,7 +377,7 @@ def test_refit_leaves_faces_that_fill_the_photo_alone(astronaut):
     crop = np.ascontiguousarray(np.asarray(astronaut)[40:210, 140:310])    # the face fills most of it
     calls = []
     run = det._run
-    det._run = lambda image: calls.append(image.shape) or run(image)
+    det._run = lambda image, pair=None: calls.append(image.shape) or run(image, pair)
     try:
         faces = det.detect(crop)
     finally:

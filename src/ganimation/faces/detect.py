@@ -10,6 +10,7 @@ tile, because BlazeFace (short range) sees the image at 128x128.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import inspect
 import io
 import logging
@@ -143,40 +144,28 @@ class FaceDetector:
     """
 
     def __init__(self, model_path: str | os.PathLike | None = None, *, max_faces: int = 20,
-                 min_confidence: float = 0.5, search: str = "proposals"):
-        from ganimation.quiet import QuietCalls, silenced_stderr
+                 min_confidence: float = 0.5, search: str = "proposals", workers: int | None = None):
+        from ganimation.faces.parallel import PassPool, default_workers
 
-        quiet = _quiet_mediapipe()
+        _quiet_mediapipe()   # before MediaPipe is first imported
         models.require("mediapipe")
-        with silenced_stderr(quiet):
-            from mediapipe.tasks.python import BaseOptions, vision
-
         self.model_path = models.face_landmarker_path(model_path)
         self.max_faces = int(max_faces)
         self.min_confidence = float(min_confidence)
         if search not in SEARCH_MODES:
             raise ValueError(f"search={search!r}; choose one of {', '.join(SEARCH_MODES)}")
         self.search = search
-        data = self.model_path.read_bytes()
+        self._model = self.model_path.read_bytes()
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as z:
-                det_bytes = z.read("face_detector.tflite")
+            with zipfile.ZipFile(io.BytesIO(self._model)) as z:
+                self._detector_model = z.read("face_detector.tflite")
         except (zipfile.BadZipFile, KeyError) as exc:
             raise models.MissingDependencyError(
                 f"{self.model_path} is not a MediaPipe face_landmarker.task bundle ({exc})") from None
-        try:
-            with silenced_stderr(quiet):  # the graph logs while it starts; its calls later too (QuietCalls)
-                self._landmarker = QuietCalls(vision.FaceLandmarker.create_from_options(vision.FaceLandmarkerOptions(
-                    base_options=BaseOptions(model_asset_buffer=data),
-                    running_mode=vision.RunningMode.IMAGE, num_faces=self.max_faces,
-                    min_face_detection_confidence=self.min_confidence,
-                    min_face_presence_confidence=self.min_confidence,
-                    output_face_blendshapes=True)), enabled=quiet)
-                self._detector = QuietCalls(vision.FaceDetector.create_from_options(vision.FaceDetectorOptions(
-                    base_options=BaseOptions(model_asset_buffer=det_bytes),
-                    running_mode=vision.RunningMode.IMAGE, min_detection_confidence=0.2)), enabled=quiet)
-        except (RuntimeError, ValueError) as exc:
-            raise models.MissingDependencyError(f"cannot load face model {self.model_path}: {exc}") from None
+        self._landmarker, self._detector = self._make_pair()
+        # the searches' landmarker passes, side by side on more than one core (ganimation.faces.parallel)
+        self._pool = PassPool((self._landmarker, self._detector), self._make_pair, _close_pair,
+                              default_workers() if workers is None else workers)
         # close before concurrent.futures shuts its executors down at exit (MediaPipe's
         # own __del__ needs them); fall back to atexit.
         try:
@@ -184,30 +173,50 @@ class FaceDetector:
         except (AttributeError, RuntimeError):
             atexit.register(self.close)
 
+    def _make_pair(self) -> tuple:
+        """A new MediaPipe FaceLandmarker (IMAGE mode, with blendshapes) and BlazeFace detector, wrapped
+        so that their native log lines stay off the terminal (:class:`ganimation.quiet.QuietCalls`)."""
+        from ganimation.quiet import QuietCalls, silenced_stderr
+
+        quiet = _quiet_mediapipe()
+        with silenced_stderr(quiet):
+            from mediapipe.tasks.python import BaseOptions, vision
+        try:
+            with silenced_stderr(quiet):  # the graph logs while it starts; its calls later too (QuietCalls)
+                landmarker = QuietCalls(vision.FaceLandmarker.create_from_options(vision.FaceLandmarkerOptions(
+                    base_options=BaseOptions(model_asset_buffer=self._model),
+                    running_mode=vision.RunningMode.IMAGE, num_faces=self.max_faces,
+                    min_face_detection_confidence=self.min_confidence,
+                    min_face_presence_confidence=self.min_confidence,
+                    output_face_blendshapes=True)), enabled=quiet)
+                detector = QuietCalls(vision.FaceDetector.create_from_options(vision.FaceDetectorOptions(
+                    base_options=BaseOptions(model_asset_buffer=self._detector_model),
+                    running_mode=vision.RunningMode.IMAGE, min_detection_confidence=0.2)), enabled=quiet)
+        except (RuntimeError, ValueError) as exc:
+            raise models.MissingDependencyError(f"cannot load face model {self.model_path}: {exc}") from None
+        return landmarker, detector
+
     def close(self) -> None:
-        for name in ("_landmarker", "_detector"):
-            obj = getattr(self, name, None)
-            if obj is not None:
-                try:
-                    obj.close()
-                except Exception:  # noqa: BLE001 - closing at exit must never raise
-                    pass
-                try:
-                    obj.close = lambda: None  # its __del__ must not retry
-                except AttributeError:
-                    pass
-                setattr(self, name, None)
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            pool.close()
+            self._pool = None
+        _close_pair((getattr(self, "_landmarker", None), getattr(self, "_detector", None)))
+        self._landmarker = self._detector = None
 
     # -- one pass ---------------------------------------------------------
-    def _run(self, image: np.ndarray) -> list[Face]:
+    def _run(self, image: np.ndarray, pair: tuple | None = None) -> list[Face]:
+        """The faces one landmarker pass finds in ``image``, with ``pair`` (a landmarker and a detector
+        of :meth:`_make_pair`; None: the detector's own)."""
         import mediapipe as mp
 
+        landmarker, detector = pair or (self._landmarker, self._detector)
         h, w = image.shape[:2]
         mp_img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image))
-        res = self._landmarker.detect(mp_img)
+        res = landmarker.detect(mp_img)
         if not res.face_landmarks:
             return []
-        dets = self._detector.detect(mp_img).detections
+        dets = detector.detect(mp_img).detections
         det_boxes = np.array([[d.bounding_box.origin_x, d.bounding_box.origin_y,
                                d.bounding_box.origin_x + d.bounding_box.width,
                                d.bounding_box.origin_y + d.bounding_box.height] for d in dets], np.float32).reshape(-1, 4)
@@ -246,10 +255,14 @@ class FaceDetector:
         h, w = image.shape[:2]
         if min(h, w) < 8:
             raise ImageError(f"image is {w}x{h}; too small to hold a face")
-        faces = self._run(image)
+        searched = self.search != "whole" and max(h, w) >= 256
+        # every face wanted: BlazeFace's proposals are needed whatever the whole-photo pass finds, so
+        # they are looked for beside it (ganimation.faces.parallel)
+        early = (self._pool.submit(lambda pair: self._proposals(image, pair=pair))
+                 if searched and not largest and self._pool.workers > 1 else None)
+        faces = self._pool.submit(lambda pair: self._run(image, pair)).result() if early else self._run(image)
         if refit:
             faces = self._refit(image, faces, largest=largest)
-        searched = self.search != "whole" and max(h, w) >= 256
         if searched and largest:
             kept = self._kept(image, faces)
             if kept:
@@ -257,7 +270,8 @@ class FaceDetector:
         if searched:
             if self.search == "thorough":
                 faces = _merge(faces, self._tiled(image))
-            faces = _merge(faces, self._from_proposals(image, faces, largest=largest))
+            faces = _merge(faces, self._from_proposals(image, faces, largest=largest,
+                                                       proposals=early.result() if early else None))
         return self._kept(image, faces)
 
     def _kept(self, image: np.ndarray, faces: list[Face]) -> list[Face]:
@@ -281,22 +295,38 @@ class FaceDetector:
         are kept as they are. Two fits that end on one face keep the first. ``largest=True``:
         faces smaller than :data:`LARGEST_MARGIN` of the largest fit so far are kept as found.
         """
+        from ganimation.faces.parallel import in_order
+
         h, w = image.shape[:2]
         out: list[Face] = []
-        best = 0.0
-        for f in sorted(faces, key=lambda f: -f.area) if largest else faces:
+        best = [0.0]
+
+        def kept_as_found(f: Face) -> bool:
             side = _side(f.box)
-            if side >= REFIT_BELOW * min(h, w) or (largest and side < LARGEST_MARGIN * best):
-                out.append(f)
-                best = max(best, side)
-                continue
+            return side >= REFIT_BELOW * min(h, w) or (largest and side < LARGEST_MARGIN * best[0])
+
+        def refit(pair, f: Face) -> list[Face]:   # the faces of the crop around f whose centre lies in f's box
+            if kept_as_found(f):
+                return [f]
             centre = (f.box[:2] + f.box[2:]) / 2
-            inside = [g for g in self._run_around(image, centre, side)[0] if _centre_inside(g.box, f.box[None])]
-            g = min(inside, key=lambda g: float(np.hypot(*((g.box[:2] + g.box[2:]) / 2 - centre)))) if inside else f
-            if out and _iou(g.box, np.stack([o.box for o in out])).max() > 0.5:
-                continue
+            return [g for g in self._run_around(image, centre, _side(f.box), pair)[0]
+                    if _centre_inside(g.box, f.box[None])]
+
+        def commit(f: Face, inside: list[Face]) -> None:
+            if kept_as_found(f):
+                g = f
+            else:
+                centre = (f.box[:2] + f.box[2:]) / 2
+                g = min(inside, key=lambda g: float(np.hypot(*((g.box[:2] + g.box[2:]) / 2 - centre)))) if inside else f
+                if out and _iou(g.box, np.stack([o.box for o in out])).max() > 0.5:
+                    return
             out.append(g)
-            best = max(best, _side(g.box))
+            best[0] = max(best[0], _side(g.box))
+
+        # a face kept as found needs no pass; whether it is depends on the faces before it (largest=True),
+        # so the decision is the commit's, and a refit run early for it is thrown away
+        in_order(sorted(faces, key=lambda f: -f.area) if largest else faces, skip=lambda f: False, run=refit,
+                 commit=commit, pool=self._pool, apart=lambda a, b: not _overlap(_grown(a.box, 2.0), b.box))
         return out
 
     def _verify(self, image: np.ndarray, face: Face) -> float:
@@ -321,29 +351,39 @@ class FaceDetector:
         face.extra["verify"] = float(np.mean(scores))
         return face.extra["verify"]
 
-    def _proposals(self, image: np.ndarray, min_score: float = 0.45) -> list[tuple[np.ndarray, float]]:
-        """BlazeFace boxes ``[x0, y0, x1, y1]`` with scores, on the photo and on 3x3 and 4x4 tiles."""
-        import mediapipe as mp
-
+    def _proposals(self, image: np.ndarray, min_score: float = 0.45, *, pair: tuple | None = None
+                   ) -> list[tuple[np.ndarray, float]]:
+        """BlazeFace boxes ``[x0, y0, x1, y1]`` with scores, on the photo and on 3x3 and 4x4 tiles: with
+        ``pair``'s detector (:meth:`_run`), or None: spread over the search's workers."""
         h, w = image.shape[:2]
-        found = []
+        tiles = []
         for n in (1, 3, 4):
             th, tw = (h, w) if n == 1 else (int(np.ceil(h / n * 1.3)), int(np.ceil(w / n * 1.3)))
             if min(th, tw) < 96:
                 break
             for y0 in (np.linspace(0, h - th, n).astype(int) if h > th else [0]):
                 for x0 in (np.linspace(0, w - tw, n).astype(int) if w > tw else [0]):
-                    tile = np.ascontiguousarray(image[y0:y0 + th, x0:x0 + tw])
-                    for d in self._detector.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=tile)).detections:
-                        score = d.categories[0].score if d.categories else 0.0
-                        b = d.bounding_box
-                        if score >= min_score and b.width >= 16:
-                            found.append((np.array([x0 + b.origin_x, y0 + b.origin_y, x0 + b.origin_x + b.width,
-                                                    y0 + b.origin_y + b.height], np.float32), float(score)))
-        return found
+                    tiles.append((int(x0), int(y0), int(tw), int(th)))
+
+        def propose(pair, tile) -> list[tuple[np.ndarray, float]]:
+            import mediapipe as mp
+
+            x0, y0, tw, th = tile
+            crop = np.ascontiguousarray(image[y0:y0 + th, x0:x0 + tw])
+            found = []
+            for d in pair[1].detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=crop)).detections:
+                score = d.categories[0].score if d.categories else 0.0
+                b = d.bounding_box
+                if score >= min_score and b.width >= 16:
+                    found.append((np.array([x0 + b.origin_x, y0 + b.origin_y, x0 + b.origin_x + b.width,
+                                            y0 + b.origin_y + b.height], np.float32), float(score)))
+            return found
+
+        found = [propose(pair, t) for t in tiles] if pair is not None else self._pool.map(propose, tiles)
+        return [p for one in found for p in one]
 
     def _from_proposals(self, image: np.ndarray, known: list[Face], max_crops: int = 16, *,
-                        largest: bool = False) -> list[Face]:
+                        largest: bool = False, proposals: list | None = None) -> list[Face]:
         """Landmarks for BlazeFace boxes no landmarked face covers, from a context crop around each.
 
         The landmarker misses some small faces at odd angles in a large photo
@@ -355,33 +395,44 @@ class FaceDetector:
         At most ``max_crops`` crops are landmarked, the proposals with the highest scores first.
         ``largest=True``: the largest proposals first (those scoring at least :data:`SURE_PROPOSAL`
         before the others), and none below :data:`LARGEST_MARGIN` of the largest face kept so far.
+        ``proposals``: those of :meth:`_proposals`, when found already.
         """
+        from ganimation.faces.parallel import in_order
+
         boxes = [f.box for f in known]
         out: list[Face] = []
-        crops = 0
-        best = 0.0
-        # largest first when only the largest face matters (the sure proposals before the doubtful
-        # ones, so that large false boxes cannot use up the crops): the faces it keeps early let the
-        # smaller proposals be skipped (LARGEST_MARGIN); otherwise the surest first
-        order = (lambda p: (p[1] < SURE_PROPOSAL, -_side(p[0]))) if largest else (lambda p: -p[1])
-        for box, _score in sorted(self._proposals(image), key=order):
-            if crops >= max_crops:
-                break
-            if _covered(box, boxes) or (largest and _side(box) < LARGEST_MARGIN * best):
-                continue
-            boxes.append(box)
-            crops += 1
-            face, others = self._landmark_proposal(image, box)
+        state = {"crops": 0, "best": 0.0}
+
+        def skip(proposal) -> bool:
+            box = proposal[0]
+            return (state["crops"] >= max_crops or _covered(box, boxes)
+                    or (largest and _side(box) < LARGEST_MARGIN * state["best"]))
+
+        def commit(proposal, result) -> None:
+            boxes.append(proposal[0])
+            state["crops"] += 1
+            face, others = result
             found = len(out)
             for f in ([face] if face is not None else []) + others:
                 if f is face or not _covered(f.box, boxes):
                     out.append(f)
                     boxes.append(f.box)
             if largest:   # the faces this crop added that will be kept
-                best = max([best] + [_side(f.box) for f in self._kept(image, out[found:])])
+                state["best"] = max([state["best"]] + [_side(f.box) for f in self._kept(image, out[found:])])
+
+        # largest first when only the largest face matters (the sure proposals before the doubtful
+        # ones, so that large false boxes cannot use up the crops): the faces it keeps early let the
+        # smaller proposals be skipped (LARGEST_MARGIN); otherwise the surest first. A proposal is
+        # landmarked early beside the one before it only where that one's crop cannot show its face.
+        order = (lambda p: (p[1] < SURE_PROPOSAL, -_side(p[0]))) if largest else (lambda p: -p[1])
+        proposals = self._proposals(image) if proposals is None else proposals
+        in_order(sorted(proposals, key=order), skip=skip,
+                 run=lambda pair, p: self._landmark_proposal(image, p[0], pair), commit=commit, pool=self._pool,
+                 apart=lambda a, b: not _overlap(_grown(a[0], 2.0 * max(96.0, 2.0 * _side(a[0])) / _side(a[0])), b[0]))
         return out
 
-    def _landmark_proposal(self, image: np.ndarray, box: np.ndarray) -> tuple[Face | None, list[Face]]:
+    def _landmark_proposal(self, image: np.ndarray, box: np.ndarray, pair: tuple | None = None
+                           ) -> tuple[Face | None, list[Face]]:
         """The landmarked face centred in BlazeFace box ``box``, from a context crop around it, and the
         other faces that crop shows whole (none touches the crop's border).
 
@@ -393,7 +444,7 @@ class FaceDetector:
         size = _side(box)
         others: list[Face] = []
         for half in dict.fromkeys((max(96.0, 2.0 * size), 1.5 * size)):
-            faces, window = self._run_around(image, centre, half)
+            faces, window = self._run_around(image, centre, half, pair)
             mine = []
             for f in faces:
                 if _centre_inside(f.box, box[None]):
@@ -404,12 +455,13 @@ class FaceDetector:
                 return mine[0], others
         return None, others
 
-    def _run_around(self, image: np.ndarray, centre, half: float) -> tuple[list[Face], tuple[int, int, int, int]]:
-        """One landmarker pass over the square window of half-side ``half`` around ``centre`` (x, y),
-        clipped to the photo: the faces' landmarks and boxes in photo pixels, and the window
-        ``(x0, y0, x1, y1)`` it covered."""
+    def _run_around(self, image: np.ndarray, centre, half: float, pair: tuple | None = None
+                    ) -> tuple[list[Face], tuple[int, int, int, int]]:
+        """One landmarker pass (with ``pair``, as :meth:`_run`) over the square window of half-side ``half``
+        around ``centre`` (x, y), clipped to the photo: the faces' landmarks and boxes in photo pixels,
+        and the window ``(x0, y0, x1, y1)`` it covered."""
         crop, x0, y0 = cut_window(image, (centre[0] - half, centre[1] - half, centre[0] + half, centre[1] + half))
-        return [f.shift(x0, y0) for f in self._run(crop)], (x0, y0, x0 + crop.shape[1], y0 + crop.shape[0])
+        return [f.shift(x0, y0) for f in self._run(crop, pair)], (x0, y0, x0 + crop.shape[1], y0 + crop.shape[0])
 
     def detect_in(self, image: np.ndarray, window, *, refit: bool = False) -> list[Face]:
         """:meth:`detect` on the ``window`` ``(x0, y0, x1, y1)`` of ``image`` (clipped to it), the faces in
@@ -441,6 +493,17 @@ class FaceDetector:
                         if not cut:
                             out.append(f.shift(x0, y0))
         return out
+
+
+def _close_pair(pair: tuple) -> None:
+    """Close a landmarker and detector of :meth:`FaceDetector._make_pair` (Nones skipped; never raises)."""
+    for obj in pair:
+        if obj is None:
+            continue
+        with contextlib.suppress(Exception):   # closing at exit must never raise
+            obj.close()
+        with contextlib.suppress(AttributeError):
+            obj.close = lambda: None  # its __del__ must not retry
 
 
 def cut_window(image: np.ndarray, window) -> tuple[np.ndarray, int, int]:
@@ -479,6 +542,17 @@ def _whole_in(box: np.ndarray, window, shape, margin: float = 0.02) -> bool:
     x0, y0, x1, y1 = window
     return ((x0 == 0 or box[0] >= x0 + m) and (y0 == 0 or box[1] >= y0 + m)
             and (x1 == w or box[2] <= x1 - m) and (y1 == h or box[3] <= y1 - m))
+
+
+def _grown(box: np.ndarray, scale: float) -> np.ndarray:
+    """``box`` ``(x0, y0, x1, y1)`` scaled by ``scale`` about its centre."""
+    centre, half = (box[:2] + box[2:]) / 2, (box[2:] - box[:2]) / 2 * scale
+    return np.concatenate([centre - half, centre + half])
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether boxes ``a`` and ``b`` ``(x0, y0, x1, y1)`` share any area."""
+    return bool(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
 
 
 def _side(box: np.ndarray) -> float:
