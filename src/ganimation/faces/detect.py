@@ -323,6 +323,8 @@ class FaceDetector:
             out.append(g)
             best[0] = max(best[0], _side(g.box))
 
+        if all(_side(f.box) >= REFIT_BELOW * min(h, w) for f in faces):   # portraits, aligned crops: no pass
+            return sorted(faces, key=lambda f: -f.area) if largest else list(faces)
         # a face kept as found needs no pass; whether it is depends on the faces before it (largest=True),
         # so the decision is the commit's, and a refit run early for it is thrown away
         in_order(sorted(faces, key=lambda f: -f.area) if largest else faces, skip=lambda f: False, run=refit,
