@@ -110,6 +110,8 @@ IRIS_STRIP = before_and_now(("surprise", "fear"), "iris")
 #: surprise and fear of smiling photos, the exemplar's upper teeth drawn below the photo's own (before) and
 #: left out where the photo's stand for them (now)
 TEETH_STRIP = before_and_now(("surprise", "fear"), "second_teeth")
+#: sad and fear of shiny skin, the texture stage darkening white shines grey (before) and leaving them (now)
+SHINE_STRIP = before_and_now(("sad", "fear"), "shine")
 #: sad's lid droop as it was (AU45 0.5, the same distance on every eye, the eyeball squeezed) and now
 LID_DROOP_STRIP = before_and_now(("sad",), "lid_droop")
 #: happy, anger and fear of faces read as showing them already, moved from the estimate (before) and now
@@ -311,6 +313,15 @@ def second_teeth_as_before():
     return patched(W, "draw_interior", without_teeth)
 
 
+def shine_as_before():
+    """The texture stage darkening every face pixel, shines included (no pixel counts as a highlight)."""
+    from preset_variants import patched
+
+    import ganimation.texture.au_texture as T
+
+    return patched(T, "HIGHLIGHT_FROM", 1e9)
+
+
 def defining_as_before():
     """A preset's defining AUs moved only from the photo's estimate (no least motion)."""
     from preset_variants import variants
@@ -324,7 +335,8 @@ BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes"
           "lips": lips_as_before, "opening": opening_as_before, "lip_bodies": lip_bodies_as_before,
           "lid_droop": lid_droop_as_before, "defining": defining_as_before,
           "small_mouth": small_mouth_as_before, "smile_folds": smile_folds_as_before,
-          "bilinear": bilinear_as_before, "iris": iris_as_before, "second_teeth": second_teeth_as_before}
+          "bilinear": bilinear_as_before, "iris": iris_as_before, "second_teeth": second_teeth_as_before,
+          "shine": shine_as_before}
 
 
 def main() -> None:
@@ -349,6 +361,9 @@ def main() -> None:
     ap.add_argument("--teeth-strip", action="store_true",
                     help="surprise and fear of smiling photos, a second row of upper teeth before / none now "
                          "(docs/images/carried_teeth.png)")
+    ap.add_argument("--shine-strip", action="store_true",
+                    help="sad and fear brows of shiny skin, shines darkened grey before / left now "
+                         "(docs/images/shine.png)")
     ap.add_argument("--soft-mouth-strip", action="store_true",
                     help="surprise and fear mouths of soft photos, before and now (docs/images/soft_mouth.png)")
     ap.add_argument("--small-mouth-strip", action="store_true",
@@ -398,6 +413,8 @@ def main() -> None:
             (args.teeth_strip, "carried_teeth.png", TEETH_STRIP,
              [WILD / "40_obama.jpg", WILD / "45_multi_face.jpg", WILD / "34_2008_001322.jpg",
               WILD / "49_astronaut.png"], "mouth"),
+            (args.shine_strip, "shine.png", SHINE_STRIP,
+             [WILD / "42_kit_with_rose.jpg", WILD / "40_obama.jpg", ROWS[4]], "eyes"),
             (args.soft_mouth_strip, "soft_mouth.png", SOFT_MOUTH_STRIP,
              [ROWS[3], UTK / "26_1_2_20170104020703028.jpg.chip.jpg", ROWS[4], WILD / "38_Tom_Cruise_avp_2014_4.jpg"],
              "mouth"),

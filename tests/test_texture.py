@@ -95,6 +95,29 @@ def test_shading_changes_luminance_inside_the_face_only(face):
     assert np.abs(ratio_in - ratio_out).max() < 0.02
 
 
+def test_a_white_shine_is_not_darkened_into_a_grey_patch(face):
+    """A near-white, clipped shine on the skin keeps its pixels where the shading darkens the skin beside
+    it; a grey photo (every pixel as white as its skin) is darkened throughout."""
+    from ganimation.texture.au_texture import highlights
+
+    img, lm = face
+    h, w = img.shape[:2]
+    change = np.full((cv.HEIGHT, cv.WIDTH), -0.1, np.float32)          # darken the whole face
+    shiny = img.copy()
+    cx, cy = lm[[10, 151]].mean(0)[:2].astype(int)                       # the middle of the forehead
+    shiny[cy - 4:cy + 5, cx - 4:cx + 5] = (254, 236, 228)                  # a clipped shine on warm skin
+    out = shade_expression(shiny, lm, change, 100.0)
+    assert np.array_equal(out[cy - 2:cy + 3, cx - 2:cx + 3], shiny[cy - 2:cy + 3, cx - 2:cx + 3])
+    beside = (slice(cy - 2, cy + 3), slice(cx + 12, cx + 17))             # ordinary skin: darkened
+    assert out[beside].astype(int).mean() < shiny[beside].astype(int).mean() - 5
+    grey = np.repeat(shiny.mean(-1, keepdims=True), 3, -1).astype(np.uint8)
+    out = shade_expression(grey, lm, change, 100.0)
+    assert out[cy - 2:cy + 3, cx - 2:cx + 3].astype(int).mean() < grey[cy - 2:cy + 3, cx - 2:cx + 3].mean() - 10
+    region = np.array([[[254, 236, 228], [200, 150, 130], [250, 250, 250]]], np.float32)
+    weight = highlights(region, np.array([[False, True, False]]))
+    assert weight[0, 0] > 0.9 and weight[0, 1] == 0 and weight[0, 2] > 0.9
+
+
 def test_change_is_clipped_and_linear_below_the_clip():
     model = AUTextureModel.load()
     big = model.change(np.ones(NUM_AUS), strength=4.0)

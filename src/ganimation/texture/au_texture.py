@@ -38,6 +38,12 @@ STRENGTH = 0.5
 #: largest relative luminance change allowed anywhere: a fold darkens, it never blackens, and skin
 #: brightens less than it darkens (strong brightening shows as glowing patches)
 MAX_DARKEN, MAX_BRIGHTEN = 0.35, 0.12
+#: a shine: a pixel whiter than the face's skin (its smallest RGB channel over its largest, above the skin's
+#: median ratio by more than the first value; fully so above it by the sum of both) and near the photo's
+#: clipping (its largest channel from SHINE_FROM, fully from SHINE_FROM + SHINE_RANGE, of 255) is not
+#: darkened: a fold's shading there turned a white shine into a grey patch
+HIGHLIGHT_FROM, HIGHLIGHT_RANGE = 0.03, 0.07
+SHINE_FROM, SHINE_RANGE = 230.0, 15.0
 
 
 def strength(texture: float | None) -> float:
@@ -135,6 +141,28 @@ def _mouth_mask(landmarks: np.ndarray, roi: tuple[int, int, int, int], shape: tu
     return 1.0 - np.clip(m * 1.5, 0.0, 1.0)
 
 
+def _eyes_mask(landmarks: np.ndarray, roi: tuple[int, int, int, int], shape: tuple[int, int]) -> np.ndarray:
+    """``(h, w)`` float32: 1 inside the eye openings of ``landmarks`` ``(478, 2+)`` pixels (anti-aliased), 0 elsewhere."""
+    from ganimation.warp.dense import polygon_mask
+    from ganimation.warp.eyes import EYE_CONTOURS
+
+    lm = np.asarray(landmarks, np.float64)[:, :2]
+    return np.clip(sum(polygon_mask(shape, lm[list(c)], roi[:2]) for c in EYE_CONTOURS), 0.0, 1.0)
+
+
+def highlights(region: np.ndarray, face: np.ndarray) -> np.ndarray:
+    """``(h, w)`` float32 in [0, 1]: how far each pixel of ``region`` ``(h, w, 3)`` (0-255) is a highlight,
+    whiter than the skin of the ``face`` pixels (``(h, w)`` bool) by :data:`HIGHLIGHT_FROM` to
+    :data:`HIGHLIGHT_FROM` + :data:`HIGHLIGHT_RANGE` of its smallest-over-largest channel ratio
+    (0 everywhere on a grey photo, whose ratio is 1 throughout)."""
+    ratio = region.min(-1) / np.maximum(region.max(-1), 1.0)
+    if not face.any():
+        return np.zeros(ratio.shape, np.float32)
+    skin = float(np.median(ratio[face]))
+    whiter = np.clip((ratio - skin - HIGHLIGHT_FROM) / HIGHLIGHT_RANGE, 0.0, 1.0)
+    return (whiter * np.clip((region.max(-1) - SHINE_FROM) / SHINE_RANGE, 0.0, 1.0)).astype(np.float32)
+
+
 def shade_expression(image: np.ndarray, landmarks: np.ndarray, change: np.ndarray, iod: float, *,
                      placement: Placement | None = None) -> np.ndarray:
     """``image`` ``(H, W, 3)`` uint8 with a canvas ``change`` ``(HEIGHT, WIDTH)`` applied as a luminance gain.
@@ -151,13 +179,17 @@ def shade_expression(image: np.ndarray, landmarks: np.ndarray, change: np.ndarra
 
         cv2 = models.require("cv2", "the texture stage")
         change = cv2.GaussianBlur(np.asarray(change, np.float32), (0, 0), sigmaX=0.6 * PIXELS_PER_IOD / max(iod, 1.0))
-    roi, patch = (placement or Placement(landmarks, (w, h))).place(change)
+    placement = placement or Placement(landmarks, (w, h))
+    roi, patch = placement.place(change)
     x0, y0, x1, y1 = roi
     out = np.array(image, copy=True)
     if x1 <= x0 or y1 <= y0:
         return out
-    gain = 1.0 + patch * _mouth_mask(landmarks, roi, patch.shape, iod)
-    region = image[y0:y1, x0:x1].astype(np.float32) * gain[..., None]
+    region = image[y0:y1, x0:x1].astype(np.float32)
+    patch = patch * _mouth_mask(landmarks, roi, patch.shape, iod)
+    shine = highlights(region, placement.weight > 0.5) * (1.0 - _eyes_mask(landmarks, roi, patch.shape))
+    patch = np.where(patch < 0, patch * (1.0 - shine), patch)
+    region = region * (1.0 + patch)[..., None]
     changed = np.abs(patch) > 1e-4
     out[y0:y1, x0:x1] = np.where(changed[..., None], np.clip(np.rint(region), 0, 255).astype(np.uint8),
                                  image[y0:y1, x0:x1])
