@@ -125,6 +125,7 @@ _CALIB = None
 def _init_worker(opts: PrepareOptions) -> None:
     global _OPTS, _CALIB
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("GANIMATION_FACE_WORKERS", "1")   # the processes share the cores already
     _OPTS = opts
     if opts.calibration:
         from ganimation.faces.estimate import Calibration
