@@ -42,7 +42,7 @@ def grid(engine: str, rows: list[Path], columns: list[tuple[str, dict]] | None =
          cut: str = "face") -> np.ndarray:
     """Rows = photos; columns = the input, then one edit per ``(label, edit_photo keyword arguments)``
     (default: the six presets; a ``before`` key names a context of :data:`BEFORE` to edit in).
-    ``cut``: ``"face"`` (the face box grown by 35 %), ``"eyes"`` (the box of the eyes and brows) or
+    ``cut``: ``"face"`` (the face box grown by 35 %), ``"chin"`` (its lower 55 %), ``"eyes"`` (the box of the eyes and brows) or
     ``"mouth"`` (the box of the lips) or ``"folds"`` (the nasolabial folds and the lips)."""
     from ganimation.edit import Editor
     from ganimation.evaluation.engines import ENGINE_PRESETS, grid_cell, preset_grid
@@ -61,7 +61,9 @@ def grid(engine: str, rows: list[Path], columns: list[tuple[str, dict]] | None =
             with (BEFORE[before]() if before else contextlib.nullcontext()):
                 res = edit_photo(editor, img, engine=engine, face="largest", **kw)
             if box is None:
-                box = {"face": lambda f: f.box, "eyes": lambda f: eyes_box(f.landmarks),
+                box = {"face": lambda f: f.box, "chin": lambda f: np.array([f.box[0], f.box[1] + 0.45 * (f.box[3] - f.box[1]),
+                                                                            f.box[2], f.box[3]]),
+                       "eyes": lambda f: eyes_box(f.landmarks),
                        "mouth": lambda f: mouth_box(f.landmarks), "folds": lambda f: folds_box(f.landmarks)
                        }[cut](res.faces[0])
                 row = [grid_cell(img, box)]
@@ -112,6 +114,9 @@ IRIS_STRIP = before_and_now(("surprise", "fear"), "iris")
 TEETH_STRIP = before_and_now(("surprise", "fear"), "second_teeth")
 #: sad and fear of shiny skin, the texture stage darkening white shines grey (before) and leaving them (now)
 SHINE_STRIP = before_and_now(("sad", "fear"), "shine")
+#: sad and anger of tight crops whose chin the edit raises at the bottom edge: the edge row repeated (before)
+#: and the photo mirrored there (now)
+EDGE_STRIP = before_and_now(("sad", "anger"), "edge")
 #: sad's lid droop as it was (AU45 0.5, the same distance on every eye, the eyeball squeezed) and now
 LID_DROOP_STRIP = before_and_now(("sad",), "lid_droop")
 #: happy, anger and fear of faces read as showing them already, moved from the estimate (before) and now
@@ -322,6 +327,15 @@ def shine_as_before():
     return patched(T, "HIGHLIGHT_FROM", 1e9)
 
 
+def edge_as_before():
+    """The warp reading beyond the photo's edges as the edge row repeated."""
+    from preset_variants import patched
+
+    import ganimation.warp.dense as D
+
+    return patched(D, "BORDER", "BORDER_REPLICATE")
+
+
 def defining_as_before():
     """A preset's defining AUs moved only from the photo's estimate (no least motion)."""
     from preset_variants import variants
@@ -336,7 +350,7 @@ BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes"
           "lid_droop": lid_droop_as_before, "defining": defining_as_before,
           "small_mouth": small_mouth_as_before, "smile_folds": smile_folds_as_before,
           "bilinear": bilinear_as_before, "iris": iris_as_before, "second_teeth": second_teeth_as_before,
-          "shine": shine_as_before}
+          "shine": shine_as_before, "edge": edge_as_before}
 
 
 def main() -> None:
@@ -364,6 +378,9 @@ def main() -> None:
     ap.add_argument("--shine-strip", action="store_true",
                     help="sad and fear brows of shiny skin, shines darkened grey before / left now "
                          "(docs/images/shine.png)")
+    ap.add_argument("--edge-strip", action="store_true",
+                    help="sad and anger of tight crops, the chin at the bottom edge: the edge row repeated before / "
+                         "the photo mirrored now (docs/images/photo_edge.png)")
     ap.add_argument("--soft-mouth-strip", action="store_true",
                     help="surprise and fear mouths of soft photos, before and now (docs/images/soft_mouth.png)")
     ap.add_argument("--small-mouth-strip", action="store_true",
@@ -415,6 +432,10 @@ def main() -> None:
               WILD / "49_astronaut.png"], "mouth"),
             (args.shine_strip, "shine.png", SHINE_STRIP,
              [WILD / "42_kit_with_rose.jpg", WILD / "40_obama.jpg", ROWS[4]], "eyes"),
+            (args.edge_strip, "photo_edge.png", EDGE_STRIP,
+             [Path("data/utkface_dev120b/2_1_2_20161219142427449.jpg.chip.jpg"),
+              Path("data/utkface_dev120b/61_0_2_20170111203805430.jpg.chip.jpg"),
+              Path("data/utkface_dev120b/39_0_2_20170104201921434.jpg.chip.jpg")], "chin"),
             (args.soft_mouth_strip, "soft_mouth.png", SOFT_MOUTH_STRIP,
              [ROWS[3], UTK / "26_1_2_20170104020703028.jpg.chip.jpg", ROWS[4], WILD / "38_Tom_Cruise_avp_2014_4.jpg"],
              "mouth"),

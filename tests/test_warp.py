@@ -128,6 +128,19 @@ def test_huge_photo_warps_a_window_only():
     assert res.image.shape == img.shape
 
 
+def test_a_face_cut_by_the_photo_edge_mirrors_what_lies_beyond_it():
+    """A chin at the bottom edge of a tight crop, raised by the edit: the rows that now read below the
+    photo get the rows above the edge mirrored, not the last row repeated down as streaks."""
+    from ganimation.warp.dense import sample
+
+    img = noise_image(40, 30, seed=3)
+    gy, gx = np.mgrid[0:40, 0:30].astype(np.float32)
+    out = sample(img, gx, gy + 3.0, interpolation="INTER_NEAREST")    # every pixel reads 3 rows lower
+    assert np.array_equal(out[:37], img[3:])
+    assert np.array_equal(out[37:], img[[38, 37, 36]])                # rows 40, 41, 42 mirrored at 39
+    assert not np.array_equal(out[38], out[39])
+
+
 def test_mouth_shading_only_when_the_mouth_opens_wider():
     img = np.full((320, 320, 3), 180, np.uint8)
     lm = face_landmarks()

@@ -176,12 +176,19 @@ INTERPOLATION = "INTER_LANCZOS4"
 SMOOTH = "INTER_LINEAR"
 
 
+#: how :func:`sample` reads beyond the photo's edges (an OpenCV border flag's name): mirrored about the
+#: edge pixel. With the edge row repeated (``BORDER_REPLICATE``), a chin at the bottom edge of a tight
+#: crop (UTKFace's chips) that an edit raised was continued by vertical streaks of that row.
+BORDER = "BORDER_REFLECT_101"
+
+
 def sample(image: np.ndarray, mx: np.ndarray, my: np.ndarray, dtype=None, *,
            interpolation: str | None = None) -> np.ndarray:
     """``image`` ``(H, W[, C])`` read at the float32 coordinates ``mx``, ``my`` ``(h, w)`` (by
-    ``interpolation``, an OpenCV flag's name, default :data:`INTERPOLATION`; edges replicated). Only the
-    window the coordinates cover is read (and converted to ``dtype`` when given): remap's 16-bit
-    coordinate limit, and no copy of a whole large photo."""
+    ``interpolation``, an OpenCV flag's name, default :data:`INTERPOLATION`). Beyond the photo's edges
+    it reads the photo mirrored (:data:`BORDER`). Only the window the coordinates
+    cover is read (and converted to ``dtype`` when given): remap's 16-bit coordinate limit, and no copy
+    of a whole large photo."""
     cv2 = _cv2()
     h, w = image.shape[:2]
     # the window reaches 4 px past the coordinates: bicubic reads 4 x 4 pixels around each, Lanczos 8 x 8
@@ -194,7 +201,7 @@ def sample(image: np.ndarray, mx: np.ndarray, my: np.ndarray, dtype=None, *,
                          f"the warp handles faces up to {_REMAP_LIMIT} px across: downscale the photo")
     window = np.ascontiguousarray(image[sy0:sy1, sx0:sx1], dtype=dtype)
     return cv2.remap(window, mx - np.float32(sx0), my - np.float32(sy0),
-                     interpolation=getattr(cv2, interpolation or INTERPOLATION), borderMode=cv2.BORDER_REPLICATE)
+                     interpolation=getattr(cv2, interpolation or INTERPOLATION), borderMode=getattr(cv2, BORDER))
 
 
 def apply_map(image: np.ndarray, warp: DenseWarp, interpolation: str | None = None) -> np.ndarray:
