@@ -21,6 +21,8 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --lip-bodies-strip  # docs/images/lip_bodies.png
     .venv/bin/python benchmarks/engines_grid.py --lid-droop-strip   # docs/images/lid_droop.png
     .venv/bin/python benchmarks/engines_grid.py --defining-strip    # docs/images/defining_motion.png
+    .venv/bin/python benchmarks/engines_grid.py --shine-strip       # docs/images/shine.png
+    .venv/bin/python benchmarks/engines_grid.py --edge-strip        # docs/images/photo_edge.png
 """
 
 from __future__ import annotations
@@ -318,22 +320,16 @@ def second_teeth_as_before():
     return patched(W, "draw_interior", without_teeth)
 
 
-def shine_as_before():
-    """The texture stage darkening every face pixel, shines included (no pixel counts as a highlight)."""
-    from preset_variants import patched
+def constant_as_before(module: str, name: str, value):
+    """A ``before`` context that sets the constant ``name`` of ``module`` (a dotted name) to ``value``."""
+    def before():
+        import importlib
 
-    import ganimation.texture.au_texture as T
+        from preset_variants import patched
 
-    return patched(T, "HIGHLIGHT_FROM", 1e9)
+        return patched(importlib.import_module(module), name, value)
 
-
-def edge_as_before():
-    """The warp reading beyond the photo's edges as the edge row repeated."""
-    from preset_variants import patched
-
-    import ganimation.warp.dense as D
-
-    return patched(D, "BORDER", "BORDER_REPLICATE")
+    return before
 
 
 def defining_as_before():
@@ -350,7 +346,70 @@ BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes"
           "lid_droop": lid_droop_as_before, "defining": defining_as_before,
           "small_mouth": small_mouth_as_before, "smile_folds": smile_folds_as_before,
           "bilinear": bilinear_as_before, "iris": iris_as_before, "second_teeth": second_teeth_as_before,
-          "shine": shine_as_before, "edge": edge_as_before}
+          # the texture stage darkening shines too (no pixel counts as a highlight)
+          "shine": constant_as_before("ganimation.texture.au_texture", "HIGHLIGHT_FROM", 1e9),
+          # the warp reading beyond the photo's edges as the edge row repeated
+          "edge": constant_as_before("ganimation.warp.dense", "BORDER", "BORDER_REPLICATE")}
+
+
+#: the before/now strips: (flag of --FLAG-strip, file in docs/images, columns, default photos, cut, what it shows)
+STRIPS = [
+    ("eyes", "eye_folds.png", EYES_STRIP,
+     [WILD / "46_single_face.jpg", WILD / "49_astronaut.png", ROWS[3]],
+     "eyes", "anger's eyes and brows, folded triangles before/now"),
+    ("open-eyes", "eyes_open.png", OPEN_EYES_STRIP,
+     [ROWS[0], WILD / "49_astronaut.png", ROWS[3]],
+     "eyes", "surprise and fear, eyes stretched before / redrawn now"),
+    ("sharp-eyes", "eyes_open_sharp.png", SHARP_EYES_STRIP,
+     [WILD / "40_obama.jpg", WILD / "38_Tom_Cruise_avp_2014_4.jpg", WILD / "46_single_face.jpg"],
+     "eyes", "surprise and fear eyes of sharp photos, before and now"),
+    ("iris", "eyes_iris.png", IRIS_STRIP,
+     [WILD / "40_obama.jpg", WILD / "38_Tom_Cruise_avp_2014_4.jpg", WILD / "46_single_face.jpg",
+      WILD / "47_breakingbad.jpg"],
+     "eyes", "surprise and fear eyes, the iris's radial profile before / its own pixels completed now"),
+    ("teeth", "carried_teeth.png", TEETH_STRIP,
+     [WILD / "40_obama.jpg", WILD / "45_multi_face.jpg", WILD / "34_2008_001322.jpg", WILD / "49_astronaut.png"],
+     "mouth", "surprise and fear of smiling photos, a second row of upper teeth before / none now"),
+    ("shine", "shine.png", SHINE_STRIP,
+     [WILD / "42_kit_with_rose.jpg", WILD / "40_obama.jpg", ROWS[4]],
+     "eyes", "sad and fear brows of shiny skin, shines darkened grey before / left now"),
+    ("edge", "photo_edge.png", EDGE_STRIP,
+     [Path("data/utkface_dev120b/2_1_2_20161219142427449.jpg.chip.jpg"),
+      Path("data/utkface_dev120b/61_0_2_20170111203805430.jpg.chip.jpg"),
+      Path("data/utkface_dev120b/39_0_2_20170104201921434.jpg.chip.jpg")],
+     "chin", ("sad and anger of tight crops, the chin at the bottom edge: the edge row repeated before / "
+              "the photo mirrored now")),
+    ("soft-mouth", "soft_mouth.png", SOFT_MOUTH_STRIP,
+     [ROWS[3], UTK / "26_1_2_20170104020703028.jpg.chip.jpg", ROWS[4], WILD / "38_Tom_Cruise_avp_2014_4.jpg"],
+     "mouth", "surprise and fear mouths of soft photos, before and now"),
+    ("small-mouth", "small_mouth.png", SMALL_MOUTH_STRIP,
+     [WILD / "35_2008_002079.jpg", WILD / "36_2008_004176.jpg", WILD / "50_messi5.jpg"],
+     "mouth", "sad and anger of small smiling faces, closed lips before and now"),
+    ("folds", "smile_folds.png", FOLDS_STRIP,
+     [WILD / "40_obama.jpg", WILD / "38_Tom_Cruise_avp_2014_4.jpg", WILD / "34_2008_001322.jpg",
+      Path("data/utkface_dev120b/58_0_0_20170104213136437.jpg.chip.jpg")],
+     "folds", "anger and disgust of broad smiles, the smile's folds before and now"),
+    ("sharp-warp", "sharp_warp.png", SHARP_WARP_STRIP,
+     [WILD / "40_obama.jpg", WILD / "48_einstein.jpg", WILD / "47_breakingbad.jpg"],
+     "folds", "surprise and fear of sharp photos, bilinear before / Lanczos now"),
+    ("lips", "lip_folds.png", LIPS_STRIP,
+     [ROWS[2], ROWS[4], ROWS[5]],
+     "mouth", "surprise, disgust and fear, mouth folds and specks before/now"),
+    ("opening", "round_opening.png", OPENING_STRIP,
+     [WILD / "44_t1.jpg", WILD / "42_kit_with_rose.jpg", ROWS[4], ROWS[5]],
+     "mouth", "surprise and happy, openings untapered before / tapered now"),
+    ("lip-bodies", "lip_bodies.png", LIP_BODIES_STRIP,
+     [WILD / "40_obama.jpg", UTK / "75_0_1_20170111205346848.jpg.chip.jpg",
+      UTK / "61_1_2_20170105174916768.jpg.chip.jpg", UTK / "36_0_3_20170104220654654.jpg.chip.jpg"],
+     "mouth", "sad and anger of broad smiles, thin lips before / lips kept now"),
+    ("lid-droop", "lid_droop.png", LID_DROOP_STRIP,
+     [WILD / "40_obama.jpg", WILD / "46_single_face.jpg", ROWS[3], ROWS[4]],
+     "eyes", "sad's lid droop, squeezed eyes before / eyeball under the lid now"),
+    ("defining", "defining_motion.png", DEFINING_STRIP,
+     [WILD / "40_obama.jpg", WILD / "45_multi_face.jpg", WILD / "34_2008_001322.jpg",
+      Path("data/utkface_dev60/29_0_0_20170104170138033.jpg.chip.jpg")],
+     "face", "happy, anger, fear moved from the estimate before / at least 0.7 now"),
+]
 
 
 def main() -> None:
@@ -363,43 +422,8 @@ def main() -> None:
                     help="anger and sad at texture 0, 0.5, 1.5 (warp) -> docs/images/texture_strengths.png")
     ap.add_argument("--closing-strip", action="store_true",
                     help="sad and anger of smiling faces, closing mouth before/now -> docs/images/closing_mouth.png")
-    ap.add_argument("--eyes-strip", action="store_true",
-                    help="anger's eyes and brows, folded triangles before/now -> docs/images/eye_folds.png")
-    ap.add_argument("--open-eyes-strip", action="store_true",
-                    help="surprise and fear, eyes stretched before / redrawn now -> docs/images/eyes_open.png")
-    ap.add_argument("--sharp-eyes-strip", action="store_true",
-                    help="surprise and fear eyes of sharp photos, before and now (docs/images/eyes_open_sharp.png)")
-    ap.add_argument("--iris-strip", action="store_true",
-                    help="surprise and fear eyes, the iris's radial profile before / its own pixels completed now "
-                         "(docs/images/eyes_iris.png)")
-    ap.add_argument("--teeth-strip", action="store_true",
-                    help="surprise and fear of smiling photos, a second row of upper teeth before / none now "
-                         "(docs/images/carried_teeth.png)")
-    ap.add_argument("--shine-strip", action="store_true",
-                    help="sad and fear brows of shiny skin, shines darkened grey before / left now "
-                         "(docs/images/shine.png)")
-    ap.add_argument("--edge-strip", action="store_true",
-                    help="sad and anger of tight crops, the chin at the bottom edge: the edge row repeated before / "
-                         "the photo mirrored now (docs/images/photo_edge.png)")
-    ap.add_argument("--soft-mouth-strip", action="store_true",
-                    help="surprise and fear mouths of soft photos, before and now (docs/images/soft_mouth.png)")
-    ap.add_argument("--small-mouth-strip", action="store_true",
-                    help="sad and anger of small smiling faces, closed lips before and now (docs/images/small_mouth.png)")
-    ap.add_argument("--folds-strip", action="store_true",
-                    help="anger and disgust of broad smiles, the smile's folds before and now (docs/images/smile_folds.png)")
-    ap.add_argument("--sharp-warp-strip", action="store_true",
-                    help="surprise and fear of sharp photos, bilinear before / Lanczos now (docs/images/sharp_warp.png)")
-    ap.add_argument("--lips-strip", action="store_true",
-                    help="surprise, disgust and fear, mouth folds and specks before/now -> docs/images/lip_folds.png")
-    ap.add_argument("--opening-strip", action="store_true",
-                    help="surprise and happy, openings untapered before / tapered now -> docs/images/round_opening.png")
-    ap.add_argument("--lip-bodies-strip", action="store_true",
-                    help="sad and anger of broad smiles, thin lips before / lips kept now -> docs/images/lip_bodies.png")
-    ap.add_argument("--lid-droop-strip", action="store_true",
-                    help="sad's lid droop, squeezed eyes before / eyeball under the lid now -> docs/images/lid_droop.png")
-    ap.add_argument("--defining-strip", action="store_true",
-                    help="happy, anger, fear moved from the estimate before / at least 0.7 now "
-                         "-> docs/images/defining_motion.png")
+    for flag, name, _, _, _, what in STRIPS:
+        ap.add_argument(f"--{flag}-strip", action="store_true", help=f"{what} -> docs/images/{name}")
     ap.add_argument("photos", nargs="*", type=Path, help="photos, one row each (default: 3 wild_dev + 2 UTKFace)")
     args = ap.parse_args()
     rows = args.photos or [p for p in ROWS if p.is_file()]
@@ -417,46 +441,8 @@ def main() -> None:
         Image.fromarray(grid("warp", [p for p in picked if p.is_file()], CLOSING_STRIP)).save(out, optimize=True)
         print(f"wrote {out}")
         return
-    for wanted, name, columns, default, cut in (
-            (args.eyes_strip, "eye_folds.png", EYES_STRIP, [WILD / "46_single_face.jpg", WILD / "49_astronaut.png", ROWS[3]],
-             "eyes"),
-            (args.open_eyes_strip, "eyes_open.png", OPEN_EYES_STRIP, [ROWS[0], WILD / "49_astronaut.png", ROWS[3]],
-             "eyes"),
-            (args.sharp_eyes_strip, "eyes_open_sharp.png", SHARP_EYES_STRIP,
-             [WILD / "40_obama.jpg", WILD / "38_Tom_Cruise_avp_2014_4.jpg", WILD / "46_single_face.jpg"], "eyes"),
-            (args.iris_strip, "eyes_iris.png", IRIS_STRIP,
-             [WILD / "40_obama.jpg", WILD / "38_Tom_Cruise_avp_2014_4.jpg", WILD / "46_single_face.jpg",
-              WILD / "47_breakingbad.jpg"], "eyes"),
-            (args.teeth_strip, "carried_teeth.png", TEETH_STRIP,
-             [WILD / "40_obama.jpg", WILD / "45_multi_face.jpg", WILD / "34_2008_001322.jpg",
-              WILD / "49_astronaut.png"], "mouth"),
-            (args.shine_strip, "shine.png", SHINE_STRIP,
-             [WILD / "42_kit_with_rose.jpg", WILD / "40_obama.jpg", ROWS[4]], "eyes"),
-            (args.edge_strip, "photo_edge.png", EDGE_STRIP,
-             [Path("data/utkface_dev120b/2_1_2_20161219142427449.jpg.chip.jpg"),
-              Path("data/utkface_dev120b/61_0_2_20170111203805430.jpg.chip.jpg"),
-              Path("data/utkface_dev120b/39_0_2_20170104201921434.jpg.chip.jpg")], "chin"),
-            (args.soft_mouth_strip, "soft_mouth.png", SOFT_MOUTH_STRIP,
-             [ROWS[3], UTK / "26_1_2_20170104020703028.jpg.chip.jpg", ROWS[4], WILD / "38_Tom_Cruise_avp_2014_4.jpg"],
-             "mouth"),
-            (args.small_mouth_strip, "small_mouth.png", SMALL_MOUTH_STRIP,
-             [WILD / "35_2008_002079.jpg", WILD / "36_2008_004176.jpg", WILD / "50_messi5.jpg"], "mouth"),
-            (args.folds_strip, "smile_folds.png", FOLDS_STRIP,
-             [WILD / "40_obama.jpg", WILD / "38_Tom_Cruise_avp_2014_4.jpg", WILD / "34_2008_001322.jpg",
-              Path("data/utkface_dev120b/58_0_0_20170104213136437.jpg.chip.jpg")], "folds"),
-            (args.sharp_warp_strip, "sharp_warp.png", SHARP_WARP_STRIP,
-             [WILD / "40_obama.jpg", WILD / "48_einstein.jpg", WILD / "47_breakingbad.jpg"], "folds"),
-            (args.lips_strip, "lip_folds.png", LIPS_STRIP, [ROWS[2], ROWS[4], ROWS[5]], "mouth"),
-            (args.opening_strip, "round_opening.png", OPENING_STRIP,
-             [WILD / "44_t1.jpg", WILD / "42_kit_with_rose.jpg", ROWS[4], ROWS[5]], "mouth"),
-            (args.lip_bodies_strip, "lip_bodies.png", LIP_BODIES_STRIP,
-             [WILD / "40_obama.jpg", UTK / "75_0_1_20170111205346848.jpg.chip.jpg",
-              UTK / "61_1_2_20170105174916768.jpg.chip.jpg", UTK / "36_0_3_20170104220654654.jpg.chip.jpg"], "mouth"),
-            (args.lid_droop_strip, "lid_droop.png", LID_DROOP_STRIP,
-             [WILD / "40_obama.jpg", WILD / "46_single_face.jpg", ROWS[3], ROWS[4]], "eyes"),
-            (args.defining_strip, "defining_motion.png", DEFINING_STRIP,
-             [WILD / "40_obama.jpg", WILD / "45_multi_face.jpg", WILD / "34_2008_001322.jpg",
-              Path("data/utkface_dev60/29_0_0_20170104170138033.jpg.chip.jpg")], "face")):
+    for flag, name, columns, default, cut, _ in STRIPS:
+        wanted = getattr(args, f"{flag.replace('-', '_')}_strip")
         if wanted:
             out = Path(args.out or f"docs/images/{name}")
             picked = args.photos or default
