@@ -87,3 +87,26 @@ def test_default_workers_honours_the_environment(monkeypatch):
     assert default_workers() == 3
     monkeypatch.delenv("GANIMATION_FACE_WORKERS")
     assert default_workers() in (1, 2)
+
+
+def test_a_pair_that_cannot_be_made_is_an_error_of_that_call_only():
+    calls = []
+
+    def make():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("cannot load the model")
+        return "second"
+
+    pool = PassPool("first", make, lambda pair: None, 2)
+    gate = threading.Event()
+    try:
+        busy = pool.submit(lambda pair: gate.wait(5) and pair)          # holds the first pair
+        with pytest.raises(RuntimeError):
+            pool.submit(lambda pair: pair).result()                     # needs a second: cannot be made
+        assert pool.submit(lambda pair: pair).result() == "second"      # made on the next try
+        gate.set()
+        assert busy.result() == "first"
+    finally:
+        gate.set()
+        pool.close()

@@ -74,7 +74,12 @@ class PassPool:
                 self._made.append(None)   # reserve the place while the pair is made
         if not make:
             return self._free.get()
-        pair = self._make()
+        try:
+            pair = self._make()
+        except BaseException:
+            with self._lock:
+                self._made.remove(None)   # give the place back: a later call may try again
+            raise
         with self._lock:
             self._made[self._made.index(None)] = pair
         return pair
