@@ -143,19 +143,17 @@ def backward_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, size: 
     pts = np.round((dst[tri[active]] - [x0, y0]) * 16).astype(np.int32)  # 4 fractional bits
     for k, poly in zip(active, pts):
         cv2.fillConvexPoly(ids, poly, int(k), lineType=cv2.LINE_8, shift=4)
-    aff = triangle_affines(src, dst, tri).astype(np.float32).reshape(-1, 6)
-    # one coefficient row per pixel (id -1 -> the identity row appended last), then two planes
-    coef = np.take(np.concatenate([aff, np.array([[1, 0, 0, 1, 0, 0]], np.float32)]), ids, axis=0, mode="wrap")
-    gy, gx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-    mx = gx * coef[..., 0] + gy * coef[..., 2] + coef[..., 4]
-    my = gx * coef[..., 1] + gy * coef[..., 3] + coef[..., 5]
-    # a pixel the rasteriser gives to a thin triangle may lie just outside it, where the triangle's affine
-    # map extrapolates far away (specks sampled from the forehead at an opened mouth's corners): every
-    # pixel samples within its source triangle's box
-    box = np.concatenate([_source_boxes(src, tri), np.array([[-np.inf, -np.inf, np.inf, np.inf]], np.float32)])
-    box = np.take(box, ids, axis=0, mode="wrap")
-    mx = np.clip(mx, box[..., 0], box[..., 2])
-    my = np.clip(my, box[..., 1], box[..., 3])
+    # per triangle its affine map and, as a pixel the rasteriser gives to a thin triangle may lie just
+    # outside it where the map extrapolates far away (specks sampled from the forehead at an opened
+    # mouth's corners), the box its samples are kept in; id -1 -> the identity row appended last
+    table = np.concatenate([np.concatenate([triangle_affines(src, dst, tri).astype(np.float32).reshape(-1, 6),
+                                            _source_boxes(src, tri)], 1),
+                            np.array([[1, 0, 0, 1, 0, 0, -np.inf, -np.inf, np.inf, np.inf]], np.float32)])
+    coef = np.take(table, ids, axis=0, mode="wrap")                         # (h, w, 10)
+    gx = np.arange(x0, x1, dtype=np.float32)[None, :]
+    gy = np.arange(y0, y1, dtype=np.float32)[:, None]
+    mx = np.clip(gx * coef[..., 0] + gy * coef[..., 2] + coef[..., 4], coef[..., 6], coef[..., 8])
+    my = np.clip(gx * coef[..., 1] + gy * coef[..., 3] + coef[..., 5], coef[..., 7], coef[..., 9])
     moved = (np.abs(mx - gx) > 1e-3) | (np.abs(my - gy) > 1e-3)
     return DenseWarp(roi=roi, map=np.stack([mx, my], -1), moved=moved)
 
