@@ -129,9 +129,12 @@ def _quiet_mediapipe() -> bool:
 class FaceDetector:
     """MediaPipe FaceLandmarker in IMAGE mode, plus BlazeFace for scores.
 
-    ``FaceDetector(model_path=None, max_faces=20, min_confidence=0.5, search="proposals")``;
+    ``FaceDetector(model_path=None, max_faces=20, min_confidence=0.5, search="proposals", workers=None)``;
     call :meth:`detect` with an ``(H, W, 3)`` uint8 RGB array. Not thread-safe:
-    use one per thread/process (:func:`get_detector` caches one per process).
+    use one per thread/process (:func:`get_detector` caches one per thread). ``workers``: landmarker
+    passes a search runs side by side (:mod:`ganimation.faces.parallel`; None:
+    :func:`~ganimation.faces.parallel.default_workers`, 2 on two cores or more); the faces found are the
+    same for any number.
 
     ``search`` (photos of 256 px and more; smaller ones get one pass):
 
