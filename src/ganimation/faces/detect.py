@@ -304,9 +304,11 @@ class FaceDetector:
         out: list[Face] = []
         best = [0.0]
 
+        def filling(f: Face) -> bool:   # a face this large in the photo is fitted well by the whole-photo pass
+            return _side(f.box) >= REFIT_BELOW * min(h, w)
+
         def kept_as_found(f: Face) -> bool:
-            side = _side(f.box)
-            return side >= REFIT_BELOW * min(h, w) or (largest and side < LARGEST_MARGIN * best[0])
+            return filling(f) or (largest and _side(f.box) < LARGEST_MARGIN * best[0])
 
         def refit(pair, f: Face) -> list[Face]:   # the faces of the crop around f whose centre lies in f's box
             if kept_as_found(f):
@@ -326,12 +328,12 @@ class FaceDetector:
             out.append(g)
             best[0] = max(best[0], _side(g.box))
 
-        if all(_side(f.box) >= REFIT_BELOW * min(h, w) for f in faces):   # portraits, aligned crops: no pass
+        if all(filling(f) for f in faces):   # portraits, aligned crops: no pass
             return sorted(faces, key=lambda f: -f.area) if largest else list(faces)
         # a face kept as found needs no pass; whether it is depends on the faces before it (largest=True),
         # so the decision is the commit's, and a refit run early for it is thrown away
         in_order(sorted(faces, key=lambda f: -f.area) if largest else faces, skip=lambda f: False, run=refit,
-                 commit=commit, pool=self._pool, apart=lambda a, b: not _overlap(_grown(a.box, 2.0), b.box))
+                 commit=commit, pool=self._pool, apart=lambda a, b: not _overlap(_square(a.box, _side(a.box)), b.box))
         return out
 
     def _verify(self, image: np.ndarray, face: Face) -> float:
@@ -433,7 +435,7 @@ class FaceDetector:
         proposals = self._proposals(image) if proposals is None else proposals
         in_order(sorted(proposals, key=order), skip=skip,
                  run=lambda pair, p: self._landmark_proposal(image, p[0], pair), commit=commit, pool=self._pool,
-                 apart=lambda a, b: not _overlap(_grown(a[0], 2.0 * max(96.0, 2.0 * _side(a[0])) / _side(a[0])), b[0]))
+                 apart=lambda a, b: not _overlap(_square(a[0], _proposal_halves(a[0])[0]), b[0]))
         return out
 
     def _landmark_proposal(self, image: np.ndarray, box: np.ndarray, pair: tuple | None = None
@@ -446,9 +448,8 @@ class FaceDetector:
         wild_dev a 30 px face in a group photo), a tight crop (3x) second.
         """
         centre = (box[:2] + box[2:]) / 2
-        size = _side(box)
         others: list[Face] = []
-        for half in dict.fromkeys((max(96.0, 2.0 * size), 1.5 * size)):
+        for half in _proposal_halves(box):
             faces, window = self._run_around(image, centre, half, pair)
             mine = []
             for f in faces:
@@ -549,9 +550,16 @@ def _whole_in(box: np.ndarray, window, shape, margin: float = 0.02) -> bool:
             and (x1 == w or box[2] <= x1 - m) and (y1 == h or box[3] <= y1 - m))
 
 
-def _grown(box: np.ndarray, scale: float) -> np.ndarray:
-    """``box`` ``(x0, y0, x1, y1)`` scaled by ``scale`` about its centre."""
-    centre, half = (box[:2] + box[2:]) / 2, (box[2:] - box[:2]) / 2 * scale
+def _proposal_halves(box: np.ndarray) -> tuple[float, ...]:
+    """Half-sides of the crops :meth:`FaceDetector._landmark_proposal` landmarks around a proposal ``box``,
+    in order: the wide crop (4x its size, at least 192 px), then the tight one (3x)."""
+    size = _side(box)
+    return tuple(dict.fromkeys((max(96.0, 2.0 * size), 1.5 * size)))
+
+
+def _square(box: np.ndarray, half: float) -> np.ndarray:
+    """The square window ``(x0, y0, x1, y1)`` of half-side ``half`` centred on ``box`` (not clipped)."""
+    centre = (box[:2] + box[2:]) / 2
     return np.concatenate([centre - half, centre + half])
 
 

@@ -59,7 +59,8 @@ class PassPool:
         self._make, self._close_pair = make, close_pair
         self._free: queue.SimpleQueue = queue.SimpleQueue()
         self._free.put(first)
-        self._made: list[Any] = []
+        self._made: list[Any] = []      # the pairs made here (closed by close())
+        self._pairs = 1                   # pairs made or being made, the first included
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
 
@@ -69,19 +70,18 @@ class PassPool:
         except queue.Empty:
             pass
         with self._lock:
-            make = len(self._made) + 1 < self.workers
-            if make:
-                self._made.append(None)   # reserve the place while the pair is made
+            make = self._pairs < self.workers
+            self._pairs += make
         if not make:
             return self._free.get()
         try:
             pair = self._make()
         except BaseException:
             with self._lock:
-                self._made.remove(None)   # give the place back: a later call may try again
+                self._pairs -= 1          # a later call may try again
             raise
         with self._lock:
-            self._made[self._made.index(None)] = pair
+            self._made.append(pair)
         return pair
 
     def _call(self, fn: Callable[..., T], *args) -> T:
@@ -113,9 +113,9 @@ class PassPool:
             self._executor.shutdown(wait=True)
             self._executor = None
         for pair in self._made:
-            if pair is not None:
-                self._close_pair(pair)
+            self._close_pair(pair)
         self._made = []
+        self._pairs = 1
 
 
 def in_order(items: Iterable, *, skip: Callable[[Any], bool], run: Callable[..., Any],
