@@ -23,6 +23,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --defining-strip    # docs/images/defining_motion.png
     .venv/bin/python benchmarks/engines_grid.py --shine-strip       # docs/images/shine.png
     .venv/bin/python benchmarks/engines_grid.py --edge-strip        # docs/images/photo_edge.png
+    .venv/bin/python benchmarks/engines_grid.py --whites-strip      # docs/images/whites_light.png
 """
 
 from __future__ import annotations
@@ -119,6 +120,9 @@ SHINE_STRIP = before_and_now(("sad", "fear"), "shine")
 #: sad and anger of tight crops whose chin the edit raises at the bottom edge: the edge row repeated (before)
 #: and the photo mirrored there (now)
 EDGE_STRIP = before_and_now(("sad", "anger"), "edge")
+#: surprise and fear, each eye's white read from that eye alone and the mouth drawn in a typical photo's
+#: colours (before), and one white for both eyes and the mouth in the photo's light (now)
+WHITES_STRIP = before_and_now(("surprise", "fear"), "whites")
 #: sad's lid droop as it was (AU45 0.5, the same distance on every eye, the eyeball squeezed) and now
 LID_DROOP_STRIP = before_and_now(("sad",), "lid_droop")
 #: happy, anger and fear of faces read as showing them already, moved from the estimate (before) and now
@@ -320,6 +324,30 @@ def second_teeth_as_before():
     return patched(W, "draw_interior", without_teeth)
 
 
+@contextlib.contextmanager
+def whites_as_before():
+    """Each opened eye's white read from that eye alone, a dark reading brought toward a near-white with a
+    tenth of the skin's colour, and the mouth's inside drawn in a typical photo's colours (no light gain)."""
+    from preset_variants import patched
+
+    import ganimation.warp.eyes as E
+    import ganimation.warp.mouth as W
+    from ganimation.images import luminance
+
+    def own_white(eyes):
+        return [E.plausible_sclera(e.sclera_reading(), e.skin) if e is not None and e.sclera_reading() is not None
+                else None for e in eyes]
+
+    def near_white(skin):
+        skin = np.asarray(skin, np.float32)
+        lum = float(luminance(skin[None])[0])
+        return 1.0 + 0.1 * (skin - lum) / (E.SCLERA_MIN_SHARE * max(lum, 1e-6))
+
+    with patched(E, "shared_sclera", own_white), patched(E, "white_tint", near_white), \
+            patched(W, "_light", lambda *a, **k: None):
+        yield
+
+
 def constant_as_before(module: str, name: str, value):
     """A ``before`` context that sets the constant ``name`` of ``module`` (a dotted name) to ``value``."""
     def before():
@@ -345,7 +373,7 @@ BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes"
           "lips": lips_as_before, "opening": opening_as_before, "lip_bodies": lip_bodies_as_before,
           "lid_droop": lid_droop_as_before, "defining": defining_as_before,
           "small_mouth": small_mouth_as_before, "smile_folds": smile_folds_as_before,
-          "bilinear": bilinear_as_before, "iris": iris_as_before, "second_teeth": second_teeth_as_before,
+          "bilinear": bilinear_as_before, "whites": whites_as_before, "iris": iris_as_before, "second_teeth": second_teeth_as_before,
           # the texture stage darkening shines too (no pixel counts as a highlight)
           "shine": constant_as_before("ganimation.texture.au_texture", "HIGHLIGHT_FROM", 1e9),
           # the warp reading beyond the photo's edges as the edge row repeated
@@ -379,6 +407,10 @@ STRIPS = [
       Path("data/utkface_dev120b/39_0_2_20170104201921434.jpg.chip.jpg")],
      "chin", ("sad and anger of tight crops, the chin at the bottom edge: the edge row repeated before / "
               "the photo mirrored now")),
+    ("whites", "whites_light.png", WHITES_STRIP,
+     [WILD / "42_kit_with_rose.jpg", WILD / "45_multi_face.jpg",
+      Path("data/utkface_dev120b/43_1_0_20170109141845861.jpg.chip.jpg")],
+     "face", "surprise and fear, whites per eye in neutral colours before / one white in the photo's light now"),
     ("soft-mouth", "soft_mouth.png", SOFT_MOUTH_STRIP,
      [ROWS[3], UTK / "26_1_2_20170104020703028.jpg.chip.jpg", ROWS[4], WILD / "38_Tom_Cruise_avp_2014_4.jpg"],
      "mouth", "surprise and fear mouths of soft photos, before and now"),

@@ -113,11 +113,13 @@ def test_a_sclera_read_darker_than_the_skin_is_brought_toward_white():
     from ganimation.warp.eyes import SCLERA_MIN_SHARE, plausible_sclera
 
     skin = np.array([239.0, 147.0, 129.0], np.float32)          # 46_single_face's cheek
-    lum = lambda c: float(luminance(np.asarray(c, np.float32)[None])[0])   # noqa: E731
+    lum = lambda c: float(luminance(np.asarray(c, np.float32)[None])[0])
     dark = plausible_sclera(np.array([150.0, 98.0, 100.0]), skin)          # what its narrow eye read
     assert lum(dark) > lum([150.0, 98.0, 100.0]) + 20
     assert lum(dark) <= SCLERA_MIN_SHARE * lum(skin) + 1e-3
-    assert np.ptp(dark) < np.ptp([150.0, 98.0, 100.0])                    # nearer grey, not purple
+    sat = lambda c: float(np.ptp(c) / np.max(c))
+    assert sat(dark) < sat(skin)                                          # a white in the skin's light
+    assert dark[2] <= dark[1] + 1                                         # not purple
     bright = np.array([215.0, 200.0, 191.0], np.float32)
     assert np.array_equal(plausible_sclera(bright, skin), bright)
     assert np.array_equal(plausible_sclera(np.array([150.0, 98.0, 100.0], np.float32), None), [150.0, 98.0, 100.0])
@@ -125,6 +127,44 @@ def test_a_sclera_read_darker_than_the_skin_is_brought_toward_white():
     floor = SCLERA_MIN_SHARE * lum(skin)
     near = np.full(3, floor - 1.0, np.float32)
     assert np.abs(plausible_sclera(near, skin) - near).max() < 10
+
+
+def _read_eye(white, pixels: int, skin):
+    """A :class:`SourceEye` that shows ``pixels`` sclera pixels of colour ``white`` above ``skin``."""
+    from ganimation.warp.eyes import SourceEye
+
+    z = np.zeros((2, 2), np.float32)
+    return SourceEye(box=(0, 0, 2, 2), crop=np.zeros((2, 2, 3), np.float32), visible=np.zeros((3, 2)),
+                     above=np.zeros((3, 2)), below=np.zeros((3, 2)), drops=0.0, mask=z, centre=np.zeros(2),
+                     radius=1.0, ring=z, sclera=np.tile(np.asarray(white, np.float32), (pixels, 1)),
+                     skin=None if skin is None else np.asarray(skin, np.float32))
+
+
+def test_a_faces_two_eyes_are_filled_with_one_white():
+    """The two eyes' readings are pooled by how much white each shows: a narrow eye whose few pixels
+    took in its lid (42_kit_with_rose: pink beside the other eye's cold white) gets the face's tint, at
+    its own skin's brightness; one eye alone keeps its own reading; no reading, no white."""
+    from ganimation.images import luminance
+    from ganimation.warp.eyes import plausible_sclera, shared_sclera
+
+    lum = lambda c: float(luminance(np.asarray(c, np.float32)[None])[0])
+    wide = _read_eye([230.0, 223.0, 209.0], 200, [252.0, 204.0, 186.0])
+    narrow = _read_eye([222.0, 176.0, 168.0], 10, [241.0, 182.0, 163.0])
+    a, b = shared_sclera([narrow, wide])
+    assert np.allclose(a / lum(a), b / lum(b), atol=1e-3)                 # one tint
+    assert np.ptp(a) < 0.5 * np.ptp([222.0, 176.0, 168.0])                # the narrow eye's pink is gone
+    assert abs(lum(a) / lum([241.0, 182.0, 163.0]) - lum(b) / lum([252.0, 204.0, 186.0])) < 1e-3
+    assert np.abs(b - [230.0, 223.0, 209.0]).max() < 6                    # the wide eye nearly as read
+    # a face lit from one side keeps its darker white on the darker side
+    dim = _read_eye([150.0, 145.0, 140.0], 200, [160.0, 120.0, 100.0])
+    c, d = shared_sclera([dim, wide])
+    assert lum(c) < lum(d) - 30
+    # alone: its own plausible reading; None where nothing is read
+    alone = shared_sclera([narrow, None])
+    assert np.allclose(alone[0], plausible_sclera(np.array([222.0, 176.0, 168.0], np.float32),
+                                                  np.array([241.0, 182.0, 163.0], np.float32)), atol=0.01)
+    assert alone[1] is None
+    assert shared_sclera([_read_eye([200.0, 200.0, 200.0], 2, None), None]) == [None, None]
 
 
 def test_photo_blur_reads_the_blur_of_an_edge():
@@ -219,7 +259,7 @@ def test_the_eyeball_below_a_lower_lid_fades_in_with_its_drop(astronaut):
         fw = warp_face(image, lm, _lids_moved(lm, 0.12, lower_down_px=drop_px))
         return redraw_eyes(fw.image, image, fw.source, fw.target, fw.iod).astype(np.float64)
 
-    step = lambda a, b: np.abs(redrawn(a) - redrawn(b)).max()      # noqa: E731
+    step = lambda a, b: np.abs(redrawn(a) - redrawn(b)).max()
     lo = E.LOWER_DROP_FROM - E.LOWER_DROP_RAMP
     far = step(lo - 0.3, lo - 0.2)                                   # before the fade: warp changes only
     across = max(step(lo - 0.05, lo + 0.05), step(E.LOWER_DROP_FROM - 0.05, E.LOWER_DROP_FROM + 0.05))

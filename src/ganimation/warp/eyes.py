@@ -41,11 +41,14 @@ No network runs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ganimation.images import luminance
 from ganimation.warp.blur import photo_blur
 from ganimation.warp.dense import polygon_mask, roi_around, sample
+from ganimation.warp.light import skin_below, white_tint
 
 #: ordered lid contours (upper lid from the outer to the inner corner, then the lower lid back),
 #: image-left eye then image-right eye, with their (outer, inner) corners and upper-lid length
@@ -75,8 +78,6 @@ SCLERA_PERCENTILE = 75
 #: shadow read as a sclera of 0.61 the skin's luminance, and the opened eyes were filled purple-grey),
 #: so a darker reading is mixed toward a near-white at that brightness, in full from SCLERA_DARK of it
 SCLERA_MIN_SHARE, SCLERA_DARK = 0.95, 0.6
-#: share of the skin's colour (chroma) that near-white keeps
-SCLERA_TINT = 0.1
 #: rings of the iris's radial colour profile (what fills the iris the lid uncovers)
 IRIS_RINGS = 4
 #: the iris fill reaches this many of MediaPipe's iris radii: its circle often falls inside the dark
@@ -153,22 +154,12 @@ def _closes(h_s: float, h_t: float, iod: float) -> bool:
     return h_s >= OPEN_FROM * iod and h_t <= h_s * (1 - GROWTH_FROM) and h_s - h_t >= MIN_GROWTH * iod
 
 
-def _skin_below(image: np.ndarray, points: np.ndarray, contour: tuple[int, ...], iod: float) -> np.ndarray | None:
-    """``(3,)`` median colour of the skin under an eye (a box across the eye's corners, 0.1-0.25 IOD below
-    its lower lid), or None when the box is off the photo."""
-    lid = points[list(contour)]
-    x0, x1 = int(max(0, lid[:, 0].min())), int(min(image.shape[1], lid[:, 0].max()))
-    y0 = int(max(0, lid[:, 1].max() + 0.1 * iod))
-    y1 = int(min(image.shape[0], lid[:, 1].max() + 0.25 * iod))
-    if x1 <= x0 or y1 <= y0:
-        return None
-    return np.median(image[y0:y1, x0:x1].reshape(-1, 3).astype(np.float32), axis=0)
-
-
 def plausible_sclera(measured: np.ndarray, skin: np.ndarray | None) -> np.ndarray:
     """The sclera colour ``(3,)`` to fill with: ``measured`` (from the eye's visible white), mixed toward a
-    near-white of :data:`SCLERA_MIN_SHARE` the luminance of ``skin`` (``(3,)``, the skin under the eye;
-    None: ``measured`` as it is) when it reads darker than that: in full at :data:`SCLERA_DARK` of it."""
+    white of :data:`SCLERA_MIN_SHARE` the luminance of ``skin`` (``(3,)``, the skin under the eye;
+    None: ``measured`` as it is) when it reads darker than that: in full at :data:`SCLERA_DARK` of it.
+    That white has the colour of a white in the light that shows the skin
+    (:func:`ganimation.warp.light.white_tint`): an orange-lit face's is orange, not grey-blue."""
     measured = np.asarray(measured, np.float32)
     if skin is None:
         return measured
@@ -178,7 +169,7 @@ def plausible_sclera(measured: np.ndarray, skin: np.ndarray | None) -> np.ndarra
     seen = float(luminance(measured[None])[0])
     if seen >= floor or floor <= 0:
         return measured
-    near_white = floor + SCLERA_TINT * (skin - skin_lum)
+    near_white = floor * white_tint(skin)
     keep = float(np.clip((seen / floor - SCLERA_DARK) / (1.0 - SCLERA_DARK), 0.0, 1.0))
     return (keep * measured + (1.0 - keep) * near_white).astype(np.float32)
 
@@ -309,14 +300,130 @@ def _clean_white(lum: np.ndarray, in_iris: np.ndarray, white: float, drops: floa
     return np.where(below, 1.0 - drops * (1.0 - clean), clean).astype(np.float32)
 
 
+@dataclass
+class SourceEye:
+    """What one eye of the photo before the warp shows, in a window ``box`` ``(x0, y0, x1, y1)`` of it.
+
+    - ``crop``: ``(h, w, 3)`` float32, the window's pixels.
+    - ``visible``: ``(N, 2)`` polygon (photo pixels) of the eyeball the lids show, less the band under the
+      upper lid (lashes, lid shadow) and, when the lower lid goes down, its margin (``drops``, 0-1).
+    - ``above``, ``below``: ``(M, 2)`` polygons of what lies above that (lid, lashes, the hidden eyeball)
+      and below it: uncovered as the lids open.
+    - ``mask``: ``(h, w)`` float32, ``visible`` rasterised in the window.
+    - ``centre`` ``(2,)`` and ``radius``: MediaPipe's iris circle (photo pixels); ``ring``: ``(h, w)`` each
+      window pixel's distance from its centre in iris radii.
+    - ``sclera``: ``(N, 3)`` float32, the visible eyeball's pixels outside the iris (:data:`IRIS_EDGE`).
+    - ``skin``: ``(3,)`` the skin under the eye (:func:`ganimation.warp.light.skin_below`), or None.
+    """
+
+    box: tuple[int, int, int, int]
+    crop: np.ndarray
+    visible: np.ndarray
+    above: np.ndarray
+    below: np.ndarray
+    drops: float
+    mask: np.ndarray
+    centre: np.ndarray
+    radius: float
+    ring: np.ndarray
+    sclera: np.ndarray
+    skin: np.ndarray | None
+
+    def sclera_reading(self) -> np.ndarray | None:
+        """``(3,)`` the white's colour as the photo shows it: the median of the visible sclera pixels at
+        or above :data:`SCLERA_PERCENTILE` of their luminance; None when fewer than 3 show."""
+        if len(self.sclera) < 3:
+            return None
+        lum = luminance(self.sclera)
+        return np.median(self.sclera[lum >= np.percentile(lum, SCLERA_PERCENTILE)], axis=0).astype(np.float32)
+
+
+def source_eye(source_image: np.ndarray, src: np.ndarray, dst: np.ndarray, eye: int, iod: float, h_s: float,
+               h_t: float) -> SourceEye | None:
+    """:class:`SourceEye` of eye ``eye`` (0: image left, 1: image right) of ``source_image`` ``(H, W, 3)``
+    uint8 with landmarks ``src`` moving to ``dst`` (``(478, 2)`` pixels), lid gap ``h_s`` -> ``h_t``
+    pixels; None when the eye lies at (or beyond) the photo's edge."""
+    contour, iris = EYE_CONTOURS[eye], IRIS_SETS[eye]
+    # the source's visible eyeball (below the lash band; above the lower lid's margin too when that lid
+    # goes down)
+    _, lower = _lid_pairs(contour)
+    drop = float(np.mean(dst[lower, 1] - src[lower, 1])) if h_t > h_s else 0.0
+    drops = float(np.clip((drop - LOWER_DROP_FROM) / LOWER_DROP_RAMP + 1.0, 0.0, 1.0))   # 0-1, full at FROM
+    lower_band = drops * (WATERLINE_BAND * h_s + WATERLINE_MIN * iod)
+    vis_s = _visible(src, contour, LASH_BAND * h_s + LASH_MIN * iod, lower_band)
+    top, bottom = vis_s[:UPPER_LID], np.concatenate([vis_s[UPPER_LID - 1:], vis_s[:1]])
+    above_s = np.concatenate([top, top[::-1] - [0.0, 4.0 * h_s + 4.0]])
+    below_s = np.concatenate([bottom, bottom[::-1] + [0.0, 4.0 * h_s + 4.0]])
+    sx0, sy0, sx1, sy1 = roi_around(np.concatenate([src[list(contour)], above_s]), source_image.shape[1],
+                                    source_image.shape[0], pad=2)
+    if sx1 - sx0 < 3 or sy1 - sy0 < 3:
+        return None
+    mask = polygon_mask((sy1 - sy0, sx1 - sx0), vis_s, (sx0, sy0))
+    crop = source_image[sy0:sy1, sx0:sx1].astype(np.float32)
+    centre = src[iris[0]]
+    radius = float(np.linalg.norm(src[list(iris[1:])] - centre, axis=1).mean())
+    cx, cy = np.meshgrid(np.arange(sx0, sx1), np.arange(sy0, sy1))
+    ring = np.hypot(cx - centre[0], cy - centre[1]) / max(radius, 1e-6)     # radius units
+    return SourceEye(box=(sx0, sy0, sx1, sy1), crop=crop, visible=vis_s, above=above_s, below=below_s, drops=drops,
+                     mask=mask, centre=centre, radius=radius, ring=ring,
+                     sclera=crop[(mask > 0.9) & ~(ring < IRIS_EDGE)],
+                     skin=skin_below(source_image, src, contour, iod))
+
+
+def shared_sclera(eyes: list[SourceEye | None]) -> list[np.ndarray | None]:
+    """One white for a face's eyes: per eye of ``eyes`` (None: not read), the ``(3,)`` colour to fill its
+    uncovered sclera with, or None when no eye shows enough white to read.
+
+    Each eye's reading (:meth:`SourceEye.sclera_reading`, made plausible against the skin under it,
+    :func:`plausible_sclera`) gives a brightness against that skin and a tint; the two eyes' are pooled,
+    weighted by how many sclera pixels each shows, and every eye gets the pooled tint at the pooled
+    brightness times its own skin's luminance. A narrow eye's few pixels of white take in its lid and
+    skin (wild_dev's 42_kit_with_rose read (222, 176, 168) beside the other eye's (230, 223, 209)):
+    drawn on their own, the two opened eyes of one face had a pink and a cold white; a face lit from
+    one side keeps a darker white on its darker side.
+    """
+    def skin_lum(e: SourceEye) -> float:
+        return float(luminance(e.skin[None])[0]) if e.skin is not None else 0.0
+
+    readings = {}                        # eye -> (tint (3,), luminance, luminance / skin's or None, pixels)
+    for k, e in enumerate(eyes):
+        measured = e.sclera_reading() if e is not None else None
+        if measured is not None:
+            colour = plausible_sclera(measured, e.skin)
+            lum = max(float(luminance(colour[None])[0]), 1.0)
+            readings[k] = (colour / lum, lum, lum / skin_lum(e) if skin_lum(e) > 0 else None, float(len(e.sclera)))
+    if not readings:
+        return [None] * len(eyes)
+    read = list(readings.values())
+    tint = np.average([r[0] for r in read], axis=0, weights=[r[3] for r in read])
+    against_skin = [r for r in read if r[2] is not None]
+    share = (float(np.average([r[2] for r in against_skin], weights=[r[3] for r in against_skin]))
+             if against_skin else None)
+    out: list[np.ndarray | None] = []
+    for k, e in enumerate(eyes):
+        if e is None:
+            out.append(None)
+            continue
+        if share is not None and skin_lum(e) > 0:
+            lum = share * skin_lum(e)
+        elif k in readings:
+            lum = readings[k][1]
+        else:
+            lum = float(np.average([r[1] for r in read], weights=[r[3] for r in read]))
+        out.append(np.clip(tint * lum, 0.0, 255.0).astype(np.float32))
+    return out
+
+
 def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.ndarray, eye: int, iod: float,
-         h_s: float, h_t: float) -> None:
+         h_s: float, h_t: float, seen: SourceEye, sclera: np.ndarray | None) -> None:
     """Redraw one opening or closing eye of ``out`` in place (see the module docstring); ``h_s``, ``h_t``:
-    its lid gap before and after (pixels)."""
+    its lid gap before and after (pixels); ``seen``: what the photo shows of it (:func:`source_eye`);
+    ``sclera``: the ``(3,)`` colour its uncovered white is filled with (:func:`shared_sclera`; None:
+    an opening eye is left to the warp)."""
     from ganimation.faces import models
 
     cv2 = models.require("cv2", "eye redrawing")
-    contour, iris = EYE_CONTOURS[eye], IRIS_SETS[eye]
+    contour = EYE_CONTOURS[eye]
     H, W = out.shape[:2]
     poly_t = dst[list(contour)]
     x0, y0, x1, y1 = roi_around(poly_t, W, H, pad=2)
@@ -327,25 +434,8 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     gx, gy = np.meshgrid(np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64))
     px = (m[0, 0] * gx + m[0, 1] * gy + m[0, 2]).astype(np.float32)
     py = (m[1, 0] * gx + m[1, 1] * gy + m[1, 2]).astype(np.float32)
-
-    # the source's visible eyeball (below the lash band; above the lower lid's margin too when that lid
-    # goes down), as a mask in the source image, sampled rigidly
-    _, lower = _lid_pairs(contour)
-    drop = float(np.mean(dst[lower, 1] - src[lower, 1])) if h_t > h_s else 0.0
-    drops = float(np.clip((drop - LOWER_DROP_FROM) / LOWER_DROP_RAMP + 1.0, 0.0, 1.0))   # 0-1, full at FROM
-    lower_band = drops * (WATERLINE_BAND * h_s + WATERLINE_MIN * iod)
-    vis_s = _visible(src, contour, LASH_BAND * h_s + LASH_MIN * iod, lower_band)
-    # what lies above that in the source (the lid, lashes, hidden eyeball), and below it when the lower
-    # lid goes down: uncovered as the lids open
-    top, bottom = vis_s[:UPPER_LID], np.concatenate([vis_s[UPPER_LID - 1:], vis_s[:1]])
-    above_s = np.concatenate([top, top[::-1] - [0.0, 4.0 * h_s + 4.0]])
-    below_s = np.concatenate([bottom, bottom[::-1] + [0.0, 4.0 * h_s + 4.0]])
-    sx0, sy0, sx1, sy1 = roi_around(np.concatenate([src[list(contour)], above_s]), source_image.shape[1],
-                                    source_image.shape[0], pad=2)
-    if sx1 - sx0 < 3 or sy1 - sy0 < 3:        # the eye at (or beyond) the photo's edge
-        return
-    vis_mask = polygon_mask((sy1 - sy0, sx1 - sx0), vis_s, (sx0, sy0))
-    kept = cv2.remap(vis_mask, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    sx0, sy0, sx1, sy1 = seen.box
+    kept = cv2.remap(seen.mask, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     rigid = sample(source_image, px, py).astype(np.float32)
     opening_t = polygon_mask(shape, poly_t, (x0, y0))
     # distance below the upper lid: the lid's shadow on the eyeball
@@ -358,36 +448,26 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
         kept = cv2.GaussianBlur(kept, (0, 0), sigmaX=soft)
         _blend(out, rigid * shade[..., None], kept, opening_t, (x0, y0, x1, y1), iod)
         return
+    if sclera is None:
+        return
     # the placed eyeball and what the lids uncover around it add up to one at their border (the kept
     # mask is blurred below; uncovered alone stopped at its unblurred edge, and the warp's stretched
     # catchlights showed through there as a pale line across the iris)
-    cover = np.maximum(polygon_mask((sy1 - sy0, sx1 - sx0), above_s, (sx0, sy0)), vis_mask)
-    if drops > 0.0:
-        cover = np.maximum(cover, drops * polygon_mask((sy1 - sy0, sx1 - sx0), below_s, (sx0, sy0)))
+    window = (sy1 - sy0, sx1 - sx0)
+    cover = np.maximum(polygon_mask(window, seen.above, (sx0, sy0)), seen.mask)
+    if seen.drops > 0.0:
+        cover = np.maximum(cover, seen.drops * polygon_mask(window, seen.below, (sx0, sy0)))
     cover = cv2.remap(cover, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    crop = source_image[sy0:sy1, sx0:sx1].astype(np.float32)
+    crop, ring_s, centre, radius = seen.crop, seen.ring, seen.centre, seen.radius
     # the photo's own blur around the eye: what is drawn gets as soft (its edges at the lid and against
     # the placed eyeball included)
     lum_s = luminance(crop)
     blur = photo_blur(lum_s)
-
-    # iris circle and the colours to fill with, from the source's visible eyeball
-    centre = src[iris[0]]
-    radius = float(np.linalg.norm(src[list(iris[1:])] - centre, axis=1).mean())
-    cx, cy = np.meshgrid(np.arange(sx0, sx1), np.arange(sy0, sy1))
-    ring_s = np.hypot(cx - centre[0], cy - centre[1]) / max(radius, 1e-6)     # radius units
-    visible = vis_mask > 0.9
-    sclera_px = crop[visible & ~(ring_s < IRIS_EDGE)]
-    if len(sclera_px) < 3:
-        return
-    lum = luminance(sclera_px)
-    sclera = plausible_sclera(np.median(sclera_px[lum >= np.percentile(lum, SCLERA_PERCENTILE)], axis=0),
-                              _skin_below(source_image, src, contour, iod))
     # the iris as a radial profile of its visible pixels (pupil, iris, darker limbal ring)
-    seen = visible & (ring_s < IRIS_EDGE)
-    if not seen.any():
+    seen_iris = (seen.mask > 0.9) & (ring_s < IRIS_EDGE)
+    if not seen_iris.any():
         return
-    iris_px, iris_ring = crop[seen], ring_s[seen]
+    iris_px, iris_ring = crop[seen_iris], ring_s[seen_iris]
     iris_only = _iris_colours(iris_px, sclera)
     if iris_only.sum() >= 3:
         iris_px, iris_ring = iris_px[iris_only], iris_ring[iris_only]
@@ -396,9 +476,8 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     # it: less of the lid's margins left out than for the placed eyeball, catchlights not spread), out
     # to the edge its pixels show; the radial profile of its colours where it shows too little of it
     band = IRIS_LID_BAND * h_s + IRIS_LID_MIN
-    shown_s = polygon_mask((sy1 - sy0, sx1 - sx0),
-                           _visible(src, contour, band, max(band, WATERLINE_BAND * h_s + WATERLINE_MIN * iod),
-                                    IRIS_LOWER_CAP), (sx0, sy0))
+    shown_s = polygon_mask(window, _visible(src, contour, band, max(band, WATERLINE_BAND * h_s + WATERLINE_MIN * iod),
+                                            IRIS_LOWER_CAP), (sx0, sy0))
     dark, white = float(np.percentile(luminance(iris_px), 25)), float(luminance(sclera[None])[0])
     catchlight = (ring_s < 1.0) & (lum_s > 0.5 * (dark + white))
     polar = complete_iris(crop, shown_s * ~catchlight, centre - [sx0, sy0], radius)
@@ -408,9 +487,10 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     else:
         edge, iris_fill = IRIS_EDGE, _radial_profile(iris_px, iris_ring, ring_t)
     in_iris = ring_t < edge
-    clean = _clean_white(lum_s, np.clip((edge - ring_s) * radius + 0.5, 0.0, 1.0), white, drops,
+    cx, cy = np.meshgrid(np.arange(sx0, sx1), np.arange(sy0, sy1))
+    clean = _clean_white(lum_s, np.clip((edge - ring_s) * radius + 0.5, 0.0, 1.0), white, seen.drops,
                          src[contour[0]], src[contour[UPPER_LID - 1]], cx, cy)
-    kept = cv2.remap(vis_mask * clean, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+    kept = cv2.remap(seen.mask * clean, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                      borderValue=0)
     kept = cv2.GaussianBlur(kept, (0, 0), sigmaX=max(soft, blur))
     fill = np.where(in_iris[..., None], iris_fill, sclera[None, None, :]) * shade[..., None]
@@ -466,7 +546,13 @@ def redraw_eyes(image: np.ndarray, source_image: np.ndarray, source: np.ndarray,
               and widths[eye] >= FORESHORTENED * max(widths)]
     if not moving:
         return image
+    # both eyes that show their white are read, the one not redrawn too: one white for the face
+    seen = [source_eye(source_image, src, dst, eye, iod, *gaps[eye])
+            if eye in moving or (gaps[eye][0] >= OPEN_FROM * iod and widths[eye] >= FORESHORTENED * max(widths))
+            else None for eye in range(len(EYE_CONTOURS))]
+    whites = shared_sclera(seen)
     out = image.copy()
     for eye in moving:
-        _eye(out, source_image, src, dst, eye, iod, *gaps[eye])
+        if seen[eye] is not None:
+            _eye(out, source_image, src, dst, eye, iod, *gaps[eye], seen[eye], whites[eye])
     return out

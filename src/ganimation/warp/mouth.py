@@ -235,7 +235,8 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     interior = draw_interior(mask.shape, (x0, y0), dst[list(UPPER_CHAIN)], dst[list(LOWER_CHAIN)], iod,
                              brightness=brightness, chroma=photo_chroma(region), stretch=stretch,
                              teeth=upper if carried else None,
-                             teeth_weight=share * teeth_shown(photo, source) if carried else 0.0)
+                             teeth_weight=share * teeth_shown(photo, source) if carried else 0.0,
+                             light=_light(photo if photo is not None else image, source, iod))
     interior = cv2.GaussianBlur(interior, (0, 0), sigmaX=max(INTERIOR_BLUR, _lips_blur(photo, source, iod)
                                                              if photo is not None else 0.0))
     grain = photo_grain(region)
@@ -249,6 +250,16 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     keep = mask <= 0
     out[y0:y1, x0:x1] = np.where(keep[..., None], image[y0:y1, x0:x1], np.clip(np.rint(blended), 0, 255).astype(np.uint8))
     return out
+
+
+def _light(image: np.ndarray, source: np.ndarray, iod: float) -> np.ndarray | None:
+    """The per-channel gain of the light on the face of ``source`` ``(478, 2+)`` landmark pixels in ``image``
+    (:func:`ganimation.warp.light.light_gain` of the skin under its eyes), None when that skin is off the
+    photo."""
+    from ganimation.warp.light import face_skin, light_gain
+
+    skin = face_skin(image, source, iod)
+    return None if skin is None else light_gain(skin)
 
 
 def _lips_blur(photo: np.ndarray, source: np.ndarray, iod: float) -> float:

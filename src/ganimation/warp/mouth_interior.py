@@ -156,7 +156,8 @@ def _upper_teeth() -> dict[str, float]:
 
 def draw_interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.ndarray, lower: np.ndarray,
                   iod: float, brightness: float, chroma: float = 1.0, stretch: float = 0.0,
-                  teeth: np.ndarray | None = None, teeth_weight: float = 1.0) -> np.ndarray:
+                  teeth: np.ndarray | None = None, teeth_weight: float = 1.0,
+                  light: np.ndarray | None = None) -> np.ndarray:
     """``(h, w, 3)`` float32 colours of a mouth interior for a window ``shape`` ``(h, w)`` at ``origin``
     ``(x0, y0)``, for the opening between inner-lip chains ``upper`` / ``lower`` ``(K, 2)`` (pixels,
     corner to corner) of a face with inter-ocular distance ``iod`` pixels; colours times ``brightness``,
@@ -168,7 +169,9 @@ def draw_interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.nda
     exemplar's upper teeth (:func:`upper_teeth_share`): the exemplar's rows down to their lower edge are
     moved up behind the photo's, so that below the photo's teeth the interior goes on with the
     exemplar's cavity, tongue and lower teeth, not a second row of upper teeth. ``teeth_weight`` (0-1)
-    blends from the interior drawn without ``teeth`` to that one.
+    blends from the interior drawn without ``teeth`` to that one. ``light``: ``(3,)`` per-channel gain of
+    the photo's light against a typical photo's (:func:`ganimation.warp.light.light_gain`; None: 1), so
+    that a warm-lit face's mouth is not drawn in a typical photo's cooler colours.
     """
     iod = max(float(iod), 1e-6)
     axis, normal, u, v = mouth_coordinates(upper[0], upper[-1], shape, origin)
@@ -201,6 +204,8 @@ def draw_interior(shape: tuple[int, int], origin: tuple[int, int], upper: np.nda
             col = col + weight * drawn
     grey = col.mean(axis=2, keepdims=True)
     col = grey + float(np.clip(chroma, 0.0, 1.0)) * (col - grey)
+    if light is not None:
+        col = col * np.asarray(light, np.float32)
     return (col * float(brightness)).astype(np.float32)
 
 
