@@ -155,12 +155,14 @@ def highlights(region: np.ndarray, face: np.ndarray) -> np.ndarray:
     whiter than the skin of the ``face`` pixels (``(h, w)`` bool) by :data:`HIGHLIGHT_FROM` to
     :data:`HIGHLIGHT_FROM` + :data:`HIGHLIGHT_RANGE` of its smallest-over-largest channel ratio
     (0 everywhere on a grey photo, whose ratio is 1 throughout)."""
-    ratio = region.min(-1) / np.maximum(region.max(-1), 1.0)
+    r, g, b = region[..., 0], region[..., 1], region[..., 2]
+    top = np.maximum(np.maximum(r, g), b)     # channel by channel: a reduction over the last axis is slow
+    ratio = np.minimum(np.minimum(r, g), b) / np.maximum(top, 1.0)
     if not face.any():
         return np.zeros(ratio.shape, np.float32)
     skin = float(np.median(ratio[face]))
     whiter = np.clip((ratio - skin - HIGHLIGHT_FROM) / HIGHLIGHT_RANGE, 0.0, 1.0)
-    return (whiter * np.clip((region.max(-1) - SHINE_FROM) / SHINE_RANGE, 0.0, 1.0)).astype(np.float32)
+    return (whiter * np.clip((top - SHINE_FROM) / SHINE_RANGE, 0.0, 1.0)).astype(np.float32)
 
 
 def shade_expression(image: np.ndarray, landmarks: np.ndarray, change: np.ndarray, iod: float, *,
