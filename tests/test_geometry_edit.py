@@ -251,3 +251,31 @@ def test_teeth_shown_tells_a_smiles_teeth_from_a_dark_gap(astronaut):
     dark = astronaut.copy()
     dark[gap] = 25
     assert teeth_shown(dark, lm) == 0.0
+
+
+@pytest.mark.parametrize("preset", ["surprise", "sad"])
+def test_the_stages_drawn_in_place_equal_the_stages_on_copies(astronaut, monkeypatch, preset):
+    """The warp engine's stages draw into one copy of the warped photo: the same pixels as each stage
+    on a copy of its own, the caller's photo untouched, and the warp's own image still the warp's."""
+    import ganimation.geometry_edit as G
+    import ganimation.texture.au_texture as T
+    import ganimation.texture.folds as F
+    from ganimation.aus import motion_start
+    from ganimation.faces.estimate import estimate_aus
+    from ganimation.faces.pipeline import resolve_target
+
+    photo = astronaut.copy()
+    face = get_detector().detect(photo)[0]
+    current = estimate_aus(face)
+    target = resolve_target(current=current, aus=None, expression=preset, intensity=1.0, relative=False)
+    start = motion_start(current, aus=None, expression=preset, intensity=1.0, relative=False, target=target)
+    in_place = G.edit_face_geometry(photo, face.landmarks, start, target)
+    assert np.array_equal(photo, astronaut)
+    assert not np.shares_memory(in_place.image, in_place.warp.image)
+    for module, name in ((G, "redraw_eyes"), (G, "shade_mouth"), (T, "shade_expression"), (F, "release_folds")):
+        stage = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _stage=stage, inplace=False, **k: _stage(*a, **k))
+    copies = G.edit_face_geometry(photo, face.landmarks, start, target)
+    assert np.array_equal(in_place.image, copies.image)
+    assert np.array_equal(in_place.warp.image, copies.warp.image)
+    assert not np.array_equal(in_place.image, in_place.warp.image)

@@ -109,6 +109,28 @@ def test_backward_map_of_a_translation_is_exact():
     assert m == pytest.approx((32.5, 36.0), abs=1e-4)
 
 
+def test_a_large_region_computed_in_bands_is_the_same_map(monkeypatch):
+    """A region over BAND_FROM pixels is computed a band of rows at a time: the map and the moved
+    pixels are those of the whole region at once, to the bit (uneven last band included)."""
+    import ganimation.warp.dense as D
+
+    lm = face_landmarks(scale=60.0)
+    mesh = face_mesh()
+    pose = fit_pose(lm)
+    from ganimation.warp.mesh import control_points
+
+    src = control_points(lm, pose, mesh)
+    dst = src + np.random.default_rng(3).normal(0.0, 1.5, src.shape) * (np.arange(len(src)) < 478)[:, None]
+    whole = backward_map(src, dst, mesh.triangles, (320, 320))
+    monkeypatch.setattr(D, "BAND_FROM", 1000)
+    monkeypatch.setattr(D, "BAND_PIXELS", 997)
+    banded = backward_map(src, dst, mesh.triangles, (320, 320))
+    assert banded.roi == whole.roi
+    h = whole.roi[3] - whole.roi[1]
+    assert h > 2 * max(8, 997 // (whole.roi[2] - whole.roi[0]))             # several bands
+    assert np.array_equal(banded.map, whole.map) and np.array_equal(banded.moved, whole.moved)
+
+
 def test_pose_round_trip_and_rotation_invariance():
     lm = face_landmarks(angle_deg=25.0, scale=55.0)
     frame, pose = to_frame(lm)

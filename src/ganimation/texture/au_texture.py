@@ -166,13 +166,14 @@ def highlights(region: np.ndarray, face: np.ndarray) -> np.ndarray:
 
 
 def shade_expression(image: np.ndarray, landmarks: np.ndarray, change: np.ndarray, iod: float, *,
-                     placement: Placement | None = None) -> np.ndarray:
+                     placement: Placement | None = None, inplace: bool = False) -> np.ndarray:
     """``image`` ``(H, W, 3)`` uint8 with a canvas ``change`` ``(HEIGHT, WIDTH)`` applied as a luminance gain.
 
     ``landmarks``: ``(478, 2+)`` pixels of the face as it is in ``image``
     (after the warp); ``iod``: its inter-ocular distance in pixels;
     ``placement``: the canvas placed on those landmarks, when the caller has it.
-    Returns a new array; pixels outside the face are bit-identical.
+    Returns a new array (``inplace``: ``image``, shaded where it is); pixels outside the face are
+    bit-identical.
     """
     h, w = image.shape[:2]
     if iod < PIXELS_PER_IOD:
@@ -184,7 +185,7 @@ def shade_expression(image: np.ndarray, landmarks: np.ndarray, change: np.ndarra
     placement = placement or Placement(landmarks, (w, h))
     roi, patch = placement.place(change)
     x0, y0, x1, y1 = roi
-    out = np.array(image, copy=True)
+    out = image if inplace else np.array(image, copy=True)
     if x1 <= x0 or y1 <= y0:
         return out
     region = image[y0:y1, x0:x1].astype(np.float32)

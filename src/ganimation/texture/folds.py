@@ -91,11 +91,12 @@ def _broad_blur(x: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def release_folds(image: np.ndarray, landmarks: np.ndarray, release: float, iod: float, *,
-                  placement: Placement | None = None) -> np.ndarray:
+                  placement: Placement | None = None, inplace: bool = False) -> np.ndarray:
     """``image`` ``(H, W, 3)`` uint8 with the folds of the face at ``landmarks`` ``(478, 2+)`` pixels (as it
     is in ``image``: after the warp) lightened by ``release`` (0-1: how far the smile is released; 0 returns
     ``image`` itself). ``iod``: the face's inter-ocular distance in pixels; ``placement``: the canvas
-    placed on those landmarks, when the caller has it. Pixels outside the folds' band are bit-identical."""
+    placed on those landmarks, when the caller has it; ``inplace``: ``image`` is lightened where it is.
+    Pixels outside the folds' band are bit-identical."""
     amount = float(np.clip(release, 0.0, 1.0))
     if amount <= 0.0:
         return image
@@ -111,7 +112,7 @@ def release_folds(image: np.ndarray, landmarks: np.ndarray, release: float, iod:
     skin = _broad_blur(region, broad)               # the skin's local colour; its luminance is the broad blur's
     valley = np.minimum(cv2.GaussianBlur(luminance(region), (0, 0), sigmaX=fine) - luminance(skin), 0.0)
     weight = np.clip(-valley / FULL_DEPTH, 0.0, 1.0) * patch * amount
-    out = np.array(image, copy=True)
+    out = image if inplace else np.array(image, copy=True)
     changed = weight > 1e-3
     mixed = np.clip(np.rint(region + weight[..., None] * (skin - region)), 0, 255).astype(np.uint8)
     out[y0:y1, x0:x1] = np.where(changed[..., None], mixed, image[y0:y1, x0:x1])

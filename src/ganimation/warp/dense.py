@@ -79,6 +79,15 @@ MIN_ALTITUDE = 0.5
 BOX_MARGIN = 2.0
 
 
+#: pixels of the map computed at a time (a band of rows): a large face's whole region at once made a
+#: table of 10 floats per pixel and temporaries that left the cache (a 1281 x 1131 region: 41 -> 20 ms;
+#: regions under this size are one band, as before)
+BAND_PIXELS = 1 << 16
+#: ... for regions larger than this (pixels); a smaller region is one band: in bands, the wild_dev
+#: portraits' regions (about 0.25 MP) took longer
+BAND_FROM = 1 << 20
+
+
 def _source_boxes(src: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     """``(T, 4)`` float32 ``(x0, y0, x1, y1)`` of each triangle's ``src`` corners (``(P, 2)`` pixels), grown by
     :data:`BOX_MARGIN`."""
@@ -149,13 +158,20 @@ def backward_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, size: 
     table = np.concatenate([np.concatenate([triangle_affines(src, dst, tri).astype(np.float32).reshape(-1, 6),
                                             _source_boxes(src, tri)], 1),
                             np.array([[1, 0, 0, 1, 0, 0, -np.inf, -np.inf, np.inf, np.inf]], np.float32)])
-    coef = np.take(table, ids, axis=0, mode="wrap")                         # (h, w, 10)
+    h = y1 - y0
+    out = np.empty((h, x1 - x0, 2), np.float32)
+    moved = np.empty((h, x1 - x0), bool)
     gx = np.arange(x0, x1, dtype=np.float32)[None, :]
-    gy = np.arange(y0, y1, dtype=np.float32)[:, None]
-    mx = np.clip(gx * coef[..., 0] + gy * coef[..., 2] + coef[..., 4], coef[..., 6], coef[..., 8])
-    my = np.clip(gx * coef[..., 1] + gy * coef[..., 3] + coef[..., 5], coef[..., 7], coef[..., 9])
-    moved = (np.abs(mx - gx) > 1e-3) | (np.abs(my - gy) > 1e-3)
-    return DenseWarp(roi=roi, map=np.stack([mx, my], -1), moved=moved)
+    rows = h if h * (x1 - x0) <= BAND_FROM else max(8, BAND_PIXELS // (x1 - x0))
+    for r0 in range(0, h, rows):              # a band of rows at a time: its table stays in the cache
+        r1 = min(h, r0 + rows)
+        coef = np.take(table, ids[r0:r1], axis=0, mode="wrap")              # (rows, w, 10)
+        gy = np.arange(y0 + r0, y0 + r1, dtype=np.float32)[:, None]
+        mx = np.clip(gx * coef[..., 0] + gy * coef[..., 2] + coef[..., 4], coef[..., 6], coef[..., 8])
+        my = np.clip(gx * coef[..., 1] + gy * coef[..., 3] + coef[..., 5], coef[..., 7], coef[..., 9])
+        out[r0:r1, :, 0], out[r0:r1, :, 1] = mx, my
+        moved[r0:r1] = (np.abs(mx - gx) > 1e-3) | (np.abs(my - gy) > 1e-3)
+    return DenseWarp(roi=roi, map=out, moved=moved)
 
 
 #: how :func:`sample` reads a photo between its pixels (an OpenCV interpolation flag's name): Lanczos

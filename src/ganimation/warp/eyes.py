@@ -528,13 +528,13 @@ def _blend(out: np.ndarray, drawn: np.ndarray, weight: np.ndarray, opening: np.n
 
 
 def redraw_eyes(image: np.ndarray, source_image: np.ndarray, source: np.ndarray, target: np.ndarray,
-                iod: float) -> np.ndarray:
+                iod: float, *, inplace: bool = False) -> np.ndarray:
     """``image`` ``(H, W, 3)`` uint8 (the warped photo) with every eye that opens wider or closes redrawn.
 
     ``source_image``: the photo before the warp (same size); ``source``, ``target``: ``(478, 2+)``
     landmark pixels before / after; ``iod``: inter-ocular distance in pixels. Returns a new array
-    (``image`` itself when no eye opens or closes); pixels farther than a pixel outside the new eye
-    openings are unchanged.
+    (``image`` itself when no eye opens or closes, and with ``inplace``: ``image`` redrawn where it
+    is); pixels farther than a pixel outside the new eye openings are unchanged.
     """
     src = np.asarray(source, np.float64)[:, :2]
     dst = np.asarray(target, np.float64)[:, :2]
@@ -551,7 +551,7 @@ def redraw_eyes(image: np.ndarray, source_image: np.ndarray, source: np.ndarray,
             if eye in moving or (gaps[eye][0] >= OPEN_FROM * iod and widths[eye] >= FORESHORTENED * max(widths))
             else None for eye in range(len(EYE_CONTOURS))]
     whites = shared_sclera(seen)
-    out = image.copy()
+    out = image if inplace else image.copy()
     for eye in moving:
         if seen[eye] is not None:
             _eye(out, source_image, src, dst, eye, iod, *gaps[eye], seen[eye], whites[eye])

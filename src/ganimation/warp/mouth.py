@@ -113,7 +113,7 @@ def cavity_polygon(source: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 def carry_teeth(image: np.ndarray, photo: np.ndarray, source: np.ndarray, target: np.ndarray,
-                upper_share: float | None = None, weight: float = 1.0) -> np.ndarray:
+                upper_share: float | None = None, weight: float = 1.0, *, inplace: bool = False) -> np.ndarray:
     """``image`` ``(H, W, 3)`` uint8 (the warped photo) with its mouth opening redrawn from ``photo`` (the
     photo before the warp) so that what the source's opening showed moves with the lips, unstretched.
 
@@ -126,8 +126,8 @@ def carry_teeth(image: np.ndarray, photo: np.ndarray, source: np.ndarray, target
     with the lower lip; pixels between the two (the new opening, which :func:`shade_mouth` paints as
     the cavity) change over in the middle, over 2 px.
     ``source``, ``target``: ``(478, 2+)`` landmark pixels before / after the warp; ``weight`` in [0, 1]
-    blends the carried opening over the warped one. Returns a new array, or ``image`` when the target
-    opening has no area or ``weight`` is 0.
+    blends the carried opening over the warped one. Returns a new array (``inplace``: ``image``
+    redrawn where it is), or ``image`` when the target opening has no area or ``weight`` is 0.
     """
     if weight <= 0.0:
         return image
@@ -168,7 +168,7 @@ def carry_teeth(image: np.ndarray, photo: np.ndarray, source: np.ndarray, target
     my = (gy - lower * ly).astype(np.float32)
     carried = sample(photo, mx, my).astype(np.float32)
     region = image[y0:y1, x0:x1].astype(np.float32)
-    out = image.copy()
+    out = image if inplace else image.copy()
     out[y0:y1, x0:x1] = np.clip(np.rint(region * (1 - mask[..., None]) + carried * mask[..., None]), 0, 255
                                 ).astype(np.uint8)
     return out
@@ -194,8 +194,9 @@ def teeth_shown(photo: np.ndarray, source: np.ndarray) -> float:
 
 
 def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: float, *,
-                photo: np.ndarray | None = None, stretch: float = 0.0) -> np.ndarray:
-    """Darken the opened mouth of ``image`` ``(H, W, 3)`` uint8 (returns a new array, or ``image`` unchanged).
+                photo: np.ndarray | None = None, stretch: float = 0.0, inplace: bool = False) -> np.ndarray:
+    """Darken the opened mouth of ``image`` ``(H, W, 3)`` uint8 (returns a new array, or ``image`` unchanged;
+    ``inplace``: ``image`` redrawn where it is).
 
     ``source``, ``target``: ``(478, 2+)`` landmark pixels before / after the warp; ``iod`` the face's
     inter-ocular distance in pixels. ``photo``: the ``(H, W, 3)`` photo before the warp; when given,
@@ -210,15 +211,17 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     excess = inner_mouth_gap(target) / max(iod, 1e-6) - shown
     strength = float(np.clip(excess / FULL_AT, 0.0, 1.0))
     if strength <= 0.0:
-        return close_mouth(image, source, target, iod)
+        return close_mouth(image, source, target, iod, inplace=inplace)
     cv2 = models.require("cv2", "mouth shading")
-    image = close_mouth(image, source, target, iod)     # a barely parting mouth's folded corners
+    given = image
+    image = close_mouth(image, source, target, iod, inplace=inplace)     # a barely parting mouth's folded corners
     carried = photo is not None and shown > 0.0
     if carried:
         # faded in with the photo's own opening, full at CARRIED_FULL_AT IOD, so video frames do not jump;
         # below the carried opening lies the photo's lower lip: the cavity covers it, in full from there
         share = float(np.clip(shown / CARRIED_FULL_AT, 0.0, 1.0))
-        image = carry_teeth(image, photo, source, target, UPPER_SHARE_CARRIED, weight=share)
+        image = carry_teeth(image, photo, source, target, UPPER_SHARE_CARRIED, weight=share,
+                            inplace=inplace or image is not given)
         strength = max(strength, share)
     upper, lower = _cavity_chains(source, target, 0.5 + (UPPER_SHARE_CARRIED - 0.5) * share if carried else 0.5)
     poly = np.concatenate([upper, lower[-2:0:-1]])
@@ -246,7 +249,7 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     coarse = cv2.GaussianBlur(region, (0, 0), sigmaX=max(1.0, 0.08 * iod))
     shaded = interior * (1 - TEXTURE_KEPT) + coarse * TEXTURE_KEPT
     blended = region * (1 - mask[..., None]) + shaded * mask[..., None]
-    out = image.copy()
+    out = image if inplace or image is not given else image.copy()     # a copy made above is drawn into
     keep = mask <= 0
     out[y0:y1, x0:x1] = np.where(keep[..., None], image[y0:y1, x0:x1], np.clip(np.rint(blended), 0, 255).astype(np.uint8))
     return out
@@ -325,9 +328,11 @@ def _mouth_triangles() -> np.ndarray:
     return tri[near[tri].any(1)]
 
 
-def close_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: float) -> np.ndarray:
+def close_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: float, *,
+                inplace: bool = False) -> np.ndarray:
     """Redraw the lips of a mouth the warp closed: ``image`` ``(H, W, 3)`` uint8 (a new array, or ``image``
-    unchanged when the target mouth is open, or closes no opening and folds nothing).
+    unchanged when the target mouth is open, or closes no opening and folds nothing; ``inplace``:
+    ``image`` redrawn where it is).
 
     The band between the target inner lips (grown by a few pixels), where the warp squeezed the
     source's teeth and dark corners, is filled from the lips around it (OpenCV's Telea inpainting)
@@ -386,7 +391,7 @@ def close_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     seam = np.clip(seam / max(float(seam.max()), 1e-6), 0.0, 1.0)
     redrawn = filled * (1.0 - (1.0 - SEAM_DARKNESS) * seam[..., None])
     soft = cv2.GaussianBlur(band.astype(np.float32) / 255.0, (0, 0), sigmaX=max(0.6, 0.3 * grow)) * strength
-    out = image.copy()
     blended = region.astype(np.float32) * (1 - soft[..., None]) + redrawn * soft[..., None]
+    out = image if inplace else image.copy()
     out[y0:y1, x0:x1] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
     return out
