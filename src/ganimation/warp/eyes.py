@@ -16,9 +16,11 @@ the white above it. :func:`redraw_eyes` draws that for each eye that opens:
   (:func:`complete_iris`: each radius read where the lids did not cover it,
   catchlights left out, and interpolated around the circle where they did;
   a radial colour profile when the photo shows too little of the iris),
-  elsewhere with the source's sclera colour (checked against the skin under
-  the eye: a narrow eye's reading of lashes and shadow is brought toward
-  white, :func:`plausible_sclera`), both shaded darker under the upper lid;
+  elsewhere with the face's sclera colour (both eyes' readings pooled,
+  :func:`shared_sclera`; each checked against the skin under its eye: a
+  narrow eye's reading of lashes and shadow is brought toward a white in the
+  photo's light, :func:`plausible_sclera`), both shaded darker under the
+  upper lid;
 - the band just below the source's upper lid (lashes and their shadow), the
   lower lid's margin, and outside the iris whatever is darker than the white
   are not copied into the middle of the new opening (they showed as lines
