@@ -418,3 +418,59 @@ def test_the_drawn_interior_is_as_soft_as_the_photo_around_the_lips():
 
     assert detail(soft) < 0.5 * detail(sharp)
     assert detail(sharp) > 0.8 * detail(sharp, given=False)
+
+
+def test_carry_moves_points_where_the_warp_puts_their_pixels():
+    """DenseWarp.carry inverts the backward map: under a translation a point moves by it, under a
+    face warp the moved landmarks land where the map reads them from, and points outside stay."""
+    src = np.array([[10, 10], [60, 10], [10, 60], [60, 60]], np.float64)
+    tri = np.array([[0, 1, 2], [1, 3, 2]])
+    moved = backward_map(src, src + (2.5, -1.0), tri, (80, 80))
+    inside = np.array([[30.0, 30.0], [40.0, 25.0]])
+    np.testing.assert_allclose(moved.carry(inside), inside + (2.5, -1.0), atol=1e-3)
+    np.testing.assert_allclose(moved.carry(np.array([[75.0, 75.0]])), [[75.0, 75.0]])
+    lm = face_landmarks(scale=50.0)
+    target = lm[:, :2].copy()
+    target[list(range(0, 478, 7)), 1] += 2.0                                  # a smooth-ish motion
+    fw = warp_face(noise_image(), lm, target)
+    x0, y0 = fw.warp.roi[:2]
+    rows, cols = np.nonzero(fw.warp.moved)
+    pick = np.linspace(0, len(rows) - 1, 25).astype(int)
+    out_px = np.stack([cols[pick] + x0, rows[pick] + y0], 1).astype(np.float64)   # output pixels
+    read = fw.warp.map[rows[pick], cols[pick]].astype(np.float64)                 # the input points they show
+    assert np.abs(read - out_px).max() > 0.5                                      # moved ones
+    np.testing.assert_allclose(fw.warp.carry(read), out_px, atol=0.5)
+
+
+def test_a_second_face_is_edited_where_the_first_faces_warp_left_it(monkeypatch):
+    """With two faces, the second face's landmarks are carried through the first face's warp before
+    its own edit."""
+    import ganimation.geometry_edit as G
+    from ganimation.faces import pipeline as P
+
+    lm_a, lm_b = face_landmarks(scale=30.0, centre=(90.0, 150.0)), face_landmarks(scale=30.0, centre=(165.0, 150.0))
+
+    from ganimation.faces.detect import BLENDSHAPE_NAMES
+    from ganimation.faces.detect import Face as Detected
+
+    def Face(lm):   # noqa: N802
+        lm = lm.astype(np.float32)
+        return Detected(box=np.concatenate([lm[:, :2].min(0), lm[:, :2].max(0)]), landmarks=lm,
+                        blendshapes=np.zeros(len(BLENDSHAPE_NAMES), np.float32), confidence=1.0)
+
+    seen = []
+    real = G.edit_face_geometry
+
+    def recording(image, landmarks, current, target, **kw):
+        seen.append(np.array(landmarks, np.float64))
+        return real(image, landmarks, current, target, **kw)
+
+    monkeypatch.setattr(P, "find_faces", lambda *a, **k: [Face(lm_a), Face(lm_b)])
+    monkeypatch.setattr(G, "edit_face_geometry", recording)
+    import ganimation.faces.estimate as E
+    monkeypatch.setattr(E, "estimate_aus", lambda f, c=None: np.zeros(17, np.float32))
+    res = P.edit_photo(None, noise_image(320, 320), expression="surprise", engine="warp", face="all")
+    assert len(seen) == 2 and len(res.faces) == 2
+    np.testing.assert_allclose(seen[0][:, :2], lm_a[:, :2], atol=1e-4)
+    assert not np.allclose(seen[1][:, :2], lm_b[:, :2], atol=1e-3)           # the first warp moved it
+    assert np.abs(seen[1][:, :2] - lm_b[:, :2]).max() < 5.0

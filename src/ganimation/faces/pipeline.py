@@ -225,18 +225,25 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
         strength = 0.0 if engine == "hybrid" else texture
         refinement = Refinement.load(use_mouth="mouth" in steps) if "refine" in steps else None
         reading = SMOOTH if refinement is not None else None   # the learned stages were trained on it
+        # each face is warped in the photo the faces before it left: its landmarks go where their warps
+        # (whose outer rings reach a neighbour's face) moved it
+        placed = [np.array(f.landmarks, np.float64) for f, *_ in infos]
         for n, (f, est, tgt, start) in enumerate(infos):
             if like is not None:
-                motion, coef = reference_motion(f.landmarks, like)
-                ge = apply_motion(out, f.landmarks, motion, aus_change=coef, texture=strength,
+                motion, coef = reference_motion(placed[n], like)
+                ge = apply_motion(out, placed[n], motion, aus_change=coef, texture=strength,
                                   lip_stretch=lip_stretch(est + coef), interpolation=reading)
             else:
-                ge = edit_face_geometry(out, f.landmarks, start, tgt, texture=strength, interpolation=reading)
+                ge = edit_face_geometry(out, placed[n], start, tgt, texture=strength, interpolation=reading)
             if refinement is not None:
                 ge.image = refinement.refine_frame(ge.image, ge.warp, mouth="mouth" in steps)
             out = ge.image
             warped[n] = ge
             landmarks[n] = np.concatenate([ge.warp.target, f.landmarks[:, 2:3]], 1).astype(np.float32)
+            if n + 1 < len(placed):   # one pass over the warp's displacement for all the faces after it
+                carried = ge.warp.warp.carry(np.concatenate(placed[n + 1:]))
+                for k, later in enumerate(placed[n + 1:]):
+                    later[:, :2] = carried[k * len(later):(k + 1) * len(later)]
     size = int(editor.image_size) if editor is not None else 128
     gan = None
     if engine in ("gan", "hybrid"):

@@ -49,6 +49,24 @@ class DenseWarp:
         gy, gx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
         return np.stack([gx - self.map[..., 0], gy - self.map[..., 1]], -1)
 
+    def carry(self, points: np.ndarray, steps: int = 3) -> np.ndarray:
+        """``(N, 2)`` float64: where ``points`` ``(N, 2+)`` (input pixels) lie in the warped image, the
+        inverse of the backward map (``map(q) = p``) by ``steps`` fixed-point steps ``q = p + D(q)`` on
+        the :meth:`displacement` ``D``; points outside :attr:`roi` stay where they are. What another face
+        in the photo needs before its own edit: its landmarks, moved by the warp of a face beside it."""
+        pts = np.asarray(points, np.float64)[:, :2]
+        x0, y0, x1, y1 = self.roi
+        if x1 <= x0 or y1 <= y0 or len(pts) == 0:
+            return pts.copy()
+        cv2 = _cv2()
+        d = self.displacement()
+        q = pts.copy()
+        for _ in range(steps):
+            at = cv2.remap(d, (q[:, 0] - x0).astype(np.float32)[None], (q[:, 1] - y0).astype(np.float32)[None],
+                           interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            q = pts + at[0].astype(np.float64)
+        return q
+
 
 def triangle_affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     """``(T, 3, 2)`` affine maps ``[x, y, 1] @ A[t] = source point`` for output points in ``dst`` triangle ``t``.
