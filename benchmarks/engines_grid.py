@@ -335,8 +335,8 @@ def whites_as_before():
     from ganimation.images import luminance
 
     def own_white(eyes):
-        return [E.plausible_sclera(e.sclera_reading(), e.skin) if e is not None and e.sclera_reading() is not None
-                else None for e in eyes]
+        readings = [(e.sclera_reading(), e.skin) if e is not None else (None, None) for e in eyes]
+        return [E.plausible_sclera(seen, skin) if seen is not None else None for seen, skin in readings]
 
     def near_white(skin):
         skin = np.asarray(skin, np.float32)
