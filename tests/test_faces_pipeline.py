@@ -255,6 +255,65 @@ def test_passes_side_by_side_find_the_faces_one_by_one_passes_find(largest):
         np.testing.assert_array_equal(a.blendshapes, b.blendshapes)
 
 
+def test_a_proposal_crop_without_a_detection_near_the_box_is_not_landmarked(monkeypatch):
+    """_landmark_proposal runs the landmarker on a crop only where BlazeFace finds a face whose centre lies
+    near the proposal (PROPOSAL_REACH), and hands it those detections (no second detector pass)."""
+    from ganimation.faces.detect import PROPOSAL_REACH, get_detector
+
+    det = get_detector(None, search="proposals", workers=1)
+    image = np.zeros((600, 600, 3), np.uint8)
+    # the box in crop pixels: (75, 75, 125, 125) in the wide crop (half-side 100), (50, 50, 100, 100) in
+    # the tight one (75); the detections below are the same in both crops
+    box = np.array([250, 250, 300, 300], np.float32)
+    reach = PROPOSAL_REACH * 50
+    runs = []
+    monkeypatch.setattr(det, "_run", lambda img, pair=None, detections=None: runs.append(detections) or [])
+    for centre, score, landmarked in (((20, 20), 0.9, False),                       # a face away from the box
+                                      ((75 - 0.9 * reach, 75), 0.9, True),          # within the reach of both
+                                      ((50 - 1.1 * reach, 50), 0.9, False),         # beyond it in both
+                                      ((75, 75), 0.3, False)):                      # too weak a detection
+        found = (np.array([[centre[0] - 20, centre[1] - 20, centre[0] + 20, centre[1] + 20]], np.float32),
+                 np.array([score], np.float32))
+        monkeypatch.setattr(det, "_detections", lambda img, pair=None, found=found: found)
+        runs.clear()
+        assert det._landmark_proposal(image, box) == (None, [])
+        assert len(runs) == (2 if landmarked else 0)
+        assert all(r[0] is found[0] and r[1] is found[1] for r in runs)
+
+
+def test_proposal_crops_skipped_by_their_detections_lose_no_face(monkeypatch):
+    """44_t1 (six faces of 100-135 px, large doubtful BlazeFace boxes on hair and shoulders): the search
+    finds the same faces, to the last bit, with fewer landmarker passes than when every proposal's crop
+    is landmarked."""
+    from pathlib import Path
+
+    import ganimation.faces.detect as detect
+    from ganimation.images import load_rgb
+
+    path = Path(__file__).resolve().parents[2] / "shared/data/wild_dev/44_t1.jpg"
+    if not path.is_file():
+        pytest.skip("../shared/data/wild_dev is not beside the repository")
+    image = load_rgb(path)
+    found, passes = {}, {}
+    default = detect.PROPOSAL_REACH
+    for reach in (default, 1e6):            # 1e6: every crop with any detection is landmarked
+        monkeypatch.setattr(detect, "PROPOSAL_REACH", reach)
+        det = detect.FaceDetector(None, workers=1)
+        run = det._run
+        count = []
+        det._run = lambda img, pair=None, detections=None: count.append(1) or run(img, pair, detections)
+        try:
+            found[reach] = det.detect(image, largest=True)
+        finally:
+            det.close()
+        passes[reach] = len(count)
+    ours, every = found[default], found[1e6]
+    assert len(ours) == len(every) == 6
+    for a, b in zip(ours, every):
+        np.testing.assert_array_equal(a.landmarks, b.landmarks)
+    assert passes[default] < passes[1e6]
+
+
 def test_a_face_touching_a_crop_border_inside_the_photo_is_not_whole():
     from ganimation.faces.detect import _whole_in
 
