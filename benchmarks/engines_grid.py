@@ -24,6 +24,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --shine-strip       # docs/images/shine.png
     .venv/bin/python benchmarks/engines_grid.py --edge-strip        # docs/images/photo_edge.png
     .venv/bin/python benchmarks/engines_grid.py --whites-strip      # docs/images/whites_light.png
+    .venv/bin/python benchmarks/engines_grid.py --squint-iris-strip # docs/images/iris_squint.png
 """
 
 from __future__ import annotations
@@ -123,6 +124,9 @@ EDGE_STRIP = before_and_now(("sad", "anger"), "edge")
 #: surprise and fear, each eye's white read from that eye alone and the mouth drawn in a typical photo's
 #: colours (before), and one white for both eyes and the mouth in the photo's light (now)
 WHITES_STRIP = before_and_now(("surprise", "fear"), "whites")
+#: surprise and fear of squinting and sharp eyes, the iris's outer circles read wherever the photo shows them
+#: (before) and only where it shows them over IRIS_MIN_ARC pixels (now)
+SQUINT_IRIS_STRIP = before_and_now(("surprise", "fear"), "squint_iris")
 #: sad's lid droop as it was (AU45 0.5, the same distance on every eye, the eyeball squeezed) and now
 LID_DROOP_STRIP = before_and_now(("sad",), "lid_droop")
 #: happy, anger and fear of faces read as showing them already, moved from the estimate (before) and now
@@ -377,7 +381,9 @@ BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes"
           # the texture stage darkening shines too (no pixel counts as a highlight)
           "shine": constant_as_before("ganimation.texture.au_texture", "HIGHLIGHT_FROM", 1e9),
           # the warp reading beyond the photo's edges as the edge row repeated
-          "edge": constant_as_before("ganimation.warp.dense", "BORDER", "BORDER_REPLICATE")}
+          "edge": constant_as_before("ganimation.warp.dense", "BORDER", "BORDER_REPLICATE"),
+          # every circle of the iris read wherever the photo shows it, however little
+          "squint_iris": constant_as_before("ganimation.warp.eyes", "IRIS_MIN_ARC", 1e-9)}
 
 
 #: the before/now strips: (flag of --FLAG-strip, file in docs/images, columns, default photos, cut, what it shows)
@@ -411,6 +417,9 @@ STRIPS = [
      [WILD / "42_kit_with_rose.jpg", WILD / "45_multi_face.jpg",
       Path("data/utkface_dev120b/43_1_0_20170109141845861.jpg.chip.jpg")],
      "face", "surprise and fear, whites per eye in neutral colours before / one white in the photo's light now"),
+    ("squint-iris", "iris_squint.png", SQUINT_IRIS_STRIP,
+     [WILD / "45_multi_face.jpg", WILD / "38_Tom_Cruise_avp_2014_4.jpg", WILD / "40_obama.jpg"],
+     "eyes", "surprise and fear, the iris's outer circles read from a few pixels of lid before / not now"),
     ("soft-mouth", "soft_mouth.png", SOFT_MOUTH_STRIP,
      [ROWS[3], UTK / "26_1_2_20170104020703028.jpg.chip.jpg", ROWS[4], WILD / "38_Tom_Cruise_avp_2014_4.jpg"],
      "mouth", "surprise and fear mouths of soft photos, before and now"),

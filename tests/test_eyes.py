@@ -307,6 +307,27 @@ def test_the_hidden_iris_is_completed_from_its_own_pixels_around_the_circle():
     assert complete_iris(hidden, np.zeros_like(shown), c, 10.0) is None
 
 
+def test_iris_circles_shown_over_a_few_pixels_are_not_read(monkeypatch):
+    """A squinting eye shows its iris in a band a few pixels tall: its outer circles cross that band
+    over about two pixels beside the iris, where the photo's pixels are the lids' (here a red-brown lid
+    beside a grey-blue iris of 4 px radius). Those circles take the nearest circle the band shows more
+    of (IRIS_MIN_ARC); read as they were, they gave the opened eye a brown ring."""
+    import ganimation.warp.eyes as E
+
+    size, c, r = 21, np.array([10.0, 10.0]), 4.0
+    yy, xx = np.mgrid[:size, :size]
+    rho = np.hypot(xx - c[0], yy - c[1])
+    crop = np.where((rho < 2.5)[..., None], [60.0, 75.0, 85.0], [140.0, 80.0, 60.0]).astype(np.float32)
+    shown = ((np.abs(yy - c[1]) <= 1.0) & (rho < 2.5)).astype(np.float32)     # the iris in the band
+    shown[(yy == c[1]) & (rho >= 2.5) & (rho < 4.0)] = 1.0                     # the lid's corners in it
+    polar = E.complete_iris(crop, shown, c, r)
+    assert polar is not None and polar.shape[0] == 6
+    assert (polar[..., 2] > polar[..., 0]).all()           # every circle blue over red: the iris's
+    monkeypatch.setattr(E, "IRIS_MIN_ARC", 1e-9)           # every circle read wherever it shows
+    polar = E.complete_iris(crop, shown, c, r)
+    assert (polar[2:, :, 0] > polar[2:, :, 2]).any()       # the outer circles read the lid
+
+
 def test_an_iris_edge_that_cannot_be_read_is_mediapipes():
     """A narrow eye shows only lashes and shadow beside its iris (no white anywhere on the circle): the
     edge is MediaPipe's radius, not the circle's reach; a light iris against the white likewise."""

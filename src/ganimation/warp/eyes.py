@@ -97,6 +97,11 @@ FORESHORTENED = 0.6
 #: where the source shows it and interpolated around the circle where the lids covered it, out to the
 #: edge its pixels show (:func:`iris_edge`)
 IRIS_REACH = 1.4
+#: a circle of the iris is read from the source only where it shows at least this many pixels of it:
+#: a squinting eye shows its iris's outer circles over 2-3 pixels beside the lids, which read the lid
+#: margin and lashes (wild_dev's 45_multi_face, iris radius 4 px: (53, 31, 29) for a blue-grey iris, and
+#: the opened eye got a brown ring); on eyes of 10 px iris radius those circles show 5-10 pixels
+IRIS_MIN_ARC = 3.0
 #: what counts as showing the iris in the source: inside the lids, away from the upper lid by this share
 #: of the opening plus pixels (its lashes and shadow)
 IRIS_LID_BAND, IRIS_LID_MIN = 0.12, 0.5
@@ -197,8 +202,9 @@ def complete_iris(crop: np.ndarray, shown: np.ndarray, centre: np.ndarray, radiu
     float32: row ``i`` is the radius ``(i + 0.5) / R * IRIS_REACH * radius``, column ``j`` the angle
     ``2 pi j / A`` (image x toward 0, y toward pi / 2); each row is the crop read around that circle,
     with the angles it does not show interpolated between the nearest it does (an iris's fibres run
-    along its radii, its limbal ring and the white beyond it around it), and a row it shows nowhere
-    taken from the nearest row it does. None when the crop shows none of the circle.
+    along its radii, its limbal ring and the white beyond it around it), and a row it shows nowhere,
+    or over less than :data:`IRIS_MIN_ARC` pixels of its circle, taken from the nearest row it shows
+    more of. None when the crop shows none of the circle.
     """
     from ganimation.faces import models
 
@@ -214,7 +220,10 @@ def complete_iris(crop: np.ndarray, shown: np.ndarray, centre: np.ndarray, radiu
                        borderMode=cv2.BORDER_REPLICATE)
     ok = cv2.remap(np.ascontiguousarray(shown, np.float32), mx, my, cv2.INTER_LINEAR,
                    borderMode=cv2.BORDER_CONSTANT, borderValue=0) > 0.99
-    rows = np.flatnonzero(ok.any(1))
+    shown_arc = ok.sum(1) * (2 * np.pi * rr[:, 0] / n_a)       # pixels of each circle the crop shows
+    rows = np.flatnonzero(ok.any(1) & (shown_arc >= IRIS_MIN_ARC))
+    if not len(rows):
+        rows = np.flatnonzero(ok.any(1))
     if not len(rows):
         return None
     # each angle between the nearest angles shown before and after it on its circle (three turns laid
