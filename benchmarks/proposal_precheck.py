@@ -31,7 +31,7 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("-o", "--output", default="benchmarks/results/proposal_precheck")
     args = ap.parse_args(argv)
-    import ganimation.faces.detect as detect
+    from ganimation.faces import detect
     from ganimation.images import load_rgb
 
     reach = detect.PROPOSAL_REACH
@@ -82,11 +82,11 @@ def main(argv=None):
     lines = [
         "# Face search: a proposal's crop landmarked only where BlazeFace finds a face near it",
         "",
-        f"`{res['command']}`: `FaceDetector(search=\"proposals\").detect(photo, largest=L)` on the wild_dev "
-        f"photos with the check (`PROPOSAL_REACH` {reach}) and without it (every crop with a detection "
-        f"landmarked), median of {args.rounds} alternating rounds after a warm-up; {res['cpus']} CPU cores, "
-        f"load average at the end {res['load_average']}. The faces found are the same to the last bit "
-        "both ways (checked on every photo).",
+        (f"`{res['command']}`: `FaceDetector(search=\"proposals\").detect(photo, largest=L)` on the wild_dev "
+         f"photos with the check (`PROPOSAL_REACH` {reach}) and without it (every crop with a detection "
+         f"landmarked), median of {args.rounds} alternating rounds after a warm-up; {res['cpus']} CPU cores, "
+         f"load average at the end {res['load_average']}. The faces found are the same to the last bit "
+         "both ways (checked on every photo)."),
         "",
         "| photo | size (h x w) | faces (all) | all: ms without / with | passes | largest: ms without / with | passes |",
         "|---|---|---|---|---|---|---|",
