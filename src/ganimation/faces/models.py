@@ -63,8 +63,13 @@ def _package_dir(name: str) -> Path | None:
 
 
 def require(module: str, what: str = "face detection"):
-    """Import ``module`` or raise :class:`MissingDependencyError` with the fix."""
+    """Import ``module`` or raise :class:`MissingDependencyError` with the fix. MediaPipe is imported
+    without the plotting library its drawing helpers load (:mod:`ganimation.faces.mediapipe_import`)."""
     try:
+        if module == "mediapipe":
+            from ganimation.faces.mediapipe_import import import_mediapipe
+
+            return import_mediapipe()
         return importlib.import_module(module)
     except ImportError as exc:
         raise MissingDependencyError(f"{what} needs the Python package {module!r} ({exc}); {INSTALL_HINT}") from None
