@@ -33,6 +33,38 @@ def test_mesh_covers_every_point_but_the_iris_rims_and_is_fixed():
     assert face_mesh() is m
 
 
+def test_delaunay_maps_subdiv2d_triangles_back_to_the_points():
+    """delaunay() maps Subdiv2D's triangles back to the points' indices: the same triangles as a nearest-
+    point search over every vertex, each a real Delaunay triangle (no point inside its circumcircle)."""
+    import cv2
+
+    from ganimation.warp.mesh import delaunay
+
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(0, 50, (60, 2))
+    tri = delaunay(pts)
+    assert set(np.unique(tri)) == set(range(len(pts)))
+    lo, hi = pts.min(0) - 1.0, pts.max(0) + 1.0
+    scale = 1000.0 / float((hi - lo).max())
+    p = (pts - lo) * scale
+    sub = cv2.Subdiv2D((0, 0, int(np.ceil((hi - lo)[0] * scale)) + 1, int(np.ceil((hi - lo)[1] * scale)) + 1))
+    for x, y in p:
+        sub.insert((float(x), float(y)))
+    ref = []
+    for t in sub.getTriangleList().reshape(-1, 3, 2):
+        d = np.linalg.norm(p[None, :, :] - t[:, None, :], axis=2)
+        if np.all(d.min(1) < 1e-2):
+            ref.append(d.argmin(1))
+    np.testing.assert_array_equal(tri, np.asarray(ref))
+    for t in tri:
+        a, b, c = pts[t]
+        d = 2 * (a[0] * (b[1] - c[1]) + b[0] * (c[1] - a[1]) + c[0] * (a[1] - b[1]))
+        ux = ((a @ a) * (b[1] - c[1]) + (b @ b) * (c[1] - a[1]) + (c @ c) * (a[1] - b[1])) / d
+        uy = ((a @ a) * (c[0] - b[0]) + (b @ b) * (a[0] - c[0]) + (c @ c) * (b[0] - a[0])) / d
+        others = np.delete(pts, t, axis=0)
+        assert np.hypot(others[:, 0] - ux, others[:, 1] - uy).min() >= np.hypot(a[0] - ux, a[1] - uy) - 1e-6
+
+
 def test_iris_rim_landmarks_do_not_move_pixels():
     """The rim points sit on the iris circle, under the lids where the iris is covered: moving them
     (the AU model moves the top one with the lid) must not drag lid skin into the eye."""
