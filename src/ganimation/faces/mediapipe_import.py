@@ -3,8 +3,9 @@
 ``import mediapipe`` runs ``mediapipe.tasks.python.vision``'s package file, which imports every
 vision task and ``drawing_utils``, and that module imports ``matplotlib.pyplot`` for its landmark
 plots. This project never draws with MediaPipe, and on the two cores it was measured on, pyplot's
-import (matplotlib's artists build their docstrings as they load) was 0.9-1.3 s of the 1.4 s that
-``import mediapipe`` took: most of a one-photo ``ganimation edit``'s own work.
+import (matplotlib's artists build their docstrings as they load) was about 0.65 s of the 1.0 s that
+``import mediapipe`` took (``benchmarks/results/mediapipe_import_time.md``): most of a one-photo
+``ganimation edit``'s own work.
 
 :func:`import_mediapipe` imports MediaPipe with a stand-in for ``matplotlib`` and
 ``matplotlib.pyplot`` in ``sys.modules`` and takes the stand-ins out again right after, so any
