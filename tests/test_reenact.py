@@ -124,6 +124,28 @@ def test_source_without_a_face_and_bad_options(clip, tmp_path, capsys):
     assert not out.exists()
 
 
+def test_tracker_takes_one_pass_per_frame_for_a_face_a_third_of_the_frame(monkeypatch):
+    """A face of about 190 px (landmark extent) in a 480x480 frame: under half the frame, so a whole
+    pass has the detector landmark it again in a crop, and its 2.5x window is the frame, so each next
+    frame is one landmarker pass over the frame instead of those two."""
+    from ganimation.motion.tracking import LandmarkTracker
+
+    face = np.asarray(Image.fromarray(synth(sample_identity(np.random.default_rng(4)))).resize((280, 280)))
+    tracker = LandmarkTracker(25.0)
+    run = tracker.detector._run
+    passes = []
+    monkeypatch.setattr(tracker.detector, "_run", lambda *a, **k: passes.append(1) or run(*a, **k))
+    for k in range(3):
+        frame = np.full((480, 480, 3), 120, np.uint8)
+        frame[100 + 4 * k:380 + 4 * k, 100:380] = face
+        passes.clear()
+        t = tracker.update(frame)
+        assert t is not None and t.found
+        assert 100 < t.raw[:, 0].mean() < 380
+        assert 0.8 * 480 ** 2 <= (2.5 * np.ptp(t.raw[:, :2], axis=0).max()) ** 2 and np.ptp(t.raw[:, :2], 0).max() < 240
+        assert len(passes) == (2 if k == 0 else 1)      # the first frame: a whole pass and the refit
+
+
 def test_tracker_finds_a_small_face_in_a_large_frame_and_follows_it():
     """A 96-px face in a 1000x700 frame: found (proposals fallback), then tracked in a window as it moves."""
     from ganimation.motion.tracking import LandmarkTracker

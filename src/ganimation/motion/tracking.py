@@ -2,7 +2,8 @@
 
 Each frame goes through MediaPipe FaceLandmarker: first in a window around
 the last frame's face (2.5 times its size: fast, and a small face in a large
-frame fills the window enough to be found), else one pass over the whole
+frame fills the window enough to be found; where that window is nearly the
+frame, the frame itself, in one pass), else one pass over the whole
 frame, else the detector's ``proposals`` search for small faces; then the :class:`~ganimation.motion.smoothing.LandmarkSmoother`
 (One-Euro filter). A frame where the face is lost reuses the last good
 landmarks; frames before the first detection take the first good ones once
@@ -77,8 +78,13 @@ class LandmarkTracker:
         lo, hi = last[:, :2].min(0), last[:, :2].max(0)
         c, half = (lo + hi) / 2, max(96.0, 1.25 * float((hi - lo).max()))
         crop, x0, y0 = cut_window(frame, (c[0] - half, c[1] - half, c[0] + half, c[1] + half))
-        if crop.shape[0] * crop.shape[1] >= 0.8 * w * h or min(crop.shape[:2]) < 16:
-            return None                      # the window is (nearly) the frame: one whole pass instead
+        if min(crop.shape[:2]) < 16:
+            return None
+        if crop.shape[0] * crop.shape[1] >= 0.8 * w * h:
+            # the window is (nearly) the frame, and the face a third of it or more: one pass over the
+            # frame, not landmarked again in a crop (the detector's refit of faces under half the frame
+            # moved these faces' landmarks by 0.005-0.01 IOD and took a second pass, 20 ms a frame)
+            return self._detect_whole(frame, refit=False)
         face = self._detect_whole(crop, refit=False)   # already a crop around it
         return face.shift(x0, y0) if face is not None else None
 
