@@ -140,7 +140,7 @@ def parse_stages(stages) -> tuple[str, ...]:
 
 
 #: The stages ``reenact`` and ``edit`` run when none are named. The shipped networks lower the
-#: inner-mouth error by 40 % and raise face PSNR by 0.55 dB on the held-out clips, but they shift the
+#: inner-mouth error by 38 % and raise face PSNR by 0.60 dB on the held-out clips, but they shift the
 #: face's tone and raise the identity distance (docs/wggan.md): short of the issue's goal (+1 dB,
 #: identity no worse), so they stay opt-in (``stages="warp,refine,mouth"``) until a better-trained
 #: model passes it.
