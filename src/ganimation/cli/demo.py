@@ -1,7 +1,9 @@
 """``ganimation demo``: the main job on an embedded default, no arguments needed.
 
-With the shipped weights and the faces extra: edits the bundled public-domain
-astronaut photo (happy, surprise, sad, an AU12 sweep) and writes an animation.
+With the faces extra: edits the bundled public-domain astronaut photo toward
+the six presets (the warp engine; the generator with ``--weights``), writes a
+before/after sheet of the face and an animation to surprise and back, and
+animates the photo by a rendered talking clip.
 Without shipped weights: renders a small synthetic dataset, trains a tiny model
 for a few minutes on the CPU, and edits a held-out synthetic face.
 """
@@ -50,6 +52,9 @@ def run(args) -> int:
 
 #: the presets the demo shows, in sheet order
 DEMO_PRESETS = ("happy", "surprise", "sad", "anger", "disgust", "fear")
+#: the preset of the demo's animation: the photo already smiles, so an animation to happy barely moved;
+#: surprise opens the eyes and the mouth
+ANIMATED = "surprise"
 
 
 def _photo_demo(args, out: Path) -> int:
@@ -75,13 +80,13 @@ def _photo_demo(args, out: Path) -> int:
     if face:
         written.append(save_image(out / f"{photo_path.stem}_presets.png", _sheet(photo, views, face[0].box)))
         current = estimate_aus(face[0])
-        target = resolve_target(current=current, expression="happy")
-        start = current if engine == "gan" else motion_start(current, expression="happy", target=target)
+        target = resolve_target(current=current, expression=ANIMATED)
+        start = current if engine == "gan" else motion_start(current, expression=ANIMATED, target=target)
         seq = trajectory(start, target, 16, pingpong=True)
         frames = list(render_photo(editor, photo, seq, engine=engine, face="largest", current=start,
                                     found=face[0]))
         for suffix, clip in ((".gif", _shrink(frames, 384)), (".mp4", frames)):
-            with FrameWriter(out / f"{photo_path.stem}_happy{suffix}", 12.0) as w:
+            with FrameWriter(out / f"{photo_path.stem}_{ANIMATED}{suffix}", 12.0) as w:
                 for f in clip:
                     w.write(f)
             written.append(w.path)
