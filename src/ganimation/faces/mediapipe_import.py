@@ -36,10 +36,9 @@ def import_mediapipe() -> types.ModuleType:
     """The ``mediapipe`` module, imported without importing ``matplotlib`` (see the module docstring).
 
     Raises ``ImportError`` as ``import mediapipe`` does."""
-    if "mediapipe" in sys.modules:
-        return sys.modules["mediapipe"]
-    if "matplotlib" in sys.modules or importlib.util.find_spec("matplotlib") is None:
-        return importlib.import_module("mediapipe")
+    if ("mediapipe" in sys.modules or "matplotlib" in sys.modules
+            or importlib.util.find_spec("matplotlib") is None):
+        return importlib.import_module("mediapipe")    # (waits for an import another thread has begun)
     pyplot = _Deferred("matplotlib.pyplot")
     package = _Deferred("matplotlib")
     package.pyplot = pyplot
