@@ -468,14 +468,9 @@ class FaceDetector:
         """
         centre = (box[:2] + box[2:]) / 2
         others: list[Face] = []
+        near = _grown(box, PROPOSAL_REACH)
         for half in _proposal_halves(box):
-            crop, x0, y0 = cut_window(image, (centre[0] - half, centre[1] - half, centre[0] + half, centre[1] + half))
-            boxes, scores = self._detections(crop, pair)
-            near = _grown(box, PROPOSAL_REACH) - [x0, y0, x0, y0]
-            if not _any_centre_in(boxes[scores >= self.min_confidence], near):
-                continue     # the landmarker's own detector, the same model, finds no face here either
-            faces = [f.shift(x0, y0) for f in self._run(crop, pair, detections=(boxes, scores))]
-            window = (x0, y0, x0 + crop.shape[1], y0 + crop.shape[0])
+            faces, window = self._run_around(image, centre, half, pair, near=near)
             mine = []
             for f in faces:
                 if _centre_inside(f.box, box[None]):
@@ -486,13 +481,21 @@ class FaceDetector:
                 return mine[0], others
         return None, others
 
-    def _run_around(self, image: np.ndarray, centre, half: float, pair: tuple | None = None
-                    ) -> tuple[list[Face], tuple[int, int, int, int]]:
+    def _run_around(self, image: np.ndarray, centre, half: float, pair: tuple | None = None, *,
+                    near: np.ndarray | None = None) -> tuple[list[Face], tuple[int, int, int, int]]:
         """One landmarker pass (with ``pair``, as :meth:`_run`) over the square window of half-side ``half``
         around ``centre`` (x, y), clipped to the photo: the faces' landmarks and boxes in photo pixels,
-        and the window ``(x0, y0, x1, y1)`` it covered."""
+        and the window ``(x0, y0, x1, y1)`` it covered. ``near`` ``(x0, y0, x1, y1)`` (photo pixels): BlazeFace
+        runs on the window first, and the landmarker only where it finds a face whose centre lies there
+        (the landmarker starts from the same detector; no face is found otherwise)."""
         crop, x0, y0 = cut_window(image, (centre[0] - half, centre[1] - half, centre[0] + half, centre[1] + half))
-        return [f.shift(x0, y0) for f in self._run(crop, pair)], (x0, y0, x0 + crop.shape[1], y0 + crop.shape[0])
+        window = (x0, y0, x0 + crop.shape[1], y0 + crop.shape[0])
+        detections = None
+        if near is not None:
+            boxes, scores = detections = self._detections(crop, pair)
+            if not _any_centre_in(boxes[scores >= self.min_confidence], np.asarray(near) - [x0, y0, x0, y0]):
+                return [], window
+        return [f.shift(x0, y0) for f in self._run(crop, pair, detections=detections)], window
 
     def detect_in(self, image: np.ndarray, window, *, refit: bool = False) -> list[Face]:
         """:meth:`detect` on the ``window`` ``(x0, y0, x1, y1)`` of ``image`` (clipped to it), the faces in
