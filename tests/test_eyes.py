@@ -136,7 +136,7 @@ def _read_eye(white, pixels: int, skin):
     z = np.zeros((2, 2), np.float32)
     return SourceEye(box=(0, 0, 2, 2), crop=np.zeros((2, 2, 3), np.float32), visible=np.zeros((3, 2)),
                      above=np.zeros((3, 2)), below=np.zeros((3, 2)), drops=0.0, mask=z, centre=np.zeros(2),
-                     radius=1.0, ring=z, sclera=np.tile(np.asarray(white, np.float32), (pixels, 1)),
+                     radius=1.0, ring=z, grid=(z, z), sclera=np.tile(np.asarray(white, np.float32), (pixels, 1)),
                      skin=None if skin is None else np.asarray(skin, np.float32))
 
 

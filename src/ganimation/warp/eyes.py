@@ -322,7 +322,8 @@ class SourceEye:
       and below it: uncovered as the lids open.
     - ``mask``: ``(h, w)`` float32, ``visible`` rasterised in the window.
     - ``centre`` ``(2,)`` and ``radius``: MediaPipe's iris circle (photo pixels); ``ring``: ``(h, w)`` each
-      window pixel's distance from its centre in iris radii.
+      window pixel's distance from its centre in iris radii; ``grid``: ``(cx, cy)``, each ``(h, w)``, the
+      window pixels' photo coordinates.
     - ``sclera``: ``(N, 3)`` float32, the visible eyeball's pixels outside the iris (:data:`IRIS_EDGE`).
     - ``skin``: ``(3,)`` the skin under the eye (:func:`ganimation.warp.light.skin_below`), or None.
     """
@@ -337,6 +338,7 @@ class SourceEye:
     centre: np.ndarray
     radius: float
     ring: np.ndarray
+    grid: tuple[np.ndarray, np.ndarray]
     sclera: np.ndarray
     skin: np.ndarray | None
 
@@ -376,7 +378,7 @@ def source_eye(source_image: np.ndarray, src: np.ndarray, dst: np.ndarray, eye: 
     cx, cy = np.meshgrid(np.arange(sx0, sx1), np.arange(sy0, sy1))
     ring = np.hypot(cx - centre[0], cy - centre[1]) / max(radius, 1e-6)     # radius units
     return SourceEye(box=(sx0, sy0, sx1, sy1), crop=crop, visible=vis_s, above=above_s, below=below_s, drops=drops,
-                     mask=mask, centre=centre, radius=radius, ring=ring,
+                     mask=mask, centre=centre, radius=radius, ring=ring, grid=(cx, cy),
                      sclera=crop[(mask > 0.9) & ~(ring < IRIS_EDGE)],
                      skin=skin_below(source_image, src, contour, iod))
 
@@ -498,7 +500,7 @@ def _eye(out: np.ndarray, source_image: np.ndarray, src: np.ndarray, dst: np.nda
     else:
         edge, iris_fill = IRIS_EDGE, _radial_profile(iris_px, iris_ring, ring_t)
     in_iris = ring_t < edge
-    cx, cy = np.meshgrid(np.arange(sx0, sx1), np.arange(sy0, sy1))
+    cx, cy = seen.grid
     clean = _clean_white(lum_s, np.clip((edge - ring_s) * radius + 0.5, 0.0, 1.0), white, seen.drops,
                          src[contour[0]], src[contour[UPPER_LID - 1]], cx, cy)
     kept = cv2.remap(seen.mask * clean, px - sx0, py - sy0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
