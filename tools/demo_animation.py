@@ -2,9 +2,8 @@
 
     python tools/demo_animation.py [--to surprise] [-o docs/images/demo_surprise.gif]
 
-The face's own AUs (estimated) to the preset, 16 frames each way (``trajectory(...,
-pingpong=True)``, the motion starting as ``motion_start`` lets it, as ``ganimation demo`` does),
-each frame one warp of the whole photo (:func:`ganimation.animate.render_photo`), cut to the face
+The animation ``ganimation demo`` writes (:func:`ganimation.cli.demo.animation`: the face's own AUs
+to the preset and back, 16 frames each way, each frame one warp of the whole photo), cut to the face
 window (its box grown by 35 % per side) at 160 px and written as a looping GIF at 12 frames/s.
 """
 
@@ -27,20 +26,14 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     from PIL import Image
 
-    from ganimation.animate import render_photo, trajectory
-    from ganimation.aus import motion_start, resolve_target
+    from ganimation.cli.demo import animation
     from ganimation.faces.detect import get_detector
-    from ganimation.faces.estimate import estimate_aus
     from ganimation.images import load_rgb
     from ganimation.video import FrameWriter
 
     photo = load_rgb(resources.files("ganimation") / "assets" / "astronaut.png")
     face = get_detector().detect(photo)[0]
-    current = estimate_aus(face)
-    target = resolve_target(current=current, expression=args.to)
-    start = motion_start(current, expression=args.to, target=target)
-    frames = render_photo(None, photo, trajectory(start, target, 16, pingpong=True), engine="warp",
-                          face="largest", current=start, found=face)
+    frames = animation(None, photo, face, engine="warp", preset=args.to)
     x0, y0, x1, y1 = face.box
     grow = 0.35 * max(x1 - x0, y1 - y0)
     c = ((x0 + x1) / 2, (y0 + y1) / 2)

@@ -58,11 +58,8 @@ ANIMATED = "surprise"
 
 
 def _photo_demo(args, out: Path) -> int:
-    from ganimation.animate import render_photo, trajectory
-    from ganimation.aus import motion_start, resolve_target
     from ganimation.edit import ASSETS, Editor
     from ganimation.faces.detect import get_detector
-    from ganimation.faces.estimate import estimate_aus
     from ganimation.faces.pipeline import edit_photo
     from ganimation.images import load_rgb, save_image
     from ganimation.video import FrameWriter
@@ -79,12 +76,7 @@ def _photo_demo(args, out: Path) -> int:
         views.append(res.image)
     if face:
         written.append(save_image(out / f"{photo_path.stem}_presets.png", _sheet(photo, views, face[0].box)))
-        current = estimate_aus(face[0])
-        target = resolve_target(current=current, expression=ANIMATED)
-        start = current if engine == "gan" else motion_start(current, expression=ANIMATED, target=target)
-        seq = trajectory(start, target, 16, pingpong=True)
-        frames = list(render_photo(editor, photo, seq, engine=engine, face="largest", current=start,
-                                    found=face[0]))
+        frames = list(animation(editor, photo, face[0], engine=engine))
         for suffix, clip in ((".gif", _shrink(frames, 384)), (".mp4", frames)):
             with FrameWriter(out / f"{photo_path.stem}_{ANIMATED}{suffix}", 12.0) as w:
                 for f in clip:
@@ -97,6 +89,23 @@ def _photo_demo(args, out: Path) -> int:
         print(f"{photo_path.stem}_presets.png: the face before and after {', '.join(DEMO_PRESETS)} "
               f"({'gan' if engine else 'warp'} engine)")
     return 0
+
+
+def animation(editor, photo: np.ndarray, face, *, engine: str | None = None, preset: str = ANIMATED,
+              frames: int = 16):
+    """The demo's animation (a generator of ``(H, W, 3)`` uint8 frames): the detected ``face`` of ``photo``
+    moved from its own AUs to ``preset`` and back, ``frames`` each way, one edit of the whole photo per
+    frame (:func:`ganimation.animate.render_photo`); with the warp engine the motion starts where
+    :func:`ganimation.aus.motion_start` lets it, as a photo edit's does."""
+    from ganimation.animate import render_photo, trajectory
+    from ganimation.aus import motion_start, resolve_target
+    from ganimation.faces.estimate import estimate_aus
+
+    current = estimate_aus(face)
+    target = resolve_target(current=current, expression=preset)
+    start = current if engine == "gan" else motion_start(current, expression=preset, target=target)
+    return render_photo(editor, photo, trajectory(start, target, frames, pingpong=True), engine=engine,
+                        face="largest", current=start, found=face)
 
 
 def _sheet(photo: np.ndarray, edits: list, box, side: int = 256) -> np.ndarray:
