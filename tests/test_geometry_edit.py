@@ -279,3 +279,23 @@ def test_the_stages_drawn_in_place_equal_the_stages_on_copies(astronaut, monkeyp
     assert np.array_equal(in_place.image, copies.image)
     assert np.array_equal(in_place.warp.image, copies.warp.image)
     assert not np.array_equal(in_place.image, in_place.warp.image)
+
+
+def test_cli_photo_edit_reads_the_photo_once_and_matches_the_api(tmp_path, astronaut, monkeypatch):
+    """``ganimation edit photo`` decodes the input once (a 20 MP JPEG takes a quarter of a second) and
+    writes what ``edit_photo`` returns for the same arguments."""
+    import ganimation.images as images
+
+    calls = []
+    real = images.open_image
+
+    def counting(path, **kw):
+        calls.append(str(path))
+        return real(path, **kw)
+
+    monkeypatch.setattr(images, "open_image", counting)
+    out = tmp_path / "o.png"
+    assert main(["edit", ASTRO, "--expression", "anger", "-o", str(out)]) == 0
+    assert calls == [ASTRO]
+    expected = edit_photo(None, astronaut, expression="anger", engine="warp").image
+    assert np.array_equal(load_rgb(out), expected)

@@ -49,7 +49,7 @@ def _photo_mode(args, image_shape, editor) -> bool:
 
 
 def run(args) -> int:
-    from ganimation.images import load_rgb, save_image
+    from ganimation.images import open_image, save_image
     from ganimation.video import VIDEO_SUFFIXES, validate_output_path
 
     if Path(args.input).suffix.lower() in VIDEO_SUFFIXES:
@@ -71,8 +71,8 @@ def run(args) -> int:
         raise GanimationError(f"--crop edits an aligned crop with the generator; drop --engine {engine} "
                               "or edit the photo instead")
     editor = common.load_editor(args) if engine != "warp" else None
-    image = load_rgb(args.input)
-    if engine != "gan" or _photo_mode(args, image.shape, editor):
+    opened = open_image(args.input)                # read once: photo mode passes it on
+    if engine != "gan" or _photo_mode(args, opened[0].size[::-1], editor):
         if not common.faces_available():
             from ganimation.errors import MissingDependencyError
 
@@ -81,13 +81,17 @@ def run(args) -> int:
 
         target = like_target(args, editor) if args.like else dict(aus=args.aus, expression=args.expression,
                                                                    intensity=args.intensity, relative=args.relative)
-        result = edit_photo_file(editor, args.input, out, face=common.parse_face(args.face), search=args.face_search,
-                                 engine=engine, texture=args.texture, stages=args.stages, **target)
+        result = edit_photo_file(editor, args.input, out, opened=opened, face=common.parse_face(args.face),
+                                 search=args.face_search, engine=engine, texture=args.texture, stages=args.stages,
+                                 **target)
         print(f"edited {len(result.faces)} face(s) -> {out}")
         if args.save_masks:
             for i, f in enumerate(result.faces):
                 _save_masks(out, f.attention, f.edited_color if hasattr(f, "edited_color") else None, suffix=f"_face{i}")
         return 0
+    import numpy as np
+
+    image = np.asarray(opened[0], dtype=np.uint8)
     current = common.crop_current_aus(image, args.source) if (args.expression or args.relative) else None
     res = editor.edit(image, args.aus, expression=args.expression, intensity=args.intensity,
                       current=current, relative=args.relative)
