@@ -14,7 +14,9 @@ script separates the two possible causes:
    lip landmarks between frame 0 and later frames (after a similarity fitted
    on the stable landmarks removes the head's motion) is regressed on the
    optical flow (OpenCV DIS) at the same points: a slope near 1 means
-   MediaPipe follows real brows.
+   MediaPipe follows real brows. The last row does the same for the
+   mouth's width (the horizontal motion of the two lip corners, outward
+   positive, summed).
 
     .venv/bin/python benchmarks/brow_realisation.py          # about 20 s on 2 cores
 
@@ -32,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CLIPS = ("video_dev/lp_s13.mp4", "video_dev/retalking_1.mp4", "video_dev/sadtalker_wda_kh.mp4", "driving_dev/d0.mp4")
 POINTS = {"brows": (105, 334, 107, 336, 66, 296, 70, 300), "inner brows": (107, 336, 55, 285),
           "upper lip": (0, 37, 267), "lip corners": (61, 291), "lower lip": (17, 14)}
+WIDTH = "mouth width (horizontal)"
 TESTS = (("AU04", "brow_height"), ("AU01", "brow_inner_height"), ("AU02", "brow_height"))
 
 
@@ -87,7 +90,7 @@ def real_video(shared: Path) -> list[str]:
     from ganimation.video import open_frames
 
     det = get_detector(search="whole")
-    pairs: dict[str, list] = {k: [] for k in POINTS}
+    pairs: dict[str, list] = {k: [] for k in (*POINTS, WIDTH)}
     for clip in CLIPS:
         with open_frames(shared / clip, max_frames=200) as src:
             frames = list(src)
@@ -112,6 +115,11 @@ def real_video(shared: Path) -> list[str]:
                 for p in pts:
                     x, y = np.round(ref[p, :2]).astype(int)
                     pairs[name].append((moved[p, 1] - ref[p, 1], flow[y, x, 1]))
+            width = np.zeros(2)
+            for p, outward in ((61, -1.0), (291, 1.0)):
+                x, y = np.round(ref[p, :2]).astype(int)
+                width += outward * np.array([moved[p, 0] - ref[p, 0], flow[y, x, 0]])
+            pairs[WIDTH].append(tuple(width))
     lines = ["| points | n | MediaPipe / flow (slope) | correlation | mean abs MediaPipe (px) | mean abs flow (px) |",
              "|---|---|---|---|---|---|"]
     for name, v in pairs.items():
@@ -120,7 +128,7 @@ def real_video(shared: Path) -> list[str]:
         lines.append(f"| {name} | {len(v)} | {slope:.2f} | {np.corrcoef(v[:, 0], v[:, 1])[0, 1]:.2f} | "
                      f"{np.abs(v[:, 0]).mean():.2f} | {np.abs(v[:, 1]).mean():.2f} |")
     head = (f"Real video: {', '.join(CLIPS)} (up to 200 frames, about 40 each compared with frame 0); "
-            "vertical motion after the head's similarity is removed.")
+            "vertical motion (the last row: horizontal) after the head's similarity is removed.")
     return [head, ""] + lines
 
 
