@@ -78,3 +78,29 @@ def test_edit_video_texture_strength_reaches_every_frame(video):
     shaded = list(edit_video(frames, 12.0, aus="AU12=+0.6", relative=True))
     diffs = [np.abs(a.astype(int) - b.astype(int)).max() for a, b in zip(shape_only, shaded)]
     assert all(d > 0 for d in diffs)
+
+
+def test_edit_animated_gif_edits_every_frame_and_a_still_gif_is_a_photo(video, tmp_path, capsys):
+    """An animated GIF given to ``edit`` is a video (every frame, written as GIF or MP4); a GIF of one
+    frame stays a photo (its first frame was all an animated one used to get)."""
+    from PIL import Image
+
+    _, path = video
+    with open_frames(path) as src:
+        frames = list(src)[:3]
+    gif = tmp_path / "talk.gif"
+    Image.fromarray(frames[0]).save(gif, save_all=True, append_images=[Image.fromarray(f) for f in frames[1:]],
+                                    duration=100)
+    out = tmp_path / "smile.gif"
+    assert main(["edit", str(gif), "--aus", "AU12=+0.6", "--relative", "-o", str(out)]) == 0
+    assert "edited 3 of 3 frame(s) at 10 fps" in capsys.readouterr().out
+    with open_frames(out) as src, open_frames(gif) as ref:
+        got, want = list(src), list(ref)
+    assert len(got) == 3 and got[0].shape == want[0].shape
+    assert all(np.abs(g.astype(int) - w.astype(int)).max() > 20 for g, w in zip(got, want))
+    assert main(["edit", str(gif), "--expression", "happy", "-o", str(tmp_path / "one.png")]) == 2
+    assert "use .mp4, .gif or a folder" in capsys.readouterr().err
+    still = tmp_path / "still.gif"
+    Image.fromarray(frames[0]).save(still)
+    assert main(["edit", str(still), "--aus", "AU12=+0.6", "--relative", "-o", str(tmp_path / "still.png")]) == 0
+    assert "edited 1 face(s)" in capsys.readouterr().out

@@ -13,7 +13,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 def add_parser(sub) -> None:
     p = sub.add_parser("edit", help="edit the expression in a face crop or photo", description=__doc__)
     p.add_argument("input", help="image: an aligned face crop, or any photo (needs the faces extra); or a video "
-                                 "(.mp4 .mov .webm .mkv .avi), whose every frame is edited")
+                                 "(.mp4 .mov .webm .mkv .avi) or animated GIF, whose every frame is edited")
     p.add_argument("-o", "--output", required=True, help="output image (.png / .jpg); for a video: .mp4, .gif "
                                                         "or a folder of PNG frames")
     common.add_weights(p)
@@ -48,11 +48,25 @@ def _photo_mode(args, image_shape, editor) -> bool:
     return not (h == w == editor.image_size)
 
 
+def animated_gif(path) -> bool:
+    """Whether ``path`` is a GIF with more than one frame (``edit`` edits it as a video). A file that
+    cannot be read answers False: the photo path then reports what is wrong with it."""
+    if Path(path).suffix.lower() not in (".gif",):
+        return False
+    try:
+        from PIL import Image
+
+        with Image.open(path) as img:
+            return int(getattr(img, "n_frames", 1)) > 1
+    except Exception:  # noqa: BLE001 - any unreadable file is the image reader's to report
+        return False
+
+
 def run(args) -> int:
     from ganimation.images import open_image, save_image
     from ganimation.video import VIDEO_SUFFIXES, validate_output_path
 
-    if Path(args.input).suffix.lower() in VIDEO_SUFFIXES:
+    if Path(args.input).suffix.lower() in VIDEO_SUFFIXES or animated_gif(args.input):
         return run_video(args)
     if args.like is None:
         common.check_target(args._parser, args)
