@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -284,7 +285,7 @@ def test_the_stages_drawn_in_place_equal_the_stages_on_copies(astronaut, monkeyp
 def test_cli_photo_edit_reads_the_photo_once_and_matches_the_api(tmp_path, astronaut, monkeypatch):
     """``ganimation edit photo`` decodes the input once (a 20 MP JPEG takes a quarter of a second) and
     writes what ``edit_photo`` returns for the same arguments."""
-    import ganimation.images as images
+    from ganimation import images
 
     calls = []
     real = images.open_image
@@ -299,3 +300,33 @@ def test_cli_photo_edit_reads_the_photo_once_and_matches_the_api(tmp_path, astro
     assert calls == [ASTRO]
     expected = edit_photo(None, astronaut, expression="anger", engine="warp").image
     assert np.array_equal(load_rgb(out), expected)
+
+
+def test_cli_edits_a_folder_photo_by_photo_and_names_what_it_skips(tmp_path, astronaut, capsys):
+    """``edit FOLDER -o OUT``: each photo edited as one photo would be, under its own name; a photo
+    without a face and a damaged one are named with the reason and skipped, and the status is 2."""
+    import shutil
+
+    src = tmp_path / "photos"
+    src.mkdir()
+    shutil.copy(ASTRO, src / "astro.png")
+    Image.fromarray(np.full((120, 160, 3), 128, np.uint8)).save(src / "blank.jpg")
+    (src / "broken.jpg").write_bytes(Path(ASTRO).read_bytes()[:3000])
+    (src / "notes.txt").write_text("not a photo")
+    (src / "sub").mkdir()
+    out = tmp_path / "edited"
+    assert main(["edit", str(src), "--expression", "surprise", "-o", str(out)]) == 2
+    io = capsys.readouterr()
+    assert "edited 1 of 3 photo(s)" in io.out
+    assert "skipped blank.jpg: no face found" in io.err and "skipped broken.jpg:" in io.err
+    assert sorted(p.name for p in out.iterdir()) == ["astro.png"]
+    expected = edit_photo(None, astronaut, expression="surprise", engine="warp").image
+    assert np.array_equal(load_rgb(out / "astro.png"), expected)
+    # nothing is replaced without --overwrite: neither earlier outputs nor the photos themselves
+    assert main(["edit", str(src), "--expression", "happy", "-o", str(out)]) == 2
+    assert "already holds 1 of the outputs" in capsys.readouterr().err
+    assert main(["edit", str(src), "--expression", "happy", "-o", str(src)]) == 2
+    assert "is the input folder" in capsys.readouterr().err
+    assert np.array_equal(load_rgb(out / "astro.png"), expected)
+    assert main(["edit", str(src / "sub"), "--expression", "happy", "-o", str(tmp_path / "x")]) == 2
+    assert "holds no photos" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ganimation.cli import common
@@ -12,10 +13,12 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 
 def add_parser(sub) -> None:
     p = sub.add_parser("edit", help="edit the expression in a face crop or photo", description=__doc__)
-    p.add_argument("input", help="image: an aligned face crop, or any photo (needs the faces extra); or a video "
-                                 "(.mp4 .mov .webm .mkv .avi) or animated GIF, whose every frame is edited")
-    p.add_argument("-o", "--output", required=True, help="output image (.png / .jpg); for a video: .mp4, .gif "
-                                                        "or a folder of PNG frames")
+    p.add_argument("input", help="image: an aligned face crop, or any photo (needs the faces extra); a folder of "
+                                 "photos, each edited; or a video (.mp4 .mov .webm .mkv .avi) or animated GIF, "
+                                 "whose every frame is edited")
+    p.add_argument("-o", "--output", required=True, help="output image (.png / .jpg); for a folder of photos: a "
+                                                        "folder (the same file names); for a video: .mp4, .gif or "
+                                                        "a folder of PNG frames")
     common.add_weights(p)
     common.add_engine(p)
     common.add_target(p)
@@ -68,10 +71,9 @@ def run(args) -> int:
 
     if Path(args.input).suffix.lower() in VIDEO_SUFFIXES or animated_gif(args.input):
         return run_video(args)
-    if args.like is None:
-        common.check_target(args._parser, args)
-    elif args.aus is not None or args.expression is not None:
-        args._parser.error("--like REF replaces --aus/--expression; give one of them")
+    if Path(args.input).is_dir():
+        return run_folder(args)
+    check_photo_target(args)
     out = validate_output_path(args.output, inputs=[args.input] + ([args.like] if args.like else []),
                                suffixes=IMAGE_SUFFIXES, overwrite=args.overwrite)
     engine = common.engine(args)
@@ -93,8 +95,7 @@ def run(args) -> int:
             raise MissingDependencyError('photo mode needs the faces extra: pip install "ganimation[faces]"')
         from ganimation.faces.pipeline import edit_photo_file
 
-        target = like_target(args, editor) if args.like else dict(aus=args.aus, expression=args.expression,
-                                                                   intensity=args.intensity, relative=args.relative)
+        target = photo_target(args, editor)
         result = edit_photo_file(editor, args.input, out, opened=opened, face=common.parse_face(args.face),
                                  search=args.face_search, engine=engine, texture=args.texture, stages=args.stages,
                                  **target)
@@ -114,6 +115,71 @@ def run(args) -> int:
         _save_masks(out, res.attention[0], res.color[0])
     print(f"edited crop -> {out}")
     return 0
+
+
+def folder_photos(folder: Path) -> list[Path]:
+    """The photos ``edit FOLDER`` edits: the folder's image files (:data:`IMAGE_SUFFIXES`), not its
+    subfolders nor hidden files, in name order."""
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def run_folder(args) -> int:
+    """Every photo of a folder, each edited like one photo, written under the same name into the output
+    folder. A photo that cannot be edited (no face, unreadable) is named with the reason and skipped;
+    the others are written. Exit status 0 when every photo was edited, 2 otherwise."""
+    from tqdm import tqdm
+
+    from ganimation.errors import GanimationError
+    from ganimation.faces.pipeline import edit_photo_file
+
+    src = Path(args.input)
+    check_photo_target(args)
+    if args.crop:
+        raise GanimationError("a folder is edited photo by photo (faces found, edited, pasted back); drop --crop "
+                              "or edit one aligned crop at a time")
+    photos = folder_photos(src)
+    if not photos:
+        raise GanimationError(f"{src}: the folder holds no photos ({', '.join(IMAGE_SUFFIXES)}); give a folder "
+                              "of photos, or a photo")
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise GanimationError(f"{out}: is a file; give a folder for the edited photos of {src}")
+    if not out.parent.is_dir():
+        raise GanimationError(f"{out}: the folder {out.parent} does not exist; create it first")
+    if not args.overwrite:
+        if out.exists() and out.resolve() == src.resolve():
+            raise GanimationError(f"{out}: is the input folder; the edits would replace the photos (choose another "
+                                  "folder, or pass --overwrite)")
+        there = [p.name for p in photos if (out / p.name).exists()]
+        if there:
+            raise GanimationError(f"{out}: already holds {len(there)} of the outputs (e.g. {there[0]}); choose "
+                                  "another folder, or pass --overwrite")
+    engine = common.engine(args)
+    if args.stages is not None:
+        from ganimation.faces.pipeline import check_stages
+
+        check_stages(args.stages, engine)
+    if not common.faces_available():
+        from ganimation.errors import MissingDependencyError
+
+        raise MissingDependencyError('photo mode needs the faces extra: pip install "ganimation[faces]"')
+    editor = common.load_editor(args) if engine != "warp" else None
+    target = photo_target(args, editor)
+    out.mkdir(exist_ok=True)
+    edited, skipped = 0, []
+    for photo in tqdm(photos, unit="photo", desc="edit", disable=None):
+        try:
+            edit_photo_file(editor, photo, out / photo.name, face=common.parse_face(args.face),
+                            search=args.face_search, engine=engine, texture=args.texture, stages=args.stages,
+                            **target)
+            edited += 1
+        except GanimationError as exc:
+            skipped.append(photo.name)
+            print(f"skipped {photo.name}: {exc}", file=sys.stderr)
+    left = f"; skipped {len(skipped)} (listed above)" if skipped else ""
+    print(f"edited {edited} of {len(photos)} photo(s) -> {out}{left}")
+    return 2 if skipped else 0
 
 
 def run_video(args) -> int:
@@ -148,6 +214,22 @@ def run_video(args) -> int:
     lost = f"; no face in {stats.lost} frame(s), passed through unedited" if stats.lost else ""
     print(f"edited {stats.edited} of {stats.frames} frame(s) at {fps:g} fps -> {out}{lost}")
     return 0
+
+
+def check_photo_target(args) -> None:
+    """A usage error unless the arguments name one target: ``--like REF``, or AUs / an expression."""
+    if args.like is None:
+        common.check_target(args._parser, args)
+    elif args.aus is not None or args.expression is not None:
+        args._parser.error("--like REF replaces --aus/--expression; give one of them")
+
+
+def photo_target(args, editor) -> dict:
+    """Keyword arguments of ``edit_photo`` for the target the arguments name (:func:`like_target` for
+    ``--like``)."""
+    if args.like:
+        return like_target(args, editor)
+    return {"aus": args.aus, "expression": args.expression, "intensity": args.intensity, "relative": args.relative}
 
 
 def like_target(args, editor) -> dict:
