@@ -427,3 +427,29 @@ def test_validate_unwritable(tmp_path):
     one_line(exc)
     with pytest.raises(VideoError, match="cannot write"):
         validate_output_path("/proc/x.mp4")
+
+
+def test_a_rotated_phone_video_is_read_upright_without_a_warning(tmp_path, caplog):
+    """A rotation tag (phones record landscape streams and tag them) is applied by the decoder: the
+    frames come upright, at the displayed size, and imageio-ffmpeg's note about the size change is
+    not shown to the user."""
+    import logging
+    import subprocess
+
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    frames = make_frames(4, w=64, h=48)
+    frames[0][:8, :8] = 255                                       # a mark in the stream's top-left corner
+    plain = write(tmp_path / "plain.mp4", frames)
+    rotated = tmp_path / "rotated.mp4"
+    done = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-display_rotation", "90",
+                           "-i", str(plain), "-c", "copy", str(rotated)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"this ffmpeg cannot tag a rotation: {done.stderr.decode()[:200]}")
+    caplog.set_level(logging.WARNING)
+    with open_frames(rotated) as src:
+        got = list(src)
+        assert src.size == (48, 64)
+    assert len(got) == 4 and got[0].shape == (64, 48, 3)
+    # a quarter turn counter-clockwise: the stream's top-left corner is now the bottom-left one
+    assert got[0][-8:, :8].mean() > 200 and got[0][:8, :8].mean() < 200
+    assert not [r for r in caplog.records if "source frame size" in r.getMessage()]

@@ -34,6 +34,18 @@ from ganimation.errors import GanimationError, VideoError
 
 logger = logging.getLogger(__name__)
 
+
+class _RotatedSizeNote(logging.Filter):
+    """Drops imageio-ffmpeg's warning that a video's frames are read at another size than the stream's:
+    a phone video's rotation tag makes ffmpeg decode it upright (a 1920x1080 stream as 1080x1920
+    frames), which is what the project wants; the warning would only alarm the user."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "is different from the source frame size" not in record.getMessage()
+
+
+logging.getLogger("imageio_ffmpeg").addFilter(_RotatedSizeNote())
+
 VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v")
 GIF_SUFFIXES = (".gif",)
 FRAME_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
