@@ -161,3 +161,38 @@ def test_tracker_finds_a_small_face_in_a_large_frame_and_follows_it():
         cx, cy = t.raw[:, :2].mean(0)
         assert x < cx < x + 110 and y < cy < y + 110
     assert tracker.lost == 0
+
+
+def test_reenact_and_edit_keep_the_driving_clips_sound(clip, tmp_path):
+    """An MP4 out of a driving video with sound speaks with it (`reenact`: the driving clip's, from
+    --start; `edit VIDEO`: its own); at another --fps the frames no longer match it: silent."""
+    import subprocess
+
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    from ganimation.video import FrameWriter
+
+    root, _, _ = clip
+    silent = tmp_path / "silent.mp4"
+    with FrameWriter(silent, 6.0) as w:
+        for p in sorted((root / "driving").glob("f*.png")):
+            w.write(np.asarray(Image.open(p)))
+    talk = tmp_path / "talk.mp4"
+    done = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(silent), "-f",
+                           "lavfi", "-i", "sine=frequency=300:duration=2", "-map", "0:v", "-map", "1:a", "-c:v",
+                           "copy", "-c:a", "aac", "-shortest", str(talk)], capture_output=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"this ffmpeg cannot add a test sound: {done.stderr.decode()[:200]}")
+
+    def streams(path) -> str:
+        return subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+                              capture_output=True, check=False).stderr.decode(errors="replace")
+
+    out = tmp_path / "speaks.mp4"
+    assert main(["reenact", str(root / "source.png"), str(talk), "-o", str(out)]) == 0
+    assert "Audio: aac" in streams(out)
+    out = tmp_path / "fast.mp4"
+    assert main(["reenact", str(root / "source.png"), str(talk), "-o", str(out), "--fps", "12"]) == 0
+    assert "Audio:" not in streams(out)
+    out = tmp_path / "edited.mp4"
+    assert main(["edit", str(talk), "--aus", "AU12=+0.5", "--relative", "-o", str(out)]) == 0
+    assert "Audio: aac" in streams(out)

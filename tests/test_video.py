@@ -442,7 +442,7 @@ def test_a_rotated_phone_video_is_read_upright_without_a_warning(tmp_path, caplo
     plain = write(tmp_path / "plain.mp4", frames)
     rotated = tmp_path / "rotated.mp4"
     done = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-display_rotation", "90",
-                           "-i", str(plain), "-c", "copy", str(rotated)], capture_output=True)
+                           "-i", str(plain), "-c", "copy", str(rotated)], capture_output=True, check=False)
     if done.returncode != 0:
         pytest.skip(f"this ffmpeg cannot tag a rotation: {done.stderr.decode()[:200]}")
     caplog.set_level(logging.WARNING)
@@ -453,3 +453,63 @@ def test_a_rotated_phone_video_is_read_upright_without_a_warning(tmp_path, caplo
     # a quarter turn counter-clockwise: the stream's top-left corner is now the bottom-left one
     assert got[0][-8:, :8].mean() > 200 and got[0][:8, :8].mean() < 200
     assert not [r for r in caplog.records if "source frame size" in r.getMessage()]
+
+
+def _streams(path: Path) -> str:
+    """ffmpeg's description of the streams of ``path``."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    done = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+                          capture_output=True, check=False)
+    return done.stderr.decode(errors="replace")
+
+
+def test_an_mp4_carries_the_sound_of_its_source_cut_to_its_frames(tmp_path, caplog):
+    """``FrameWriter(audio=AudioTrack(src, start))``: the output's sound is the source's from
+    ``start``, as long as the frames; a source without sound gives a silent video, and one whose sound
+    cannot be read a silent video with a warning, never a lost output."""
+    import logging
+    import re
+    import subprocess
+
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    from ganimation.video import AudioTrack
+
+    src = tmp_path / "talk.mp4"
+    done = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i",
+                           "testsrc=size=64x48:rate=10:duration=3", "-f", "lavfi", "-i",
+                           "sine=frequency=440:duration=3", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                           "-shortest", str(src)], capture_output=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"this ffmpeg cannot make a test clip: {done.stderr.decode()[:200]}")
+    assert "Audio:" in _streams(src)
+    out = tmp_path / "out.mp4"
+    with FrameWriter(out, 10.0, audio=AudioTrack(src, start=1.0)) as w:
+        for f in make_frames(15):
+            w.write(f)
+    info = _streams(out)
+    assert "Audio: aac" in info and "Video: h264" in info
+    seconds = float(re.search(r"Duration: \d+:\d+:([\d.]+)", info).group(1))
+    assert abs(seconds - 1.5) < 0.15                          # 15 frames at 10 fps, not the source's 3 s
+    with open_frames(out) as got:
+        assert len(list(got)) == 15
+    assert AudioTrack.of(tmp_path / "x.gif") is None and AudioTrack.of(None) is None
+    # a source without sound: a silent video, no warning
+    silent = write(tmp_path / "silent_src.mp4", make_frames(5))
+    caplog.set_level(logging.WARNING)
+    write_out = tmp_path / "silent.mp4"
+    with FrameWriter(write_out, 10.0, audio=AudioTrack(silent)) as w:
+        for f in make_frames(5):
+            w.write(f)
+    assert "Audio:" not in _streams(write_out) and not caplog.records
+    # a source that is not a video: the frames are kept, silent, with a warning
+    bogus = tmp_path / "bogus.mp4"
+    bogus.write_bytes(b"not a video")
+    with FrameWriter(tmp_path / "kept.mp4", 10.0, audio=AudioTrack(bogus)) as w:
+        for f in make_frames(5):
+            w.write(f)
+    assert (tmp_path / "kept.mp4").stat().st_size > 0
+    assert any("without the sound of" in r.getMessage() for r in caplog.records)
+    assert leftovers(tmp_path) == []

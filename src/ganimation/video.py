@@ -11,7 +11,9 @@ inputs are refused with a one-line :class:`~ganimation.errors.VideoError`
 Writing (:class:`FrameWriter`) produces an H.264 ``.mp4``, a looping ``.gif``
 or a folder of ``frame_00000.png`` files. Output goes to a hidden temporary
 file or folder beside the target and is moved into place only when the writer
-closes successfully; on an error nothing is left behind.
+closes successfully; on an error nothing is left behind. An ``.mp4`` can carry
+the sound of another video (:class:`AudioTrack`: an edited clip keeps its own,
+a reenacted portrait speaks with the driving clip's).
 
 See ``docs/video.md`` for the formats, caps and error messages.
 """
@@ -24,7 +26,9 @@ import os
 import re
 import secrets
 import shutil
+import subprocess
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
@@ -672,6 +676,54 @@ def validate_output_dir(path: str | os.PathLike, *, inputs: Iterable[str | os.Pa
     return out
 
 
+@dataclass(frozen=True)
+class AudioTrack:
+    """The sound of the video at ``path`` from ``start`` seconds on: what :class:`FrameWriter` puts
+    under an ``.mp4``'s frames (as long as the frames last; AAC)."""
+
+    path: Path
+    start: float = 0.0
+
+    @staticmethod
+    def of(path: str | os.PathLike | None, start: float | None = None) -> AudioTrack | None:
+        """The track of a video file, or None for what has no sound to carry (a GIF, a folder, None)."""
+        if path is None or Path(path).suffix.lower() not in VIDEO_SUFFIXES:
+            return None
+        return AudioTrack(Path(path), float(start or 0.0))
+
+
+def mux_audio(video: Path, audio: AudioTrack, seconds: float, out: Path) -> str | None:
+    """Write ``video`` (an ``.mp4``) with ``audio`` under it, cut to ``seconds``, to ``out``.
+
+    The frames are copied, not encoded again; the sound is encoded as AAC. A source without sound gives
+    the video alone. Returns None, or why it failed (``out`` is then removed).
+    """
+    try:
+        import imageio_ffmpeg
+
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError) as exc:
+        return _one_line(exc)
+    cmd = [exe, "-y", "-loglevel", "error", "-i", str(video), "-ss", f"{audio.start:.3f}", "-i", str(audio.path),
+           "-t", f"{seconds:.3f}", "-map", "0:v:0", "-map", "1:a:0?", "-c:v", "copy", "-c:a", "aac",
+           "-f", "mp4", str(out)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, timeout=max(60.0, 4 * seconds), check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        done = None
+        why = _one_line(exc)
+    else:
+        why = _one_line(RuntimeError(done.stderr.decode(errors="replace").strip()
+                                     or f"ffmpeg exit status {done.returncode}"))
+    if done is not None and done.returncode == 0 and out.is_file() and out.stat().st_size > 0:
+        return None
+    try:
+        out.unlink()
+    except FileNotFoundError:
+        pass
+    return why
+
+
 class FrameWriter:
     """Write ``(H, W, 3)`` uint8 RGB frames to ``.mp4``, ``.gif`` or a folder of PNGs, atomically.
 
@@ -699,15 +751,19 @@ class FrameWriter:
         path: the output path.
         fps: frames per second, finite and in ``(0, 240]``.
         overwrite: replace an existing output; if False an existing one is an error.
+        audio: an ``.mp4``'s sound (:class:`AudioTrack`; other outputs have none). If it cannot be
+            added the video is written silent, with a warning.
 
     Raises:
         VideoError: bad fps, bad path, frames of differing sizes, zero frames,
             too many GIF frames, or an encoder failure.
     """
 
-    def __init__(self, path: str | os.PathLike, fps: float, *, overwrite: bool = True):
+    def __init__(self, path: str | os.PathLike, fps: float, *, overwrite: bool = True,
+                 audio: AudioTrack | None = None):
         self.fps = _check_fps(fps)
         self.kind = output_kind(path)
+        self.audio = audio if self.kind == "mp4" else None
         self.path = validate_output_path(path, overwrite=overwrite)
         if not overwrite and (self.path.exists() or self.path.is_symlink()):
             raise VideoError(f"{self.path}: already exists; remove it or allow overwriting")
@@ -808,6 +864,8 @@ class FrameWriter:
                     raise VideoError(f"{self.path}: the MP4 encoder failed ({_one_line(exc)}); "
                                      "check free disk space") from None
                 self._writer = None
+                if self.audio is not None:
+                    self._add_audio()
                 os.replace(self._tmp, self.path)
             elif self.kind == "gif":
                 first, *rest = self._gif_frames
@@ -823,6 +881,20 @@ class FrameWriter:
         self._done = True
         logger.debug("wrote %d frames to %s", self.count, self.path)
         return self.path
+
+    def _add_audio(self) -> None:
+        """Put :attr:`audio` under the encoded frames of the temporary file (silent, with a warning,
+        if that fails)."""
+        joined = self.path.parent / _tmp_name(self.path.name, ".mp4")
+        try:
+            why = mux_audio(self._tmp, self.audio, self.count / self.fps, joined)
+            if why is None:
+                os.replace(joined, self._tmp)
+            else:
+                logger.warning("%s: written without the sound of %s (%s)", self.path, self.audio.path, why)
+        finally:
+            if joined.exists():
+                joined.unlink()
 
     def _replace_folder(self) -> None:
         if self.path.exists():

@@ -545,10 +545,10 @@ def reenact_clip(photo_path, video_path, *, face=0, region: str = "all", workdir
     """Animate the face of the uploaded photo by the uploaded driving video; returns ``(mp4_path, summary)``.
 
     The photo is read as in the Edit tab (downscaled to :data:`MAX_SIDE`), at most
-    ``max_frames`` driving frames are used, and the MP4 has the driving video's frame rate.
+    ``max_frames`` driving frames are used, and the MP4 has the driving video's frame rate and sound.
     """
     from ganimation.reenact import Reenactor
-    from ganimation.video import FALLBACK_FPS, FrameWriter, open_frames
+    from ganimation.video import FALLBACK_FPS, AudioTrack, FrameWriter, open_frames
 
     v = uploaded_file(video_path, max_mb, what="video", smaller="a shorter one",
                       missing="no driving video given; upload a short video of a face (MP4, MOV, WebM or GIF)")
@@ -558,7 +558,7 @@ def reenact_clip(photo_path, video_path, *, face=0, region: str = "all", workdir
     with open_frames(v, max_frames=max_frames) as frames:
         fps = frames.fps or FALLBACK_FPS
         r = Reenactor(image, face=int(face), region=region)
-        with FrameWriter(out, fps) as writer:
+        with FrameWriter(out, fps, audio=AudioTrack.of(v) if frames.fps else None) as writer:
             for frame in r.run(frames, fps):
                 writer.write(frame.image)
     lost = f"; the face was lost in {r.lost} frame(s)" if r.lost else ""

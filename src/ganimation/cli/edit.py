@@ -189,6 +189,7 @@ def run_video(args) -> int:
     from ganimation.errors import GanimationError
     from ganimation.video import (
         FALLBACK_FPS,
+        AudioTrack,
         FrameWriter,
         open_frames,
         validate_output_path,
@@ -204,7 +205,7 @@ def run_video(args) -> int:
     with open_frames(args.input) as frames:
         fps = frames.fps or FALLBACK_FPS
         bar = tqdm(total=frames.frame_count, unit="frame", desc="edit", disable=None)
-        with FrameWriter(out, fps) as writer:
+        with FrameWriter(out, fps, audio=AudioTrack.of(args.input)) as writer:
             for frame in edit_video(frames, fps, aus=args.aus, expression=args.expression,
                                     intensity=args.intensity, relative=args.relative, stats=stats,
                                     texture=args.texture):

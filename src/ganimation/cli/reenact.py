@@ -45,6 +45,7 @@ def run(args) -> int:
     from ganimation.reenact import Reenactor
     from ganimation.video import (
         FALLBACK_FPS,
+        AudioTrack,
         FrameWriter,
         open_frames,
         validate_output_path,
@@ -59,7 +60,10 @@ def run(args) -> int:
                               pose=args.pose, mouth=args.mouth, search=args.face_search, stages=args.stages,
                               refiner_weights=args.refiner_weights, mouth_weights=args.mouth_weights)
         bar = tqdm(total=frames.frame_count, unit="frame", desc="reenact", disable=None)
-        with FrameWriter(out, fps) as writer:
+        # the driving clip's sound, where the output plays its frames at their own rate
+        same_rate = frames.fps is not None and abs(fps - frames.fps) < 1e-6
+        audio = AudioTrack.of(args.driving, args.start) if same_rate else None
+        with FrameWriter(out, fps, audio=audio) as writer:
             for frame in reenactor.run(frames, frames.fps or fps):
                 writer.write(frame.image)
                 bar.update(1)
