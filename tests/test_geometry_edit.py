@@ -330,3 +330,42 @@ def test_cli_edits_a_folder_photo_by_photo_and_names_what_it_skips(tmp_path, ast
     assert np.array_equal(load_rgb(out / "astro.png"), expected)
     assert main(["edit", str(src / "sub"), "--expression", "happy", "-o", str(tmp_path / "x")]) == 2
     assert "holds no photos" in capsys.readouterr().err
+
+
+def test_animate_moves_every_face_of_a_group_photo(tmp_path, astronaut, capsys):
+    """``animate --face all``: each face of a two-person photo moves from no change (frame 0 is the
+    photo) to its own target, the last frame is the photo edit of both faces, and the default still
+    moves the largest face alone."""
+    from ganimation.animate import render_faces, trajectory
+    from ganimation.aus import motion_start, resolve_target
+    from ganimation.faces.estimate import estimate_aus
+    from ganimation.faces.pipeline import find_faces
+
+    small = np.asarray(Image.fromarray(astronaut).resize((astronaut.shape[1] * 3 // 4, astronaut.shape[0] * 3 // 4)))
+    group = np.full((astronaut.shape[0], astronaut.shape[1] + small.shape[1], 3), 128, np.uint8)
+    group[:, :astronaut.shape[1]] = astronaut
+    group[:small.shape[0], astronaut.shape[1]:] = small
+    left, right = (slice(None), slice(0, astronaut.shape[1])), (slice(None), slice(astronaut.shape[1], None))
+    faces = find_faces(group, "all")
+    assert len(faces) == 2
+    paths, starts = [], []
+    for f in faces:
+        est = estimate_aus(f)
+        target = resolve_target(current=est, expression="surprise")
+        starts.append(motion_start(est, expression="surprise", target=target))
+        paths.append(trajectory(starts[-1], target, 3))
+    frames = [np.asarray(f, np.int16) for f in render_faces(None, group, faces, np.stack(paths), starts=np.stack(starts))]
+    photo = group.astype(np.int16)
+    assert len(frames) == 3
+    assert np.abs(frames[0] - photo).max() <= 1                   # no motion yet
+    for side in (left, right):
+        assert np.abs(frames[-1][side] - photo[side]).max() > 60  # both faces moved
+    both = edit_photo(None, group, expression="surprise", engine="warp").image
+    assert np.array_equal(frames[-1], both)
+    src = tmp_path / "two.png"
+    Image.fromarray(group).save(src)
+    for face in ("all", "largest"):
+        assert main(["animate", str(src), "--to", "surprise", "--frames", "3", "--face", face,
+                     "-o", str(tmp_path / f"{face}.mp4")]) == 0
+    out = capsys.readouterr().out
+    assert "(2 faces, warp engine)" in out and "(warp engine)" in out

@@ -68,6 +68,27 @@ def render_photo(editor, image: np.ndarray, aus_sequence: np.ndarray, *, engine:
         yield edit_face_geometry(image, f.landmarks, est, check_vector(aus), model=model, texture=texture).image
 
 
+def render_faces(editor, image: np.ndarray, faces: list, sequences: np.ndarray, *, starts: np.ndarray | None = None,
+                 engine: str | None = None, texture: float | None = None):
+    """Frames ``(H, W, 3)`` uint8 of several faces of a photo, each moved along its own AUs (a generator).
+
+    ``faces``: detected faces (:class:`~ganimation.faces.detect.Face`), detected once, in the order
+    they are edited (:func:`~ganimation.faces.pipeline.find_faces` gives them largest first);
+    ``sequences``: ``(N, F, 17)``, face ``n``'s AUs in frame ``k``; ``starts``: ``(N, 17)`` the AUs
+    each face's warp starts from (default: its estimate), as in :func:`render_photo`. Each frame is
+    one :func:`~ganimation.faces.pipeline.edit_photo` of the photo with every face at its frame's AUs.
+    """
+    from ganimation.faces.pipeline import edit_photo
+
+    sequences = np.asarray(sequences, np.float32)
+    if sequences.ndim != 3 or len(sequences) != len(faces):
+        raise GanimationError(f"sequences {sequences.shape}: expected one (frames, 17) path per face "
+                              f"({len(faces)} faces)")
+    for k in range(sequences.shape[1]):
+        yield edit_photo(editor, image, targets=list(sequences[:, k]), starts=starts, found=faces, face="all",
+                         engine=engine, texture=texture).image
+
+
 def write_animation(path: str | os.PathLike, frames: np.ndarray, fps: float = 12.0) -> Path:
     """Write ``(F, H, W, 3)`` uint8 frames as ``.gif`` (looping) or ``.mp4`` (H.264); return the path.
 

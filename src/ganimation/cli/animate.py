@@ -13,7 +13,8 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--output", required=True, help="output .gif or .mp4")
     common.add_weights(p)
     common.add_engine(p)
-    p.add_argument("--face", default="largest", help="photo: which face moves: largest, or an index (0 = largest)")
+    p.add_argument("--face", default="largest", help="photo: which face moves: largest, all, or an index "
+                                                     "(0 = largest)")
     p.add_argument("--to", required=True, help='target: a preset name ("happy") or AUs ("AU12=1,AU06=0.8")')
     p.add_argument("--from", dest="source", default=None,
                    help="the crop's own AUs (default: estimated, or 0 without the faces extra)")
@@ -39,7 +40,13 @@ def parse_to(text: str, current: np.ndarray | None, intensity: float) -> tuple[n
 
 
 def run(args) -> int:
-    from ganimation.animate import render, render_photo, trajectory, write_animation
+    from ganimation.animate import (
+        render,
+        render_faces,
+        render_photo,
+        trajectory,
+        write_animation,
+    )
     from ganimation.edit import resize
     from ganimation.images import load_rgb
     from ganimation.video import validate_output_path
@@ -68,16 +75,28 @@ def run(args) -> int:
     from ganimation.reenact import select_face
     from ganimation.video import FrameWriter
 
-    which = common.parse_face(args.face, allow_all=False)
-    face = select_face(find_faces(image, which), which)
-    current = to_vector(parse_aus(args.source)) if args.source else estimate_aus(face)
-    target, start = parse_to(args.to, current, args.intensity)
-    if engine != "warp":  # the generator is conditioned on the target alone
-        start = current
-    seq = trajectory(start, target, args.frames, ease=not args.linear, pingpong=args.pingpong)
+    which = common.parse_face(args.face)
+    found = find_faces(image, which)
+    faces = found if which == "all" else [select_face(found, which)]
+    if not faces:
+        select_face(faces, which)                  # the one-line "no face found" error
+    paths, starts = [], []
+    for face in faces:
+        current = to_vector(parse_aus(args.source)) if args.source else estimate_aus(face)
+        target, start = parse_to(args.to, current, args.intensity)
+        if engine != "warp":  # the generator is conditioned on the target alone
+            start = current
+        paths.append(trajectory(start, target, args.frames, ease=not args.linear, pingpong=args.pingpong))
+        starts.append(start)
+    if len(faces) == 1:
+        frames = render_photo(editor, image, paths[0], engine=engine, face=which, current=starts[0],
+                              found=faces[0], texture=args.texture)
+    else:
+        frames = render_faces(editor, image, faces, np.stack(paths), starts=np.stack(starts), engine=engine,
+                              texture=args.texture)
     with FrameWriter(out, args.fps) as writer:
-        for frame in render_photo(editor, image, seq, engine=engine, face=which, current=start,
-                                  found=face, texture=args.texture):
+        for frame in frames:
             writer.write(frame)
-    print(f"{len(seq)} frames at {image.shape[1]}x{image.shape[0]} ({engine} engine) -> {out}")
+    moved = f"{len(faces)} faces, " if len(faces) > 1 else ""
+    print(f"{len(paths[0])} frames at {image.shape[1]}x{image.shape[0]} ({moved}{engine} engine) -> {out}")
     return 0

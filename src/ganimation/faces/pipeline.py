@@ -145,7 +145,8 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
                intensity: float = 1.0, relative: bool = False, face="all", targets=None,
                face_model=None, calibration=None, paste: str = "residual",
                feather: float = 0.06, search: str = "proposals", engine: str | None = None,
-               like: np.ndarray | None = None, texture: float | None = None, stages=None) -> PhotoEdit:
+               like: np.ndarray | None = None, texture: float | None = None, stages=None, found=None,
+               starts=None) -> PhotoEdit:
     """Edit the expression of the faces in a photo.
 
     - ``image_rgb_uint8``: ``(H, W, 3)`` uint8 RGB.
@@ -169,6 +170,11 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
       hybrid engine leaves it to the generator.
     - ``stages``: the wg-GAN stages after the warp engine's warp (``"warp"``, the default,
       ``"warp,refine"`` or ``"warp,refine,mouth"``: :func:`ganimation.refine.parse_stages`).
+    - ``found``: the photo's faces, largest first, where the caller has detected them already
+      (an animation edits one photo many times); ``face`` then selects among them.
+    - ``starts``: with ``targets``, one ``(17,)`` vector per selected face: the AUs the warp
+      engine's motion starts from (default: each face's estimate). An animation passes the
+      same starts to every frame, so each face moves linearly from no change to its target.
 
     Raises :class:`FaceNotFoundError` when no face is found.
     """
@@ -180,7 +186,7 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
     image = as_rgb_array(image_rgb_uint8)
     engine = resolve_engine(editor, engine)
     steps = check_stages(stages, engine)
-    faces = find_faces(image, face, face_model=face_model, search=search)
+    faces = list(found) if found is not None else find_faces(image, face, face_model=face_model, search=search)
     if not faces:
         raise FaceNotFoundError(
             "no face found in the photo; use a photo with a clearly visible, roughly frontal face "
@@ -190,6 +196,12 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
         targets = [check_vector(t, name="target") for t in (targets if isinstance(targets, (list, tuple)) else list(np.asarray(targets)))]
         if len(targets) != len(idx):
             raise GanimationError(f"{len(targets)} target vector(s) for {len(idx)} selected face(s)")
+        if starts is not None:
+            starts = [check_vector(t, name="start") for t in (starts if isinstance(starts, (list, tuple)) else list(np.asarray(starts)))]
+            if len(starts) != len(idx):
+                raise GanimationError(f"{len(starts)} start vector(s) for {len(idx)} selected face(s)")
+    elif starts is not None:
+        raise GanimationError("starts go with targets: one start and one target vector per selected face")
     elif like is not None:
         if engine != "warp":
             raise GanimationError(f"a reference face's motion needs the warp engine, not {engine!r}")
@@ -202,6 +214,8 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
         start = est
         if targets is not None:
             tgt = np.clip(targets[n], 0, 1).astype(np.float32)
+            if starts is not None:
+                start = np.clip(starts[n], 0, 1).astype(np.float32)
         elif like is not None:
             tgt = est
         else:
