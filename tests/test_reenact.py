@@ -163,6 +163,38 @@ def test_tracker_finds_a_small_face_in_a_large_frame_and_follows_it():
     assert tracker.lost == 0
 
 
+def test_a_seeded_tracker_keeps_its_own_face_beside_a_larger_one_and_waits_when_it_hides():
+    """``stay_near``: seeded on the smaller of two faces, the tracker keeps it although a larger one
+    shares its window; when its face is covered it counts the frame lost rather than jumping to the
+    other face, and takes its face back when it shows again."""
+    from ganimation.faces.detect import get_detector
+    from ganimation.motion.tracking import LandmarkTracker
+
+    rng = np.random.default_rng(8)
+    big = np.asarray(Image.fromarray(synth(sample_identity(rng))).resize((220, 220)))
+    small = np.asarray(Image.fromarray(synth(sample_identity(rng))).resize((150, 150)))
+
+    def frame(show_small: bool = True) -> np.ndarray:
+        f = np.full((300, 420, 3), 120, np.uint8)
+        f[40:260, 10:230] = big
+        if show_small:
+            f[70:220, 250:400] = small
+        return f
+
+    found = get_detector(search="whole", max_faces=4).detect(frame())
+    assert len(found) == 2
+    target = min(found, key=lambda f: f.area)
+    tracker = LandmarkTracker(25.0, stay_near=True)
+    tracker.seed(target.landmarks)
+    for show in (True, True, False, True):
+        t = tracker.update(frame(show))
+        if show:
+            assert t.found and 250 < t.raw[:, 0].mean() < 400
+        else:
+            assert not t.found and 250 < t.raw[:, 0].mean() < 400   # the last good landmarks, not the big face
+    assert tracker.lost == 1
+
+
 def test_reenact_and_edit_keep_the_driving_clips_sound(clip, tmp_path):
     """An MP4 out of a driving video with sound speaks with it (`reenact`: the driving clip's, from
     --start; `edit VIDEO`: its own); at another --fps the frames no longer match it: silent."""

@@ -104,3 +104,38 @@ def test_edit_animated_gif_edits_every_frame_and_a_still_gif_is_a_photo(video, t
     Image.fromarray(frames[0]).save(still)
     assert main(["edit", str(still), "--aus", "AU12=+0.6", "--relative", "-o", str(tmp_path / "still.png")]) == 0
     assert "edited 1 face(s)" in capsys.readouterr().out
+
+
+def test_edit_video_edits_every_face_each_followed_near_its_own_place(tmp_path, capsys):
+    """Two people: ``--face all`` (the CLI default, as for photos) edits both in every frame, each
+    face followed by its own tracker; ``--face largest`` and ``--face 1`` edit one of them."""
+    from PIL import Image
+
+    rng = np.random.default_rng(5)
+    left_id, right_id = sample_identity(rng), sample_identity(rng)
+    path = tmp_path / "two.mp4"
+    with FrameWriter(path, 10.0) as w:
+        for a in (0.0, 0.3, 0.6, 0.3, 0.0):
+            v = np.zeros(len(AU_CODES), np.float32)
+            v[AU_CODES.index("AU25")] = v[AU_CODES.index("AU26")] = a
+            frame = np.full((208, 400, 3), 190, np.uint8)
+            frame[8:200, 8:200] = render(left_id, v, 192)
+            frame[24:184, 224:384] = np.asarray(Image.fromarray(render(right_id, v, 192)).resize((160, 160)))
+            w.write(frame)
+    with open_frames(path) as src:
+        frames = [f.astype(int) for f in src]
+    left, right = (slice(8, 200), slice(8, 200)), (slice(24, 184), slice(224, 384))
+    runs = {}
+    for face in ("all", "largest", "1"):
+        out = tmp_path / f"{face}.mp4"
+        assert main(["edit", str(path), "--aus", "AU12=+0.6", "--relative", "--face", face, "-o", str(out)]) == 0
+        assert "edited 5 of 5 frame(s)" in capsys.readouterr().out
+        with open_frames(out) as src:
+            runs[face] = [f.astype(int) for f in src]
+
+    def moved(face, side) -> list[float]:
+        return [float(np.abs(g[side] - f[side]).max()) for g, f in zip(runs[face], frames)]
+
+    assert min(moved("all", left)) > 20 and min(moved("all", right)) > 20
+    assert min(moved("largest", left)) > 20 and max(moved("largest", right)) < 16      # codec noise only
+    assert min(moved("1", right)) > 20 and max(moved("1", left)) < 16

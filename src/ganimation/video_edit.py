@@ -37,14 +37,52 @@ class VideoEditStats:
     lost: int = 0
 
 
+@dataclass
+class _Track:
+    """One face followed through the video: its landmark tracker and its AUs' One-Euro filter."""
+
+    tracker: LandmarkTracker
+    aus: OneEuroFilter
+
+
+def _track(fps: float, face_model, *, stay_near: bool = False) -> _Track:
+    return _Track(LandmarkTracker(fps, face_model=face_model, stay_near=stay_near),
+                  OneEuroFilter(min_cutoff=1.0, beta=5.0, d_cutoff=4.0))
+
+
+def _start_tracks(frame: np.ndarray, fps: float, face, face_model) -> list[_Track]:
+    """The tracks of the faces ``face`` selects in the first frame that has any (``[]`` when it has none):
+    one face is tracked as :func:`edit_video` tracks the largest; several each stay near their own."""
+    from ganimation.faces.detect import get_detector
+    from ganimation.faces.pipeline import select_faces
+
+    found = get_detector(face_model, search="proposals").detect(frame)
+    if not found:
+        return []
+    chosen = [found[i] for i in select_faces(found, face)]
+    if len(chosen) == 1 and face in ("all", "largest"):
+        return [_track(fps, face_model)]
+    tracks = []
+    for f in chosen:
+        t = _track(fps, face_model, stay_near=True)
+        t.tracker.seed(f.landmarks)
+        tracks.append(t)
+    return tracks
+
+
 def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression: str | None = None,
                intensity: float = 1.0, relative: bool = False, face_model: str | os.PathLike | None = None,
-               stats: VideoEditStats | None = None, texture: float | None = None) -> Iterator[np.ndarray]:
-    """Yield each ``(H, W, 3)`` uint8 frame with the largest face's expression edited.
+               stats: VideoEditStats | None = None, texture: float | None = None,
+               face="largest") -> Iterator[np.ndarray]:
+    """Yield each ``(H, W, 3)`` uint8 frame with the expression of its face(s) edited.
 
     Targets as in :func:`ganimation.faces.pipeline.edit_photo` (``aus`` and/or
     ``expression`` + ``intensity``, ``relative``), resolved per frame against
-    that frame's smoothed AUs. ``stats`` (optional) receives the counts. ``texture``: the texture
+    that frame's smoothed AUs. ``face``: ``"largest"`` (the default: the largest
+    face, followed wherever it goes), ``"all"`` (every face of the first frame
+    that has one, each followed near its own place) or an index into that
+    frame's faces, largest first. ``stats`` (optional) receives the counts
+    (``edited``: frames with at least one face edited). ``texture``: the texture
     stage's strength (None: default, 0: off).
     Raises :class:`FaceNotFoundError` after the last frame when no frame had a face.
     """
@@ -53,23 +91,35 @@ def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression
     from ganimation.motion.au_model import AUMotionModel
 
     stats = stats if stats is not None else VideoEditStats()
-    tracker = LandmarkTracker(fps, face_model=face_model)
-    au_filter = OneEuroFilter(min_cutoff=1.0, beta=5.0, d_cutoff=4.0)
+    tracks = [_track(fps, face_model)] if face == "largest" else None
     model = AUMotionModel.load()
     asked = {"aus": aus, "expression": expression, "intensity": intensity, "relative": relative}
     for frame in frames:
+        frame = np.asarray(frame)
         stats.frames += 1
-        tracked = tracker.update(frame)
-        if tracked is None or not tracked.found:
+        if not tracks:
+            tracks = _start_tracks(frame, fps, face, face_model)
+        seen = [(t, t.tracker.update(frame)) for t in tracks]
+        seen = [(t, tracked) for t, tracked in seen if tracked is not None and tracked.found]
+        if not seen:
             stats.lost += 1
-            yield np.asarray(frame)
+            yield frame
             continue
-        current = np.clip(au_filter(estimate_aus(tracked.face), tracked.index / tracker.fps), 0.0, 1.0)
-        current = current.astype(np.float32)
-        target = resolve_target(current=current, **asked)
-        start = motion_start(current, **asked, target=target)
-        yield edit_face_geometry(np.asarray(frame), tracked.landmarks, start, target, model=model,
-                                 texture=texture, interpolation=SMOOTH).image   # no swimming grain
+        out = frame
+        placed = [np.array(tracked.landmarks, np.float64) for _, tracked in seen]
+        for n, (t, tracked) in enumerate(seen):
+            current = np.clip(t.aus(estimate_aus(tracked.face), tracked.index / t.tracker.fps), 0.0, 1.0)
+            current = current.astype(np.float32)
+            target = resolve_target(current=current, **asked)
+            start = motion_start(current, **asked, target=target)
+            ge = edit_face_geometry(out, placed[n], start, target, model=model, texture=texture,
+                                    interpolation=SMOOTH)   # no swimming grain
+            out = ge.image
+            if n + 1 < len(placed):   # the faces after it are where this face's warp moved them
+                carried = ge.warp.warp.carry(np.concatenate(placed[n + 1:]))
+                for k, later in enumerate(placed[n + 1:]):
+                    later[:, :2] = carried[k * len(later):(k + 1) * len(later)]
         stats.edited += 1
+        yield out
     if stats.frames and not stats.edited:
         raise FaceNotFoundError(f"no face found in any of the {stats.frames} frame(s) of the video")

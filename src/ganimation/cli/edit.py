@@ -31,7 +31,8 @@ def add_parser(sub) -> None:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--crop", action="store_true", help="the input is an aligned face crop")
     mode.add_argument("--photo", action="store_true", help="the input is a photo: find, align, edit, paste back")
-    p.add_argument("--face", default="all", help="photo mode: all, largest, or a face index (0 = the largest)")
+    p.add_argument("--face", default="all", help="photo mode and videos: all, largest, or a face index (0 = the "
+                                                 "largest; in a video, of the first frame with a face)")
     common.add_face_search(p, "proposals")
     p.add_argument("--from", dest="source", default=None,
                    help="crop mode: the crop's own AUs (default: estimated, or 0 without the faces extra)")
@@ -208,7 +209,7 @@ def run_video(args) -> int:
         with FrameWriter(out, fps, audio=AudioTrack.of(args.input)) as writer:
             for frame in edit_video(frames, fps, aus=args.aus, expression=args.expression,
                                     intensity=args.intensity, relative=args.relative, stats=stats,
-                                    texture=args.texture):
+                                    texture=args.texture, face=common.parse_face(args.face)):
                 writer.write(frame)
                 bar.update(1)
         bar.close()

@@ -8,6 +8,11 @@ frame, else the detector's ``proposals`` search for small faces; then the :class
 (One-Euro filter). A frame where the face is lost reuses the last good
 landmarks; frames before the first detection take the first good ones once
 it arrives. :attr:`LandmarkTracker.lost` counts them.
+
+Several faces of one video are followed by one tracker each (:meth:`LandmarkTracker.seed`
+with the face's landmarks, ``stay_near=True``): each looks only around its own face's last
+place and keeps the face found there nearest to it, so it neither jumps to a neighbour nor to
+the largest face of the frame when its own is hidden for a while.
 """
 
 from __future__ import annotations
@@ -40,27 +45,41 @@ class LandmarkTracker:
 
     ``max_side``: frames larger than this are detected on a downscaled copy
     (landmarks are scaled back), which keeps detection fast on 4K video.
+    ``stay_near``: once it has a face, look for it only around its last place
+    (a window of 2.5 times its size), keeping the face there nearest to that
+    place and within half the face's size of it; a frame without one counts
+    as lost. For one face among several (:meth:`seed`).
     """
 
+    #: how far (a share of the face's size) a face may be from its last place and still be taken as it
+    NEAR = 0.5
+
     def __init__(self, fps: float = 25.0, *, face_model: str | os.PathLike | None = None, smooth: bool = True,
-                 max_side: int = 1280, detector=None):
+                 max_side: int = 1280, detector=None, stay_near: bool = False):
         from ganimation.faces.detect import get_detector
 
         if not (np.isfinite(fps) and fps > 0):
             raise ValueError(f"fps must be a positive number, got {fps}")
         self.fps = float(fps)
         self.face_model = face_model
-        self.detector = detector or get_detector(face_model, search="whole", max_faces=1)
+        # a tracker that stays near its face looks at every face of its window, to keep its own
+        self.detector = detector or get_detector(face_model, search="whole", max_faces=4 if stay_near else 1)
         self.smoother = LandmarkSmoother() if smooth else None
         self.max_side = int(max_side)
+        self.stay_near = bool(stay_near)
         self.count = 0
         self.lost = 0
         self._last: np.ndarray | None = None
 
+    def seed(self, landmarks: np.ndarray) -> None:
+        """Follow the face with these ``(478, 3)`` landmarks (pixels of the next frame): its first
+        frame is searched around them."""
+        self._last = np.asarray(landmarks, np.float64)
+
     def _detect(self, frame: np.ndarray):
         if self._last is not None:
             face = self._detect_near(frame, self._last)
-            if face is not None:
+            if face is not None or self.stay_near:
                 return face
         face = self._detect_whole(frame)
         if face is None and max(frame.shape[:2]) >= 256:
@@ -84,11 +103,32 @@ class LandmarkTracker:
             # the window is (nearly) the frame, and the face a third of it or more: one pass over the
             # frame, not landmarked again in a crop (the detector's refit of faces under half the frame
             # moved these faces' landmarks by 0.005-0.01 IOD and took a second pass, 20 ms a frame)
-            return self._detect_whole(frame, refit=False)
-        face = self._detect_whole(crop, refit=False)   # already a crop around it
-        return face.shift(x0, y0) if face is not None else None
+            return self._nearest(self._faces(frame, refit=False), last)
+        faces = [f.shift(x0, y0) for f in self._faces(crop, refit=False)]   # already a crop around it
+        return self._nearest(faces, last)
+
+    def _nearest(self, faces: list, last: np.ndarray):
+        """The face of ``faces`` to take for the one last seen at ``last``: the largest (the first), or
+        with ``stay_near`` the one nearest to ``last`` within :data:`NEAR` of its size (or None)."""
+        if not faces:
+            return None
+        if not self.stay_near:
+            return faces[0]
+        lo, hi = last[:, :2].min(0), last[:, :2].max(0)
+        centre, size = (lo + hi) / 2, float((hi - lo).max())
+
+        def distance(f) -> float:
+            return float(np.linalg.norm((f.landmarks[:, :2].min(0) + f.landmarks[:, :2].max(0)) / 2 - centre))
+
+        best = min(faces, key=distance)
+        return best if distance(best) <= self.NEAR * size else None
 
     def _detect_whole(self, frame: np.ndarray, refit: bool = True):
+        faces = self._faces(frame, refit=refit)
+        return faces[0] if faces else None
+
+    def _faces(self, frame: np.ndarray, refit: bool = True) -> list:
+        """Every face the detector finds in ``frame``, largest first, in ``frame``'s pixels."""
         h, w = frame.shape[:2]
         scale = min(1.0, self.max_side / max(h, w))
         if scale < 1.0:
@@ -101,7 +141,7 @@ class LandmarkTracker:
                 f.landmarks = f.landmarks / scale
         else:
             faces = self.detector.detect(frame, refit=refit)
-        return faces[0] if faces else None
+        return faces
 
     def update(self, frame: np.ndarray) -> TrackedFrame | None:
         """Track one ``(H, W, 3)`` uint8 frame. Returns None while no face has been seen yet."""
