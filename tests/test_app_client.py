@@ -82,3 +82,24 @@ def test_api_errors_are_reported_and_sessions_are_separate(app, tmp_path):
     assert "1 face found" in ok[-1]
     # session a still has no photo: state is per session
     assert "upload a photo first" in a.predict(*ESTIMATED.tolist(), api_name="/edit")[-1]
+
+
+def test_api_edit_video(app, tmp_path):
+    """The Video tab's endpoint: a clip in, an edited MP4 of as many frames out."""
+    pytest.importorskip("mediapipe")
+    from gradio_client import Client, handle_file
+
+    from ganimation.data.synthetic import render as render_face, sample_identity
+    from ganimation.video import FrameWriter, open_frames
+
+    ident = sample_identity(np.random.default_rng(9))
+    clip = tmp_path / "clip.mp4"
+    with FrameWriter(clip, 8.0) as w:
+        for _ in range(3):
+            w.write(render_face(ident, np.zeros(NUM_AUS, np.float32), 192))
+    client = Client(app, verbose=False, download_files=str(tmp_path / "dl"))
+    video, status = client.predict(handle_file(str(clip)), "happy", "", 1.0, True, "all", api_name="/edit_video")
+    path = video["video"] if isinstance(video, dict) else video
+    with open_frames(path) as got:
+        assert len(list(got)) == 3
+    assert status.startswith("Edited: 3 of 3 frames")

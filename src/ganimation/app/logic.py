@@ -565,5 +565,42 @@ def reenact_clip(photo_path, video_path, *, face=0, region: str = "all", workdir
     return str(out), f"{r.frames} frames at {fps:g} fps, {image.shape[1]}x{image.shape[0]}{lost}."
 
 
+def edit_clip(video_path, *, expression: str | None = None, aus: str | None = None, intensity: float = 1.0,
+              relative: bool = True, face: str = "all", texture: float | None = None, workdir: str | None = None,
+              max_frames: int = REENACT_MAX_FRAMES, max_mb: float = REENACT_MAX_MB) -> tuple[str, str]:
+    """Edit the expression of the uploaded video's faces (the Video tab); returns ``(mp4_path, summary)``.
+
+    As ``ganimation edit VIDEO`` (:func:`ganimation.video_edit.edit_video`): each frame relative to
+    its own expression, a preset and/or AUs (``relative``: ``aus`` are offsets), ``face`` ``"all"``
+    or ``"largest"``; at most ``max_frames`` frames; the MP4 keeps the video's frame rate and sound.
+    """
+    from ganimation.video import FALLBACK_FPS, AudioTrack, FrameWriter, open_frames
+    from ganimation.video_edit import VideoEditStats, edit_video
+
+    v = uploaded_file(video_path, max_mb, what="video", smaller="a shorter one",
+                      missing="no video given; upload a short video of a face (MP4, MOV, WebM or GIF)")
+    aus = (aus or "").strip() or None
+    if expression in (None, "", "none"):
+        expression = None
+    if aus is None and expression is None:
+        raise GanimationError("pick an expression or give AUs (e.g. AU12=+0.4) for the video")
+    # the AU string and intensity are checked before the video is read
+    resolve_target(current=None, aus=aus, expression=expression, intensity=float(intensity), relative=bool(relative))
+    if face not in ("all", "largest"):
+        raise GanimationError(f"faces {face!r}: use all or largest")
+    out_dir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="ganimation-video-"))
+    out = out_dir / f"edited-{time.strftime('%H%M%S')}.mp4"
+    stats = VideoEditStats()
+    with open_frames(v, max_frames=max_frames) as frames:
+        fps = frames.fps or FALLBACK_FPS
+        with FrameWriter(out, fps, audio=AudioTrack.of(v) if frames.fps else None) as writer:
+            for frame in edit_video(frames, fps, aus=aus, expression=expression, intensity=float(intensity),
+                                    relative=bool(relative), stats=stats, texture=texture, face=face):
+                writer.write(frame)
+    lost = f"; no face in {stats.lost} frame(s), passed through unedited" if stats.lost else ""
+    w, h = writer.size
+    return str(out), f"{stats.edited} of {stats.frames} frames edited at {fps:g} fps, {w}x{h}{lost}."
+
+
 def preset_names() -> list[str]:
     return [p for p in PRESETS]

@@ -212,6 +212,14 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples, engine):
         except Exception as exc:  # noqa: BLE001
             return [gr.update(), fail(exc)]
 
+    def on_video(video, expression, aus, intensity, relative, faces):
+        try:
+            mp4, summary = logic.edit_clip(video, expression=expression, aus=aus, intensity=intensity,
+                                           relative=relative, face=faces)
+            return [mp4, f"Edited: {summary}"]
+        except Exception as exc:  # noqa: BLE001
+            return [gr.update(), fail(exc)]
+
     def on_animate(session, frames):
         try:
             if session is None:
@@ -333,6 +341,31 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples, engine):
                                       elem_id="reenact-out", autoplay=True, loop=True)
             re_btn.click(on_reenact, [re_photo, re_video, re_face, re_region], [re_out, re_status],
                          api_name="reenact")
+        with gr.Tab("Video", id="video-tab"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=1, min_width=320):
+                    vid_in = gr.File(label=f"Video (MP4, MOV, WebM or GIF; the first {logic.REENACT_MAX_FRAMES} "
+                                           "frames are used)", file_types=["video", ".gif"], type="filepath",
+                                     height=110, elem_id="video-in")
+                    vid_expr = gr.Dropdown(label="Expression", choices=["none", *PRESETS], value="happy",
+                                           elem_id="video-expression")
+                    vid_aus = gr.Textbox(label="AUs (optional)", placeholder="AU12=+0.4,AU06=+0.3",
+                                         elem_id="video-aus")
+                    with gr.Row():
+                        vid_int = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="Intensity",
+                                            elem_id="video-intensity", show_reset_button=False)
+                        vid_rel = gr.Checkbox(label="AUs are offsets (relative)", value=True,
+                                              elem_id="video-relative")
+                    vid_faces = gr.Radio(label="Faces", choices=["all", "largest"], value="all",
+                                         elem_id="video-faces")
+                    vid_btn = gr.Button("▶ Edit video", variant="primary", elem_id="video-edit")
+                    vid_status = gr.Textbox(label="Status", interactive=False, lines=2, elem_id="video-status",
+                                            value="Upload a short video of a face and pick an expression.")
+                with gr.Column(scale=2, min_width=320):
+                    vid_out = gr.Video(label="Edited (MP4, with the video's sound)", interactive=False,
+                                       height=480, elem_id="video-out", autoplay=True, loop=True)
+            vid_btn.click(on_video, [vid_in, vid_expr, vid_aus, vid_int, vid_rel, vid_faces], [vid_out, vid_status],
+                          api_name="edit_video")
         slider_list = [sliders[c] for c in AU_CODES]
         view_outs = [output, before_view, after_view, crop_view, att_view, col_view]
 
