@@ -355,7 +355,7 @@ def test_video_tab_logic(tmp_path):
         frames = [f.astype(int) for f in src]
     for kw in ({"expression": "surprise"}, {"expression": "none", "aus": "AU12=+0.6"}):
         mp4, summary = logic.edit_clip(str(video), workdir=str(tmp_path), max_frames=3, **kw)
-        assert summary.startswith("3 of 3 frames edited at 10 fps, 192x192")
+        assert summary.startswith("3 of 3 frames at 10 fps, 192x192")
         with open_frames(mp4) as out:
             got = [f.astype(int) for f in out]
         assert len(got) == 3 and all(np.abs(g - f).max() > 20 for g, f in zip(got, frames))

@@ -599,7 +599,7 @@ def edit_clip(video_path, *, expression: str | None = None, aus: str | None = No
                 writer.write(frame)
     lost = f"; no face in {stats.lost} frame(s), passed through unedited" if stats.lost else ""
     w, h = writer.size
-    return str(out), f"{stats.edited} of {stats.frames} frames edited at {fps:g} fps, {w}x{h}{lost}."
+    return str(out), f"{stats.edited} of {stats.frames} frames at {fps:g} fps, {w}x{h}{lost}."
 
 
 def preset_names() -> list[str]:

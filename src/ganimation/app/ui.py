@@ -52,7 +52,7 @@ Upload a photo (or pick the example), choose a face, then move the **Action Unit
 expression. The sliders start at the AUs estimated from the face; the edited photo updates when you
 release a slider. *Animate* renders the change from the face's own expression to the target as MP4 and GIF.
 Engine *warp* moves the face's landmarks and warps the photo (shape changes, no colour added); *gan* runs the
-generator on the aligned crop. The *Reenact* tab animates a photo by a driving video.
+generator on the aligned crop. The *Reenact* tab animates a photo by a driving video; the *Video* tab edits the faces of a video.
 """
 
 
