@@ -58,6 +58,41 @@ def _rows(path):
         return list(csv.DictReader(fh))
 
 
+def test_annotate_video_writes_every_frames_aus_as_an_openface_csv(tmp_path, capsys):
+    """``annotate VIDEO -o AUS.csv``: one row per frame (OpenFace's columns and 0-5 scale), the jaw's
+    AU26 rising and falling with the mouth; the file is read back by the dataset loader's OpenFace
+    reader; an existing output is not replaced without --overwrite; printed without -o."""
+    from ganimation.data.sources import read_openface_csv
+    from ganimation.data.synthetic import render, sample_identity
+    from ganimation.video import FrameWriter
+
+    ident = sample_identity(np.random.default_rng(12))
+    video = tmp_path / "talk.mp4"
+    opening = (0.0, 0.5, 1.0, 0.5, 0.0)
+    with FrameWriter(video, 10.0) as w:
+        for a in opening:
+            v = np.zeros(len(AU_CODES), np.float32)
+            v[AU_CODES.index("AU25")] = v[AU_CODES.index("AU26")] = a
+            w.write(render(ident, v, 192))
+    out = tmp_path / "aus.csv"
+    assert main(["annotate", str(video), "-o", str(out)]) == 0
+    assert "5 face-frame(s) annotated" in capsys.readouterr().out
+    with open(out, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [int(r["frame"]) for r in rows] == list(range(5))
+    assert {r["face_id"] for r in rows} == {"0"} and all(r["success"] == "1" for r in rows)
+    assert [float(r["timestamp"]) for r in rows] == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4])
+    jaw = [float(r["AU26_r"]) for r in rows]
+    assert jaw[2] > jaw[1] > jaw[0] and jaw[2] > jaw[3] > jaw[4]
+    assert all(0.0 <= float(r[f"{c}_r"]) <= 5.0 for r in rows for c in AU_CODES)
+    assert read_openface_csv(out).shape == (len(AU_CODES),)
+    assert main(["annotate", str(video), "-o", str(out)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main(["annotate", str(video), "--max-frames", "2"]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed[0].startswith("frame,face_id,timestamp,confidence,success,AU01_r") and len(printed) == 3
+
+
 def test_prepare_folder_skips_and_resumes(tmp_path, capsys):
     from ganimation.data.prepared import read_meta, read_table
 

@@ -22,7 +22,7 @@ import numpy as np
 from ganimation.aus import motion_start, resolve_target
 from ganimation.errors import FaceNotFoundError
 from ganimation.motion.smoothing import OneEuroFilter
-from ganimation.motion.tracking import LandmarkTracker
+from ganimation.motion.tracking import FaceFollower
 from ganimation.warp.dense import SMOOTH
 
 log = logging.getLogger(__name__)
@@ -35,39 +35,6 @@ class VideoEditStats:
     frames: int = 0
     edited: int = 0
     lost: int = 0
-
-
-@dataclass
-class _Track:
-    """One face followed through the video: its landmark tracker and its AUs' One-Euro filter."""
-
-    tracker: LandmarkTracker
-    aus: OneEuroFilter
-
-
-def _track(fps: float, face_model, *, stay_near: bool = False) -> _Track:
-    return _Track(LandmarkTracker(fps, face_model=face_model, stay_near=stay_near),
-                  OneEuroFilter(min_cutoff=1.0, beta=5.0, d_cutoff=4.0))
-
-
-def _start_tracks(frame: np.ndarray, fps: float, face, face_model) -> list[_Track]:
-    """The tracks of the faces ``face`` selects in the first frame that has any (``[]`` when it has none):
-    one face is tracked as :func:`edit_video` tracks the largest; several each stay near their own."""
-    from ganimation.faces.detect import get_detector
-    from ganimation.faces.pipeline import select_faces
-
-    found = get_detector(face_model, search="proposals").detect(frame)
-    if not found:
-        return []
-    chosen = [found[i] for i in select_faces(found, face)]
-    if len(chosen) == 1 and face in ("all", "largest"):
-        return [_track(fps, face_model)]
-    tracks = []
-    for f in chosen:
-        t = _track(fps, face_model, stay_near=True)
-        t.tracker.seed(f.landmarks)
-        tracks.append(t)
-    return tracks
 
 
 def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression: str | None = None,
@@ -91,24 +58,23 @@ def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression
     from ganimation.motion.au_model import AUMotionModel
 
     stats = stats if stats is not None else VideoEditStats()
-    tracks = [_track(fps, face_model)] if face == "largest" else None
+    follower = FaceFollower(fps, face, face_model=face_model)
+    au_filters: dict[int, OneEuroFilter] = {}
     model = AUMotionModel.load()
     asked = {"aus": aus, "expression": expression, "intensity": intensity, "relative": relative}
     for frame in frames:
         frame = np.asarray(frame)
         stats.frames += 1
-        if not tracks:
-            tracks = _start_tracks(frame, fps, face, face_model)
-        seen = [(t, t.tracker.update(frame)) for t in tracks]
-        seen = [(t, tracked) for t, tracked in seen if tracked is not None and tracked.found]
+        seen = follower.update(frame)
         if not seen:
             stats.lost += 1
             yield frame
             continue
         out = frame
         placed = [np.array(tracked.landmarks, np.float64) for _, tracked in seen]
-        for n, (t, tracked) in enumerate(seen):
-            current = np.clip(t.aus(estimate_aus(tracked.face), tracked.index / t.tracker.fps), 0.0, 1.0)
+        for n, (k, tracked) in enumerate(seen):
+            smooth = au_filters.setdefault(k, OneEuroFilter(min_cutoff=1.0, beta=5.0, d_cutoff=4.0))
+            current = np.clip(smooth(estimate_aus(tracked.face), tracked.index / fps), 0.0, 1.0)
             current = current.astype(np.float32)
             target = resolve_target(current=current, **asked)
             start = motion_start(current, **asked, target=target)

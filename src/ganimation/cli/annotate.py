@@ -1,4 +1,8 @@
-"""``ganimation annotate PHOTO``: AU intensities, box and landmarks of every face."""
+"""``ganimation annotate PHOTO``: AU intensities, box and landmarks of every face.
+
+``ganimation annotate VIDEO [-o AUS.csv]``: the AU intensities of the video's faces in every frame, as
+an OpenFace-style CSV (``frame, face_id, timestamp, confidence, success, AU01_r .. AU45_r`` on OpenFace's
+0-5 scale), each face followed through the video as ``edit VIDEO`` follows it."""
 
 from __future__ import annotations
 
@@ -12,8 +16,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("annotate", help="estimate the 17 AU intensities of every face in a photo",
                        description="Detect every face in PHOTO and print its 17 AU intensities "
                                    "(0-1 and OpenFace's 0-5 scale), box, confidence and landmarks.")
-    p.add_argument("photo", help="image file (JPEG, PNG, ...)")
+    p.add_argument("photo", help="image file (JPEG, PNG, ...), or a video (.mp4 .mov .webm .mkv .avi .m4v): "
+                                 "a CSV of every frame's AUs")
     p.add_argument("--json", action="store_true", help="print JSON (with all 478 landmarks)")
+    p.add_argument("-o", "--output", default=None, help="video: write the CSV here (default: print it)")
+    p.add_argument("--face", default="all", help="video: all (default), largest, or a face index of the first "
+                                                 "frame with a face")
+    p.add_argument("--max-frames", type=types.positive_int, default=None,
+                   help="video: read at most this many frames (default: up to 3000)")
+    p.add_argument("--overwrite", action="store_true", help="video: allow -o to replace an existing file")
     p.add_argument("--face-model", metavar="PATH", help="MediaPipe face_landmarker.task to use instead of the bundled one")
     p.add_argument("--calibration", metavar="JSON", help="AU calibration from ganimation.faces.estimate.calibrate")
     p.add_argument("--max-faces", type=types.max_faces, default=20, help="most faces reported, 1 to 100 (default 20)")
@@ -22,6 +33,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
+    from pathlib import Path
+
+    from ganimation.video import VIDEO_SUFFIXES
+
+    if Path(args.photo).suffix.lower() in VIDEO_SUFFIXES:
+        return run_video(args)
     from ganimation.aus import AU_CODES, AU_NAMES, OPENFACE_SCALE
     from ganimation.faces.detect import detect_faces
     from ganimation.faces.estimate import Calibration, estimate_aus
@@ -56,3 +73,78 @@ def run(args) -> int:
         print("  landmarks (x, y), first 5 of 478: " + ", ".join(f"({x:.1f}, {y:.1f})" for x, y in lm[:5])
               + " ... (all with --json)")
     return 0
+
+
+#: the CSV's columns before the AUs (OpenFace FeatureExtraction's names)
+CSV_HEAD = ("frame", "face_id", "timestamp", "confidence", "success")
+
+
+def video_rows(frames, fps: float, *, face="all", face_model=None, calibration=None):
+    """One row per frame and followed face (a generator of lists): :data:`CSV_HEAD`, then the 17 AUs on
+    OpenFace's 0-5 scale; a face not found in a frame gets success 0 and empty AUs (frames before the
+    first face: one such row, face 0)."""
+    from ganimation.aus import OPENFACE_SCALE
+    from ganimation.faces.estimate import estimate_aus
+    from ganimation.motion.tracking import FaceFollower
+
+    follower = FaceFollower(fps, face, face_model=face_model)
+    for index, frame in enumerate(frames):
+        found = dict(follower.update(frame))
+        for k in range(max(1, len(follower.trackers))):
+            row = [index, k, round(index / fps, 4)]
+            tracked = found.get(k)
+            if tracked is None:
+                yield row + [0.0, 0] + [""] * 17
+                continue
+            aus = estimate_aus(tracked.face, calibration) * OPENFACE_SCALE
+            yield row + [round(float(tracked.face.confidence), 4), 1] + [round(float(v), 4) for v in aus]
+
+
+def run_video(args) -> int:
+    """``annotate VIDEO``: the CSV of :func:`video_rows`, to ``-o`` (atomically) or the terminal."""
+    import csv
+    import io
+    import sys
+
+    from tqdm import tqdm
+
+    from ganimation.atomic import write_text
+    from ganimation.aus import AU_CODES
+    from ganimation.cli import common
+    from ganimation.errors import FaceNotFoundError, GanimationError
+    from ganimation.faces.estimate import Calibration
+    from ganimation.video import FALLBACK_FPS, open_frames, validate_output_path
+
+    face = common.parse_face(args.face)
+    if args.output is not None:
+        out = validate_output_path(args.output, inputs=[args.photo], suffixes=(".csv",), overwrite=args.overwrite)
+        if out.exists() and not args.overwrite:
+            raise GanimationError(f"{out}: already exists; pass --overwrite or choose another name")
+    calib = Calibration.load(args.calibration) if args.calibration else None
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*CSV_HEAD, *(f"{c}_r" for c in AU_CODES)])
+    found = 0
+    with open_frames(args.photo, max_frames=args.max_frames) as frames:
+        fps = frames.fps or FALLBACK_FPS
+        bar = tqdm(total=frames.frame_count, unit="frame", desc="annotate", disable=None if args.output else True)
+        for row in video_rows(_counted(frames, bar), fps, face=face, face_model=args.face_model, calibration=calib):
+            writer.writerow(row)
+            found += row[4]
+        bar.close()
+    if not found:
+        raise FaceNotFoundError(f"no face found in any frame of {args.photo}; use a video with a clearly visible, "
+                                "roughly frontal face")
+    if args.output is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        write_text(args.output, buffer.getvalue())
+        print(f"{found} face-frame(s) annotated -> {args.output}")
+    return 0
+
+
+def _counted(frames, bar):
+    for frame in frames:
+        yield frame
+        bar.update(1)
+

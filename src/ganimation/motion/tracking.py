@@ -162,3 +162,46 @@ class LandmarkTracker:
         smoothed = self.smoother(raw, t) if self.smoother else raw
         return TrackedFrame(index=index, landmarks=smoothed, raw=raw, found=found,
                             face=face)
+
+
+class FaceFollower:
+    """The faces ``face`` selects, followed through a video: :meth:`update` per frame, in order.
+
+    ``face``: ``"largest"`` (one :class:`LandmarkTracker` from the first frame on, following the
+    largest face wherever it goes), ``"all"`` (every face of the first frame that has one) or an
+    index into that frame's faces, largest first. Several faces get one tracker each, seeded on
+    their face and staying near it (``stay_near``); one face selected by ``"all"`` is tracked as
+    ``"largest"`` tracks it. Each face keeps its id (0, 1, ... in the first frame's order).
+    """
+
+    def __init__(self, fps: float, face="largest", *, face_model: str | os.PathLike | None = None):
+        self.fps = float(fps)
+        self.face = face
+        self.face_model = face_model
+        self.trackers: list[LandmarkTracker] = [LandmarkTracker(fps, face_model=face_model)] if face == "largest" else []
+
+    def _start(self, frame: np.ndarray) -> list[LandmarkTracker]:
+        from ganimation.faces.detect import get_detector
+        from ganimation.faces.pipeline import select_faces
+
+        found = get_detector(self.face_model, search="proposals").detect(frame)
+        if not found:
+            return []
+        chosen = [found[i] for i in select_faces(found, self.face)]
+        if len(chosen) == 1 and self.face in ("all", "largest"):
+            return [LandmarkTracker(self.fps, face_model=self.face_model)]
+        trackers = []
+        for f in chosen:
+            t = LandmarkTracker(self.fps, face_model=self.face_model, stay_near=True)
+            t.seed(f.landmarks)
+            trackers.append(t)
+        return trackers
+
+    def update(self, frame: np.ndarray) -> list[tuple[int, TrackedFrame]]:
+        """``(face id, tracked)`` of the followed faces found in this ``(H, W, 3)`` uint8 frame."""
+        frame = np.asarray(frame)
+        if not self.trackers:
+            self.trackers = self._start(frame)
+        seen = [(k, t.update(frame)) for k, t in enumerate(self.trackers)]
+        return [(k, tracked) for k, tracked in seen if tracked is not None and tracked.found]
+
