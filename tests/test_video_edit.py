@@ -139,3 +139,43 @@ def test_edit_video_edits_every_face_each_followed_near_its_own_place(tmp_path, 
     assert min(moved("all", left)) > 20 and min(moved("all", right)) > 20
     assert min(moved("largest", left)) > 20 and max(moved("largest", right)) < 16      # codec noise only
     assert min(moved("1", right)) > 20 and max(moved("1", left)) < 16
+
+
+def test_edit_video_picks_up_a_face_that_comes_in_later(tmp_path):
+    """``face="all"``: a second person who comes into the video is found at the next search for
+    newcomers (every FaceFollower.RESCAN seconds) and edited from then on; the first face stays
+    edited throughout (its tracker now stays near it)."""
+    from PIL import Image
+
+    from ganimation.motion.tracking import FaceFollower
+    from ganimation.video_edit import edit_video
+
+    rng = np.random.default_rng(5)
+    left_id, right_id = sample_identity(rng), sample_identity(rng)
+    frames = []
+    for i in range(8):
+        frame = np.full((208, 400, 3), 190, np.uint8)
+        frame[8:200, 8:200] = render(left_id, np.zeros(len(AU_CODES), np.float32), 192)
+        if i >= 2:
+            frame[24:184, 224:384] = np.asarray(Image.fromarray(render(right_id, np.zeros(len(AU_CODES), np.float32),
+                                                                       192)).resize((160, 160)))
+        frames.append(frame)
+    fps = 4.0                                   # a search every 4 frames: frames 3 and 7
+    assert round(FaceFollower.RESCAN * fps) == 4
+    out = list(edit_video(frames, fps, aus="AU12=+0.6", relative=True, face="all"))
+    left, right = (slice(8, 200), slice(8, 200)), (slice(24, 184), slice(224, 384))
+    moved = [(np.abs(o[left].astype(int) - f[left]).max(), np.abs(o[right].astype(int) - f[right]).max())
+             for o, f in zip(out, frames)]
+    assert all(m[0] > 20 for m in moved)
+    assert [m[1] > 20 for m in moved] == [False, False, False, True, True, True, True, True]
+
+
+def test_edit_video_of_one_face_is_the_same_for_all_and_largest(video):
+    """One face: ``face="all"`` (the CLI default) edits it exactly as ``face="largest"`` does."""
+    from ganimation.video_edit import edit_video
+
+    _, path = video
+    with open_frames(path) as src:
+        frames, fps = list(src), src.fps
+    runs = [list(edit_video(frames, fps, expression="surprise", face=face)) for face in ("all", "largest")]
+    assert all(np.array_equal(a, b) for a, b in zip(*runs)) and len(runs[0]) == len(frames)

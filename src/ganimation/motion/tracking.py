@@ -76,6 +76,25 @@ class LandmarkTracker:
         frame is searched around them."""
         self._last = np.asarray(landmarks, np.float64)
 
+    def stay(self) -> None:
+        """From now on stay near the face followed so far (``stay_near``), its smoothing kept: when
+        another face comes into the video that a tracker of its own follows."""
+        if not self.stay_near:
+            from ganimation.faces.detect import get_detector
+
+            self.stay_near = True
+            self.detector = get_detector(self.face_model, search="whole", max_faces=4)
+
+    def near(self, landmarks: np.ndarray) -> bool:
+        """Whether the face with ``(478, 2|3)`` landmarks is the one this tracker last saw (its centre
+        within :data:`NEAR` of that face's size)."""
+        if self._last is None:
+            return False
+        lo, hi = self._last[:, :2].min(0), self._last[:, :2].max(0)
+        pts = np.asarray(landmarks, np.float64)[:, :2]
+        centre = (pts.min(0) + pts.max(0)) / 2
+        return float(np.linalg.norm(centre - (lo + hi) / 2)) <= self.NEAR * float((hi - lo).max())
+
     def _detect(self, frame: np.ndarray):
         if self._last is not None:
             face = self._detect_near(frame, self._last)
@@ -115,13 +134,13 @@ class LandmarkTracker:
         if not self.stay_near:
             return faces[0]
         lo, hi = last[:, :2].min(0), last[:, :2].max(0)
-        centre, size = (lo + hi) / 2, float((hi - lo).max())
+        centre = (lo + hi) / 2
 
         def distance(f) -> float:
             return float(np.linalg.norm((f.landmarks[:, :2].min(0) + f.landmarks[:, :2].max(0)) / 2 - centre))
 
         best = min(faces, key=distance)
-        return best if distance(best) <= self.NEAR * size else None
+        return best if self.near(best.landmarks) else None
 
     def _detect_whole(self, frame: np.ndarray, refit: bool = True):
         faces = self._faces(frame, refit=refit)
@@ -168,17 +187,24 @@ class FaceFollower:
     """The faces ``face`` selects, followed through a video: :meth:`update` per frame, in order.
 
     ``face``: ``"largest"`` (one :class:`LandmarkTracker` from the first frame on, following the
-    largest face wherever it goes), ``"all"`` (every face of the first frame that has one) or an
-    index into that frame's faces, largest first. Several faces get one tracker each, seeded on
-    their face and staying near it (``stay_near``); one face selected by ``"all"`` is tracked as
-    ``"largest"`` tracks it. Each face keeps its id (0, 1, ... in the first frame's order).
+    largest face wherever it goes), ``"all"`` (every face of the first frame that has one, and
+    every face that comes in later: the frame is searched again every :data:`RESCAN` seconds) or
+    an index into the first frame's faces, largest first. Several faces get one tracker each,
+    seeded on their face and staying near it (``stay_near``); one face selected by ``"all"`` is
+    tracked as ``"largest"`` tracks it until another comes in. Each face keeps its id (0, 1, ...
+    in the order they were found, the first frame's largest first).
     """
+
+    #: seconds between two searches for faces that came into the video (``face="all"``)
+    RESCAN = 1.0
 
     def __init__(self, fps: float, face="largest", *, face_model: str | os.PathLike | None = None):
         self.fps = float(fps)
         self.face = face
         self.face_model = face_model
         self.trackers: list[LandmarkTracker] = [LandmarkTracker(fps, face_model=face_model)] if face == "largest" else []
+        self.frames = 0
+        self._every = max(1, round(self.RESCAN * self.fps))
 
     def _start(self, frame: np.ndarray) -> list[LandmarkTracker]:
         from ganimation.faces.detect import get_detector
@@ -189,19 +215,47 @@ class FaceFollower:
             return []
         chosen = [found[i] for i in select_faces(found, self.face)]
         if len(chosen) == 1 and self.face in ("all", "largest"):
-            return [LandmarkTracker(self.fps, face_model=self.face_model)]
-        trackers = []
-        for f in chosen:
-            t = LandmarkTracker(self.fps, face_model=self.face_model, stay_near=True)
-            t.seed(f.landmarks)
-            trackers.append(t)
-        return trackers
+            return [self._tracker()]
+        return [self._tracker(f.landmarks) for f in chosen]
 
     def update(self, frame: np.ndarray) -> list[tuple[int, TrackedFrame]]:
         """``(face id, tracked)`` of the followed faces found in this ``(H, W, 3)`` uint8 frame."""
         frame = np.asarray(frame)
+        self.frames += 1
         if not self.trackers:
             self.trackers = self._start(frame)
+            started = self.frames
+        else:
+            started = None
         seen = [(k, t.update(frame)) for k, t in enumerate(self.trackers)]
-        return [(k, tracked) for k, tracked in seen if tracked is not None and tracked.found]
+        seen = [(k, tracked) for k, tracked in seen if tracked is not None and tracked.found]
+        if self.face == "all" and self.trackers and started is None and self.frames % self._every == 0:
+            seen += self._newcomers(frame)
+        return seen
+
+    def _newcomers(self, frame: np.ndarray) -> list[tuple[int, TrackedFrame]]:
+        """Faces of ``frame`` that no tracker follows: a tracker each (the others now stay near their
+        own faces), and their first tracked frame."""
+        from ganimation.faces.detect import get_detector
+
+        new = [f for f in get_detector(self.face_model, search="proposals").detect(frame)
+               if not any(t.near(f.landmarks) for t in self.trackers)]
+        out = []
+        for f in new:
+            for t in self.trackers:
+                t.stay()
+            self.trackers.append(self._tracker(f.landmarks))
+            tracked = self.trackers[-1].update(frame)
+            if tracked is not None and tracked.found:
+                out.append((len(self.trackers) - 1, tracked))
+        return out
+
+    def _tracker(self, seed: np.ndarray | None = None) -> LandmarkTracker:
+        """A tracker whose frame indices are the video's (it starts at the current frame); seeded on a
+        face (and staying near it), or not."""
+        t = LandmarkTracker(self.fps, face_model=self.face_model, stay_near=seed is not None)
+        if seed is not None:
+            t.seed(seed)
+        t.count = self.frames - 1
+        return t
 
