@@ -36,6 +36,7 @@ from typing import Iterable
 
 import numpy as np
 
+from ganimation.atomic import write_text
 from ganimation.aus import AU_CODES, NUM_AUS
 from ganimation.errors import DatasetError
 
@@ -176,9 +177,7 @@ class PreparedWriter:
         else:
             meta = {"format": FORMAT, "version": VERSION, "image_size": self.image_size,
                     "au_codes": list(AU_CODES), "au_scale": "0-1", **(extra_meta or {})}
-            tmp = meta_path.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(meta, indent=2))
-            os.replace(tmp, meta_path)
+            write_text(meta_path, json.dumps(meta, indent=2))
         self.meta = meta
         table = self.root / TABLE
         self._repair_table(table)

@@ -58,11 +58,12 @@ def edit_rows(runs: dict[str, EngineRun]) -> list[dict]:
 
 def write_edits_csv(rows: list[dict], path: str | os.PathLike) -> Path:
     """``rows`` (:func:`edit_rows`) as a CSV file with a header, written atomically."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(tmp, path)
-    return path
+    from ganimation.atomic import atomic_write
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+
+    return atomic_write(path, write)

@@ -66,9 +66,6 @@ def json_safe(x):
 
 def write_metrics(metrics: dict, path: str | os.PathLike) -> Path:
     """``metrics.json`` (strict JSON: infinities as the strings ``"inf"``/``"-inf"``, NaN as null)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(json_safe(metrics), indent=2, allow_nan=False))
-    os.replace(tmp, path)
-    return path
+    from ganimation.atomic import write_text
+
+    return write_text(path, json.dumps(json_safe(metrics), indent=2, allow_nan=False))
