@@ -195,6 +195,39 @@ def test_a_seeded_tracker_keeps_its_own_face_beside_a_larger_one_and_waits_when_
     assert tracker.lost == 1
 
 
+def test_two_trackers_on_one_face_leave_it_to_the_one_it_was_near():
+    """One face passing in front of another can be taken by both trackers: the face is reported once,
+    for the tracker that saw it nearest before, and the other counts the frame lost and goes back to
+    its own face's last place (a face edited twice would be warped twice)."""
+    from ganimation.motion.tracking import FaceFollower, TrackedFrame
+
+    def face_at(x: float) -> np.ndarray:
+        pts = np.zeros((478, 3))
+        pts[:, 0] = x + np.linspace(-50, 50, 478)
+        pts[:, 1] = 100 + np.linspace(-60, 60, 478)[::-1]
+        return pts
+
+    class Fixed:
+        """A tracker that always finds the face at ``x``, having last seen its own at ``last``."""
+
+        def __init__(self, last: float, x: float):
+            self._last, self.x, self.lost = face_at(last), x, 0
+
+        def update(self, frame):
+            self._last = face_at(self.x)
+            return TrackedFrame(index=0, landmarks=self._last, raw=self._last, found=True)
+
+    follower = FaceFollower(25.0, "all")
+    own_left = face_at(100.0)
+    follower.trackers = [Fixed(100.0, 150.0), Fixed(170.0, 150.0)]   # both take the face at x=150
+    follower.frames = 5
+    seen = follower.update(np.zeros((200, 300, 3), np.uint8))
+    assert [k for k, _ in seen] == [1]                     # the right tracker was nearer (20 px against 50)
+    assert np.array_equal(follower.trackers[0]._last, own_left) and follower.trackers[0].lost == 1
+    follower.trackers = [Fixed(100.0, 100.0), Fixed(170.0, 170.0)]   # two faces: both kept
+    assert [k for k, _ in follower.update(np.zeros((200, 300, 3), np.uint8))] == [0, 1]
+
+
 def test_reenact_and_edit_keep_the_driving_clips_sound(clip, tmp_path):
     """An MP4 out of a driving video with sound speaks with it (`reenact`: the driving clip's, from
     --start; `edit VIDEO`: its own); at another --fps the frames no longer match it: silent."""

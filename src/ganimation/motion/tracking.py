@@ -227,11 +227,32 @@ class FaceFollower:
             started = self.frames
         else:
             started = None
+        before = [t._last for t in self.trackers]
         seen = [(k, t.update(frame)) for k, t in enumerate(self.trackers)]
-        seen = [(k, tracked) for k, tracked in seen if tracked is not None and tracked.found]
+        seen = self._distinct([(k, tracked) for k, tracked in seen if tracked is not None and tracked.found], before)
         if self.face == "all" and self.trackers and started is None and self.frames % self._every == 0:
             seen += self._newcomers(frame)
         return seen
+
+    def _distinct(self, seen: list[tuple[int, TrackedFrame]], before: list) -> list[tuple[int, TrackedFrame]]:
+        """``seen`` with each face once: where two trackers took the same face (one face passing in front
+        of another), the tracker whose face was nearer to it keeps it; the other counts the frame lost and
+        goes back to where it last saw its own face (a face edited twice would be warped twice)."""
+        kept: list[tuple[int, TrackedFrame]] = []
+        for k, tracked in sorted(seen, key=lambda kt: self._moved(kt[1], before[kt[0]])):
+            if any(_same_face(tracked.raw, other.raw) for _, other in kept):
+                t = self.trackers[k]
+                t._last, t.lost = before[k], t.lost + 1
+                continue
+            kept.append((k, tracked))
+        return sorted(kept, key=lambda kt: kt[0])
+
+    @staticmethod
+    def _moved(tracked: TrackedFrame, last) -> float:
+        """How far (pixels) a tracker's face is from where it last saw its own (0 for a first sighting)."""
+        if last is None:
+            return 0.0
+        return float(np.linalg.norm(tracked.raw[:, :2].mean(0) - np.asarray(last)[:, :2].mean(0)))
 
     def _newcomers(self, frame: np.ndarray) -> list[tuple[int, TrackedFrame]]:
         """Faces of ``frame`` that no tracker follows: a tracker each (the others now stay near their
@@ -258,4 +279,12 @@ class FaceFollower:
             t.seed(seed)
         t.count = self.frames - 1
         return t
+
+
+def _same_face(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two ``(478, 2|3)`` landmark sets are one face (centres within :data:`LandmarkTracker.NEAR`
+    of the smaller face's size)."""
+    ca, cb = a[:, :2].mean(0), b[:, :2].mean(0)
+    size = min(float(np.ptp(a[:, :2], axis=0).max()), float(np.ptp(b[:, :2], axis=0).max()))
+    return float(np.linalg.norm(ca - cb)) <= LandmarkTracker.NEAR * size
 
