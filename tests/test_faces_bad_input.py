@@ -105,3 +105,42 @@ def test_library_refuses_huge_header_before_decoding(tmp_path):
     _png_header_only(p, 20000, 20000)
     with pytest.raises(ImageError):
         load_rgb(p)
+
+
+def test_a_phones_heic_photo_is_edited_upright_and_written_as_jpeg(tmp_path, capsys, astro, monkeypatch):
+    """HEIC (iPhone) photos: read through pillow-heif, its rotation applied once; ``edit`` writes the
+    edit where asked, ``edit FOLDER`` as NAME.jpg beside the other photos; without pillow-heif, a
+    one-line message says what to install."""
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    from ganimation.errors import ImageError
+    from ganimation.images import load_rgb
+
+    tall = astro.crop((0, 0, 512, 400))
+    exif = Image.Exif()
+    exif[0x0112] = 6                                   # stored sideways, shown turned a quarter
+    folder = tmp_path / "phone"
+    folder.mkdir()
+    heic = folder / "IMG_0001.HEIC"
+    tall.save(heic, format="HEIF", quality=90, exif=exif.tobytes())
+    img = load_rgb(heic)
+    assert img.shape == (512, 400, 3)                  # turned once, not twice
+    code, out, err = _run(capsys, "edit", str(heic), "--expression", "happy", "-o", str(tmp_path / "out.jpg"))
+    assert code == 0, err
+    assert load_rgb(tmp_path / "out.jpg").shape == img.shape
+    code, out, err = _run(capsys, "edit", str(folder), "--expression", "happy", "-o", str(tmp_path / "edited"))
+    assert code == 0, err
+    assert [p.name for p in (tmp_path / "edited").iterdir()] == ["IMG_0001.jpg"]
+
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_heif(name, *args, **kwargs):
+        if name.startswith("pillow_heif"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_heif)
+    with pytest.raises(ImageError, match="pillow-heif"):
+        load_rgb(heic)

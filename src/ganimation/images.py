@@ -2,7 +2,9 @@
 
 Handles EXIF orientation, CMYK, palette, 16-bit, alpha (composited on white),
 grayscale; refuses images over :data:`MAX_PIXELS` before decoding their pixels,
-images smaller than :data:`MIN_SIDE`, truncated and non-image files.
+images smaller than :data:`MIN_SIDE`, truncated and non-image files. Phones'
+HEIC/HEIF photos are read through pillow-heif (the ``faces`` extra), registered
+with Pillow the first time one is opened.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import numpy as np
 
 from ganimation.errors import ImageError
 
+#: suffixes of the photos phones take as HEIF (read when pillow-heif is installed)
+HEIF_SUFFIXES = (".heic", ".heif")
 MAX_PIXELS = 80_000_000  # ~ 9000 x 9000
 MIN_SIDE = 8
 #: Longest side read. OpenCV's warpAffine and remap abort the process (SIGABRT, no
@@ -42,6 +46,8 @@ def open_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, min_sid
         if there and not path.is_symlink():
             raise ImageError(f"{path}: not a regular file (a folder, pipe or device); give an image file")
         raise ImageError(f"{path}: no such file" + (" (a broken or looping link)" if path.is_symlink() else ""))
+    if path.suffix.lower() in HEIF_SUFFIXES:
+        _register_heif(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -73,6 +79,16 @@ def open_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, min_sid
     except Exception:  # noqa: BLE001 - a broken EXIF block must not lose the image
         pass
     return to_rgb(img), info
+
+
+def _register_heif(path: Path) -> None:
+    """Let Pillow open HEIC/HEIF files (once per process), or say what to install."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        raise ImageError(f"{path}: reading HEIC/HEIF photos needs pillow-heif: pip install \"ganimation[faces]\" "
+                         "(or convert the photo to JPEG)") from None
+    register_heif_opener()
 
 
 def to_rgb(img):

@@ -9,6 +9,8 @@ from ganimation.cli import common
 
 #: what ``-o`` may be (Pillow writes each by its suffix)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+#: what ``edit FOLDER`` edits: those, and phones' HEIC/HEIF photos (written under the same name as JPEG)
+FOLDER_SUFFIXES = (*IMAGE_SUFFIXES, ".heic", ".heif")
 
 
 def add_parser(sub) -> None:
@@ -119,10 +121,16 @@ def run(args) -> int:
 
 
 def folder_photos(folder: Path) -> list[Path]:
-    """The photos ``edit FOLDER`` edits: the folder's image files (:data:`IMAGE_SUFFIXES`), not its
+    """The photos ``edit FOLDER`` edits: the folder's image files (:data:`FOLDER_SUFFIXES`), not its
     subfolders nor hidden files, in name order."""
     return sorted(p for p in folder.iterdir()
-                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
+                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in FOLDER_SUFFIXES)
+
+
+def folder_output(out: Path, photo: Path) -> Path:
+    """Where ``edit FOLDER`` writes ``photo``'s edit: the same name, a HEIC/HEIF photo as ``.jpg``."""
+    name = photo.name if photo.suffix.lower() in IMAGE_SUFFIXES else photo.stem + ".jpg"
+    return out / name
 
 
 def run_folder(args) -> int:
@@ -141,7 +149,7 @@ def run_folder(args) -> int:
                               "or edit one aligned crop at a time")
     photos = folder_photos(src)
     if not photos:
-        raise GanimationError(f"{src}: the folder holds no photos ({', '.join(IMAGE_SUFFIXES)}); give a folder "
+        raise GanimationError(f"{src}: the folder holds no photos ({', '.join(FOLDER_SUFFIXES)}); give a folder "
                               "of photos, or a photo")
     out = Path(args.output)
     if out.exists() and not out.is_dir():
@@ -152,7 +160,7 @@ def run_folder(args) -> int:
         if out.exists() and out.resolve() == src.resolve():
             raise GanimationError(f"{out}: is the input folder; the edits would replace the photos (choose another "
                                   "folder, or pass --overwrite)")
-        there = [p.name for p in photos if (out / p.name).exists()]
+        there = [p.name for p in photos if folder_output(out, p).exists()]
         if there:
             raise GanimationError(f"{out}: already holds {len(there)} of the outputs (e.g. {there[0]}); choose "
                                   "another folder, or pass --overwrite")
@@ -171,7 +179,7 @@ def run_folder(args) -> int:
     edited, skipped = 0, []
     for photo in tqdm(photos, unit="photo", desc="edit", disable=None):
         try:
-            edit_photo_file(editor, photo, out / photo.name, face=common.parse_face(args.face),
+            edit_photo_file(editor, photo, folder_output(out, photo), face=common.parse_face(args.face),
                             search=args.face_search, engine=engine, texture=args.texture, stages=args.stages,
                             **target)
             edited += 1
