@@ -179,3 +179,18 @@ def test_edit_video_of_one_face_is_the_same_for_all_and_largest(video):
         frames, fps = list(src), src.fps
     runs = [list(edit_video(frames, fps, expression="surprise", face=face)) for face in ("all", "largest")]
     assert all(np.array_equal(a, b) for a, b in zip(*runs)) and len(runs[0]) == len(frames)
+
+
+def test_the_package_names_its_entry_points_without_importing_them():
+    """``import ganimation`` loads neither torch nor MediaPipe; ``ganimation.edit_photo``,
+    ``edit_video``, ``load_rgb`` and ``Editor`` are there when asked for."""
+    import subprocess
+    import sys
+
+    code = ("import sys, ganimation; heavy = [m for m in ('torch', 'mediapipe', 'cv2') if m in sys.modules]; "
+            "assert not heavy, heavy; "
+            "from ganimation import Editor, edit_photo, edit_video, load_rgb; "
+            "import ganimation.faces.pipeline as p, ganimation.video_edit as v; "
+            "assert edit_photo is p.edit_photo and edit_video is v.edit_video")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-400:]
