@@ -228,6 +228,30 @@ def test_two_trackers_on_one_face_leave_it_to_the_one_it_was_near():
     assert [k for k, _ in follower.update(np.zeros((200, 300, 3), np.uint8))] == [0, 1]
 
 
+def test_reenact_a_group_photo_moves_every_face(clip, tmp_path, capsys):
+    """``--face all``: both faces of a two-person photo open their mouths with the driving face,
+    each from its own transfer; ``--face largest`` moves the larger alone."""
+    root, _, opening = clip
+    rng = np.random.default_rng(21)
+    group = np.full((260, 520, 3), 200, np.uint8)
+    group[40:232, 40:232] = synth(sample_identity(rng))
+    group[60:220, 320:480] = np.asarray(Image.fromarray(synth(sample_identity(rng))).resize((160, 160)))
+    Image.fromarray(group).save(tmp_path / "group.png")
+    mouths = {"left": (slice(150, 215), slice(100, 175)), "right": (slice(160, 215), slice(365, 435))}
+    change = {}
+    for face in ("all", "largest"):
+        out = tmp_path / face
+        assert main(["reenact", str(tmp_path / "group.png"), str(root / "driving"), "-o", str(out),
+                     "--driving-ref", "first", "--face", face]) == 0
+        frames = read_folder(out)
+        assert len(frames) == len(opening)
+        change[face] = {side: np.abs(frames[3][m].astype(int) - group[m].astype(int)).mean()
+                        for side, m in mouths.items()}
+    assert change["all"]["left"] > 5 and change["all"]["right"] > 5
+    assert change["largest"]["left"] > 5 and change["largest"]["right"] < 0.5
+    assert "6 frame(s) at 520x260" in capsys.readouterr().out
+
+
 def test_reenact_and_edit_keep_the_driving_clips_sound(clip, tmp_path):
     """An MP4 out of a driving video with sound speaks with it (`reenact`: the driving clip's, from
     --start; `edit VIDEO`: its own); at another --fps the frames no longer match it: silent."""

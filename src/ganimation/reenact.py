@@ -43,8 +43,8 @@ DRIVING_REFS = ("first", "best")
 @dataclass
 class ReenactFrame:
     """One output frame: ``image`` ``(H, W, 3)`` uint8 at the source's size, the ``warp``
-    (landmarks, ROI, displacement map; None when the driving face was not yet seen) and
-    the ``driving`` tracked frame."""
+    (landmarks, ROI, displacement map of the first animated face; None when the driving face was
+    not yet seen) and the ``driving`` tracked frame."""
 
     image: np.ndarray
     warp: FaceWarp | None
@@ -66,7 +66,8 @@ def select_face(faces: list, face) -> object:
 class Reenactor:
     """Animates one face of ``source`` ``(H, W, 3)`` uint8.
 
-    - ``face``: ``"largest"`` or an index (faces sorted largest first).
+    - ``face``: ``"largest"``, an index (faces sorted largest first) or ``"all"``: every face of the
+      photo moves with the driving face, each by its own transfer (a group photo sings along).
     - ``region``: ``all``, ``mouth``, ``eyes`` or ``brows``: which part of the face moves.
     - ``driving_ref``: ``best`` (default: motion relative to the driving frame
       whose expression is closest to the source's, so a smiling source is not
@@ -93,8 +94,12 @@ class Reenactor:
         if driving_ref not in DRIVING_REFS:
             raise GanimationError(f"driving_ref {driving_ref!r}; choose one of {', '.join(DRIVING_REFS)}")
         self.source = as_rgb_array(source)
-        self.face = source_face if source_face is not None else select_face(
-            find_faces(self.source, face, face_model=face_model, search=search), face)
+        if source_face is not None:
+            self.faces = [source_face]
+        else:
+            found = find_faces(self.source, face, face_model=face_model, search=search)
+            self.faces = [select_face(found, face)] if face != "all" or len(found) < 2 else list(found)
+        self.face = self.faces[0]
         self.region, self.driving_ref, self.pose, self.mouth = region, driving_ref, bool(pose), bool(mouth)
         self.face_model = face_model
         from ganimation.refine import Refinement, parse_stages
@@ -105,18 +110,31 @@ class Reenactor:
         self.lost = 0
         self.frames = 0
 
-    def _transfer(self, reference: np.ndarray) -> MotionTransfer:
-        return MotionTransfer.create(self.face.landmarks, reference, region=self.region, pose=self.pose)
+    def _transfer(self, reference: np.ndarray, face=None) -> MotionTransfer:
+        """The transfer from the driving face's ``reference`` landmarks ``(478, 3)`` to ``face``
+        (default: the first animated face)."""
+        face = self.face if face is None else face
+        return MotionTransfer.create(face.landmarks, reference, region=self.region, pose=self.pose)
 
-    def render(self, transfer: MotionTransfer, tracked: TrackedFrame) -> ReenactFrame:
-        """The output frame for one tracked driving frame."""
-        target = transfer.target(tracked.landmarks)
-        # read as the learned stages' training frames were warped
-        fw = warp_face(self.source, transfer.source_landmarks, target, pose=transfer.source_pose, interpolation=SMOOTH)
-        image = shade_mouth(fw.image, fw.source, fw.target, fw.iod) if self.mouth else fw.image
-        if self.refinement is not None:
-            image = self.refinement.refine_frame(image, fw, mouth="mouth" in self.stages)
-        return ReenactFrame(image=image, warp=fw, driving=tracked)
+    def render(self, transfer: MotionTransfer | list[MotionTransfer], tracked: TrackedFrame) -> ReenactFrame:
+        """The output frame for one tracked driving frame: one transfer, or one per face (warped in
+        turn, each where the warps before it moved it, as a photo's faces are edited)."""
+        transfers = list(transfer) if isinstance(transfer, (list, tuple)) else [transfer]
+        image, first = self.source, None
+        placed = [np.array(t.source_landmarks, np.float64) for t in transfers]
+        for n, t in enumerate(transfers):
+            target = t.target(tracked.landmarks) + (placed[n] - t.source_landmarks)
+            # read as the learned stages' training frames were warped
+            fw = warp_face(image, placed[n], target, pose=t.source_pose, interpolation=SMOOTH)
+            image = shade_mouth(fw.image, fw.source, fw.target, fw.iod) if self.mouth else fw.image
+            if self.refinement is not None:
+                image = self.refinement.refine_frame(image, fw, mouth="mouth" in self.stages)
+            first = first or fw
+            if n + 1 < len(placed):
+                carried = fw.warp.carry(np.concatenate(placed[n + 1:]))
+                for k, later in enumerate(placed[n + 1:]):
+                    later[:, :2] = carried[k * len(later):(k + 1) * len(later)]
+        return ReenactFrame(image=image, warp=first, driving=tracked)
 
     def run(self, driving: Iterable[np.ndarray], fps: float = 25.0, *, tracker: LandmarkTracker | None = None,
             ) -> Iterator[ReenactFrame]:
@@ -133,7 +151,7 @@ class Reenactor:
                 yield ReenactFrame(image=self.source.copy(), warp=None, driving=None)
                 continue
             if transfer is None:
-                transfer = self._transfer(tracked.landmarks)
+                transfer = [self._transfer(tracked.landmarks, f) for f in self.faces]
             yield self.render(transfer, tracked)
         self.lost = tracker.lost
         if self.frames and transfer is None:
@@ -152,10 +170,11 @@ class Reenactor:
         good = [t for t in tracks if t is not None]
         if not good:
             raise FaceNotFoundError(f"no face found in any of the {len(tracks)} driving frame(s)")
-        src_frame, _ = to_frame(self.face.landmarks)
-        ref = good[best_reference(src_frame, np.stack([to_frame(t.landmarks)[0] for t in good]))]
-        log.info("driving reference: frame %d (closest expression to the source)", ref.index)
-        transfer = self._transfer(ref.landmarks)
+        driving = np.stack([to_frame(t.landmarks)[0] for t in good])
+        refs = [good[best_reference(to_frame(f.landmarks)[0], driving)] for f in self.faces]
+        log.info("driving reference: frame %s (closest expression to the source%s)",
+                 ", ".join(str(r.index) for r in refs), "'s faces, each" if len(refs) > 1 else "")
+        transfer = [self._transfer(r.landmarks, f) for r, f in zip(refs, self.faces)]
         for t in tracks:
             yield (ReenactFrame(image=self.source.copy(), warp=None, driving=None) if t is None
                    else self.render(transfer, t))

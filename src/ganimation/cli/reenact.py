@@ -14,7 +14,8 @@ def add_parser(sub) -> None:
     p.add_argument("driving", help="driving video (.mp4 .mov .webm .mkv .avi .gif) or a folder of frames")
     p.add_argument("-o", "--output", required=True,
                    help="output: .mp4 (H.264), .gif, or a folder (a path without suffix) of PNG frames")
-    p.add_argument("--face", default="largest", help="which face of the photo: largest, or an index (0 = largest)")
+    p.add_argument("--face", default="largest", help="which face of the photo moves: largest, all, or an index "
+                                                     "(0 = largest)")
     common.add_face_search(p, "proposals")
     p.add_argument("--region", choices=REGION_CHOICES, default="all",
                    help="which part of the face moves (default all)")
@@ -53,7 +54,7 @@ def run(args) -> int:
 
     out = validate_output_path(args.output, inputs=(args.source, args.driving), overwrite=args.overwrite)
     source = load_rgb(args.source)
-    face = common.parse_face(args.face, allow_all=False)
+    face = common.parse_face(args.face)
     with open_frames(args.driving, start=args.start, end=args.end, max_frames=args.max_frames) as frames:
         fps = args.fps or frames.fps or FALLBACK_FPS
         reenactor = Reenactor(source, face=face, region=args.region, driving_ref=args.driving_ref,
