@@ -86,14 +86,9 @@ class LandmarkTracker:
             self.detector = get_detector(self.face_model, search="whole", max_faces=4)
 
     def near(self, landmarks: np.ndarray) -> bool:
-        """Whether the face with ``(478, 2|3)`` landmarks is the one this tracker last saw (its centre
-        within :data:`NEAR` of that face's size)."""
-        if self._last is None:
-            return False
-        lo, hi = self._last[:, :2].min(0), self._last[:, :2].max(0)
-        pts = np.asarray(landmarks, np.float64)[:, :2]
-        centre = (pts.min(0) + pts.max(0)) / 2
-        return float(np.linalg.norm(centre - (lo + hi) / 2)) <= self.NEAR * float((hi - lo).max())
+        """Whether the face with ``(478, 2|3)`` landmarks is the one this tracker last saw
+        (:func:`same_face`)."""
+        return self._last is not None and same_face(self._last, landmarks)
 
     def _detect(self, frame: np.ndarray):
         if self._last is not None:
@@ -133,14 +128,8 @@ class LandmarkTracker:
             return None
         if not self.stay_near:
             return faces[0]
-        lo, hi = last[:, :2].min(0), last[:, :2].max(0)
-        centre = (lo + hi) / 2
-
-        def distance(f) -> float:
-            return float(np.linalg.norm((f.landmarks[:, :2].min(0) + f.landmarks[:, :2].max(0)) / 2 - centre))
-
-        best = min(faces, key=distance)
-        return best if self.near(best.landmarks) else None
+        best = min(faces, key=lambda f: float(np.linalg.norm(_centre(f.landmarks) - _centre(last))))
+        return best if same_face(last, best.landmarks) else None
 
     def _detect_whole(self, frame: np.ndarray, refit: bool = True):
         faces = self._faces(frame, refit=refit)
@@ -240,7 +229,7 @@ class FaceFollower:
         goes back to where it last saw its own face (a face edited twice would be warped twice)."""
         kept: list[tuple[int, TrackedFrame]] = []
         for k, tracked in sorted(seen, key=lambda kt: self._moved(kt[1], before[kt[0]])):
-            if any(_same_face(tracked.raw, other.raw) for _, other in kept):
+            if any(same_face(tracked.raw, other.raw) for _, other in kept):
                 t = self.trackers[k]
                 t._last, t.lost = before[k], t.lost + 1
                 continue
@@ -281,10 +270,15 @@ class FaceFollower:
         return t
 
 
-def _same_face(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether two ``(478, 2|3)`` landmark sets are one face (centres within :data:`LandmarkTracker.NEAR`
-    of the smaller face's size)."""
-    ca, cb = a[:, :2].mean(0), b[:, :2].mean(0)
-    size = min(float(np.ptp(a[:, :2], axis=0).max()), float(np.ptp(b[:, :2], axis=0).max()))
-    return float(np.linalg.norm(ca - cb)) <= LandmarkTracker.NEAR * size
+def _centre(landmarks: np.ndarray) -> np.ndarray:
+    """``(2,)`` centre of the box of ``(478, 2|3)`` landmarks."""
+    pts = np.asarray(landmarks, np.float64)[:, :2]
+    return (pts.min(0) + pts.max(0)) / 2
+
+
+def same_face(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two ``(478, 2|3)`` landmark sets are one face: their centres within
+    :data:`LandmarkTracker.NEAR` of the smaller face's size."""
+    size = min(float(np.ptp(np.asarray(x, np.float64)[:, :2], axis=0).max()) for x in (a, b))
+    return float(np.linalg.norm(_centre(a) - _centre(b))) <= LandmarkTracker.NEAR * size
 
