@@ -79,11 +79,7 @@ def run(args) -> int:
     check_photo_target(args)
     out = validate_output_path(args.output, inputs=[args.input] + ([args.like] if args.like else []),
                                suffixes=IMAGE_SUFFIXES, overwrite=args.overwrite)
-    engine = common.engine(args)
-    if args.stages is not None:
-        from ganimation.faces.pipeline import check_stages
-
-        check_stages(args.stages, engine)          # a bad list or a learned stage after the generator: before any work
+    engine = checked_engine(args)
     if args.crop and engine != "gan":
         from ganimation.errors import GanimationError
 
@@ -92,10 +88,7 @@ def run(args) -> int:
     editor = common.load_editor(args) if engine != "warp" else None
     opened = open_image(args.input)                # read once: photo mode passes it on
     if engine != "gan" or _photo_mode(args, opened[0].size[::-1], editor):
-        if not common.faces_available():
-            from ganimation.errors import MissingDependencyError
-
-            raise MissingDependencyError('photo mode needs the faces extra: pip install "ganimation[faces]"')
+        require_faces()
         from ganimation.faces.pipeline import edit_photo_file
 
         target = photo_target(args, editor)
@@ -164,15 +157,8 @@ def run_folder(args) -> int:
         if there:
             raise GanimationError(f"{out}: already holds {len(there)} of the outputs (e.g. {there[0]}); choose "
                                   "another folder, or pass --overwrite")
-    engine = common.engine(args)
-    if args.stages is not None:
-        from ganimation.faces.pipeline import check_stages
-
-        check_stages(args.stages, engine)
-    if not common.faces_available():
-        from ganimation.errors import MissingDependencyError
-
-        raise MissingDependencyError('photo mode needs the faces extra: pip install "ganimation[faces]"')
+    engine = checked_engine(args)
+    require_faces()
     editor = common.load_editor(args) if engine != "warp" else None
     target = photo_target(args, editor)
     out.mkdir(exist_ok=True)
@@ -224,6 +210,25 @@ def run_video(args) -> int:
     lost = f"; no face in {stats.lost} frame(s), passed through unedited" if stats.lost else ""
     print(f"edited {stats.edited} of {stats.frames} frame(s) at {fps:g} fps -> {out}{lost}")
     return 0
+
+
+def checked_engine(args) -> str:
+    """The engine the arguments pick, with ``--stages`` checked against it before any work (a bad list,
+    or a learned stage after the generator)."""
+    engine = common.engine(args)
+    if args.stages is not None:
+        from ganimation.faces.pipeline import check_stages
+
+        check_stages(args.stages, engine)
+    return engine
+
+
+def require_faces() -> None:
+    """A one-line error unless the faces extra (detection, landmarks) is installed: photo mode needs it."""
+    if not common.faces_available():
+        from ganimation.errors import MissingDependencyError
+
+        raise MissingDependencyError('photo mode needs the faces extra: pip install "ganimation[faces]"')
 
 
 def check_photo_target(args) -> None:
