@@ -13,9 +13,10 @@ from ganimation.cli import types
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
-    p = sub.add_parser("annotate", help="estimate the 17 AU intensities of every face in a photo",
+    p = sub.add_parser("annotate", help="estimate the 17 AU intensities of every face in a photo or video",
                        description="Detect every face in PHOTO and print its 17 AU intensities "
-                                   "(0-1 and OpenFace's 0-5 scale), box, confidence and landmarks.")
+                                   "(0-1 and OpenFace's 0-5 scale), box, confidence and landmarks; for a "
+                                   "video, write every frame's AUs of its faces as an OpenFace-style CSV.")
     p.add_argument("photo", help="image file (JPEG, PNG, ...), or a video (.mp4 .mov .webm .mkv .avi .m4v): "
                                  "a CSV of every frame's AUs")
     p.add_argument("--json", action="store_true", help="print JSON (with all 478 landmarks)")

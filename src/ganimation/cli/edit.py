@@ -1,4 +1,5 @@
-"""``ganimation edit``: change the expression of a face crop or of every face in a photo."""
+"""``ganimation edit``: change the expression of a face crop, or of every face in a photo, a folder of photos or
+a video."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ FOLDER_SUFFIXES = (*IMAGE_SUFFIXES, ".heic", ".heif")
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("edit", help="edit the expression in a face crop or photo", description=__doc__)
+    p = sub.add_parser("edit", help="edit the expression in a face crop, photo, folder of photos or video",
+                       description=__doc__)
     p.add_argument("input", help="image: an aligned face crop, or any photo (needs the faces extra); a folder of "
                                  "photos, each edited; or a video (.mp4 .mov .webm .mkv .avi) or animated GIF, "
                                  "whose every frame is edited")

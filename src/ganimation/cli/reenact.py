@@ -1,4 +1,5 @@
-"""``ganimation reenact``: animate the face in a photo by a driving video (landmark motion + triangulated warp)."""
+"""``ganimation reenact``: animate the face (or every face) in a photo by a driving video (landmark motion + triangulated
+warp)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ def add_parser(sub) -> None:
     from ganimation.motion.regions import REGION_CHOICES
     from ganimation.reenact import DRIVING_REFS
 
-    p = sub.add_parser("reenact", help="animate the face in a photo by a driving video", description=__doc__)
+    p = sub.add_parser("reenact", help="animate the face (or every face) in a photo by a driving video",
+                       description=__doc__)
     p.add_argument("source", help="photo with the face to animate (any size)")
     p.add_argument("driving", help="driving video (.mp4 .mov .webm .mkv .avi .gif) or a folder of frames")
     p.add_argument("-o", "--output", required=True,
