@@ -20,6 +20,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --lips-strip      # docs/images/lip_folds.png
     .venv/bin/python benchmarks/engines_grid.py --lip-bodies-strip  # docs/images/lip_bodies.png
     .venv/bin/python benchmarks/engines_grid.py --lid-droop-strip   # docs/images/lid_droop.png
+    .venv/bin/python benchmarks/engines_grid.py --closed-eyes-strip # docs/images/closed_eyes.png
     .venv/bin/python benchmarks/engines_grid.py --defining-strip    # docs/images/defining_motion.png
     .venv/bin/python benchmarks/engines_grid.py --shine-strip       # docs/images/shine.png
     .venv/bin/python benchmarks/engines_grid.py --edge-strip        # docs/images/photo_edge.png
@@ -131,6 +132,15 @@ SQUINT_IRIS_STRIP = before_and_now(("surprise", "fear"), "squint_iris")
 LID_DROOP_STRIP = before_and_now(("sad",), "lid_droop")
 #: happy, anger and fear of faces read as showing them already, moved from the estimate (before) and now
 DEFINING_STRIP = before_and_now(("happy", "anger", "fear"), "defining")
+#: surprise and fear of eyes the photo shows closed, opened by the warp (before) and kept closed (now)
+CLOSED_EYES_STRIP = before_and_now(("surprise", "fear"), "closed_eyes")
+
+
+def _never_held(frame_points):
+    """:func:`ganimation.motion.lids.held` as before it: no eye held closed."""
+    import numpy as np
+
+    return np.zeros(2)
 
 
 def eyes_box(landmarks: np.ndarray) -> np.ndarray:
@@ -383,7 +393,9 @@ BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes"
           # the warp reading beyond the photo's edges as the edge row repeated
           "edge": constant_as_before("ganimation.warp.dense", "BORDER", "BORDER_REPLICATE"),
           # every circle of the iris read wherever the photo shows it, however little
-          "squint_iris": constant_as_before("ganimation.warp.eyes", "IRIS_MIN_ARC", 1e-9)}
+          "squint_iris": constant_as_before("ganimation.warp.eyes", "IRIS_MIN_ARC", 1e-9),
+          # an eye the photo shows closed opened by the motion like any other
+          "closed_eyes": constant_as_before("ganimation.motion.lids", "held", _never_held)}
 
 
 #: the before/now strips: (flag of --FLAG-strip, file in docs/images, columns, default photos, cut, what it shows)
@@ -446,6 +458,10 @@ STRIPS = [
     ("lid-droop", "lid_droop.png", LID_DROOP_STRIP,
      [WILD / "40_obama.jpg", WILD / "46_single_face.jpg", ROWS[3], ROWS[4]],
      "eyes", "sad's lid droop, squeezed eyes before / eyeball under the lid now"),
+    ("closed-eyes", "closed_eyes.png", CLOSED_EYES_STRIP,
+     [UTK / "57_0_0_20170105173713685.jpg.chip.jpg", UTK / "30_1_4_20170103183855083.jpg.chip.jpg",
+      UTK / "49_0_0_20170104185744454.jpg.chip.jpg"],
+     "eyes", "surprise and fear of eyes shown closed, opened onto nothing before / kept closed now"),
     ("defining", "defining_motion.png", DEFINING_STRIP,
      [WILD / "40_obama.jpg", WILD / "45_multi_face.jpg", WILD / "34_2008_001322.jpg",
       Path("data/utkface_dev60/29_0_0_20170104170138033.jpg.chip.jpg")],

@@ -28,14 +28,14 @@ def astronaut():
 def _lids_moved(lm: np.ndarray, by_iod: float, lower_down_px: float = 0.0) -> np.ndarray:
     """``(478, 2)`` target: both upper lids moved up (``by_iod`` > 0) or down, in IOD, and the lower lids'
     points facing them down by ``lower_down_px`` pixels."""
-    from ganimation.warp.eyes import _lid_pairs
+    from ganimation.motion.regions import facing_lids
 
     iod = interocular(lm)
     target = lm[:, :2].copy()
     for contour in EYE_CONTOURS:
         upper = list(contour[1:UPPER_LID - 1])
         target[upper, 1] -= by_iod * iod
-        target[_lid_pairs(contour)[1], 1] += lower_down_px
+        target[facing_lids(contour)[1], 1] += lower_down_px
     return target
 
 
@@ -236,7 +236,7 @@ def test_eyeball_below_a_lowered_lower_lid_is_drawn(astronaut, monkeypatch, draw
     fw = warp_face(image, lm, _lids_moved(lm, 0.12, lower_down_px=3.0))
     out = redraw_eyes(fw.image, image, fw.source, fw.target, fw.iod)
     for contour, iris in zip(EYE_CONTOURS, IRIS_SETS):
-        _, lower = E._lid_pairs(contour)
+        _, lower = E.facing_lids(contour)
         mid = lower[len(lower) // 2]
         c = lm[iris[0], :2]
         r = float(np.linalg.norm(lm[list(iris[1:]), :2] - c, axis=1).mean())
@@ -397,3 +397,49 @@ def test_the_far_eye_of_a_turned_face_is_left_to_the_warp(astronaut):
         (x0, y0), (x1, y1) = np.floor(b.min(0)).astype(int) - 2, np.ceil(b.max(0)).astype(int) + 3
         changed = np.any(out[y0:y1, x0:x1] != fw.image[y0:y1, x0:x1], axis=-1).sum()
         assert (changed == 0) if k == 0 else (changed > 20), (k, changed)
+
+
+def test_an_eye_closed_in_the_photo_stays_closed():
+    """A blink (or a squeezed laugh) has no eyeball in the photo to open onto: the opening AUs' motion
+    is taken off a closed eye and its lids are held together, the brows still rise, an open eye
+    still opens; an eye between CLOSED_BELOW and HELD_TO is held a share of the way."""
+    from ganimation.aus import AU_CODES, resolve_target
+    from ganimation.data.synthetic import render, sample_identity
+    from ganimation.faces.estimate import estimate_aus
+    from ganimation.faces.pipeline import edit_photo, find_faces
+    from ganimation.motion import lids
+    from ganimation.motion.au_model import AUMotionModel
+    from ganimation.motion.frame import mean_shape, to_frame
+    from ganimation.motion.regions import EYE_CONTOURS as CONTOURS
+    from ganimation.motion.regions import facing_lids
+
+    # motion level: the mean face with its image-left eye shut, a surprise-like motion
+    face = mean_shape().copy()
+    upper, lower = facing_lids(CONTOURS[0])
+    face[lower, 1] = face[upper, 1] + 0.01
+    model = AUMotionModel.load()
+    change = np.zeros(17)
+    for code, v in (("AU01", 0.5), ("AU02", 0.9), ("AU05", 0.8), ("AU45", -0.4)):
+        change[AU_CODES.index(code)] = v
+    motion = model.motion(np.clip(-change, 0, 1), np.clip(change, 0, 1))
+    assert lids.held(face).tolist() == [1.0, 0.0]
+    held = lids.keep_closed(face, lids.closed_stay_closed(face, motion, change, model.basis))
+    gaps = lids.eye_gaps(face + held)
+    assert gaps[0] < lids.CLOSED_BELOW and gaps[0] - lids.eye_gaps(face)[0] < 0.005   # the shut eye stays shut
+    assert lids.eye_gaps(face + held)[1] > lids.eye_gaps(face)[1] + 0.02    # the open eye still opens
+    assert lids.eye_gaps(face + motion)[0] > lids.CLOSED_BELOW               # (unheld, the shut one would)
+    assert np.allclose(held[[105, 334]], motion[[105, 334]])                # the brows still rise
+    half = face.copy()
+    half[lower, 1] = half[upper, 1] + (lids.CLOSED_BELOW + lids.HELD_TO) / 2
+    assert 0.0 < lids.held(half)[0] < 1.0
+
+    # photo level: a synthetic face mid-blink edited toward surprise keeps its eyes shut
+    v = np.zeros(17, np.float32)
+    v[AU_CODES.index("AU45")] = 1.0
+    blink = render(sample_identity(np.random.default_rng(3)), v, 192)
+    f = find_faces(blink, "largest")[0]
+    assert lids.eye_gaps(to_frame(f.landmarks)[0]).max() < lids.CLOSED_BELOW
+    out = edit_photo(None, blink, expression="surprise", face="largest").image
+    g = find_faces(out, "largest")[0]
+    assert lids.eye_gaps(to_frame(g.landmarks)[0]).max() < lids.CLOSED_BELOW
+    assert resolve_target(current=estimate_aus(f), expression="surprise")[AU_CODES.index("AU05")] > 0.5

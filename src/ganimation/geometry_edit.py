@@ -64,6 +64,7 @@ def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *
     (:func:`ganimation.warp.mouth.shade_mouth`). ``interpolation``: how the warp reads the photo
     (:func:`ganimation.warp.face.warp_face`; None: the sharp default, ``warp.dense.SMOOTH`` for video).
     """
+    from ganimation.motion.lids import keep_closed
     from ganimation.motion.opening import round_opening
     from ganimation.motion.regions import uncross
     from ganimation.motion.unfold import unfold_eyes, unfold_mouth
@@ -71,6 +72,7 @@ def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *
     lm = np.asarray(landmarks, np.float64)
     pose = pose or fit_pose(lm)
     frame = pose.to_frame(lm)
+    motion = keep_closed(frame, motion)     # no eyeball in the photo to open a closed eye onto
     motion = round_opening(frame, motion, amount=1.0 - float(np.clip(lip_stretch, 0.0, 1.0)))
     motion = unfold_mouth(frame, unfold_eyes(frame, uncross(frame, motion)))
     target = lm[:, :2] + pose.motion_to_image(motion)
@@ -110,13 +112,15 @@ def edit_face_geometry(image: np.ndarray, landmarks: np.ndarray, current: np.nda
     :data:`ganimation.texture.au_texture.STRENGTH`; 0: the warp and mouth only).
     """
     from ganimation.motion.au_model import AUMotionModel
-    from ganimation.motion.lids import droop_to_scale
+    from ganimation.motion.lids import closed_stay_closed, droop_to_scale
 
     model = model or AUMotionModel.load()
     change = np.clip(target, 0, 1) - np.clip(current, 0, 1)
     lm = np.asarray(landmarks, np.float64)
     pose = fit_pose(lm)
-    motion = droop_to_scale(pose.to_frame(lm), model.motion(current, target), change, model.basis, target)
+    frame = pose.to_frame(lm)
+    motion = droop_to_scale(frame, model.motion(current, target), change, model.basis, target)
+    motion = closed_stay_closed(frame, motion, change, model.basis)
     return apply_motion(image, lm, motion, pose=pose, mouth=mouth, aus_change=change, texture=texture,
                         lip_stretch=lip_stretch(target), interpolation=interpolation)
 

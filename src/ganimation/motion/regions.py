@@ -39,6 +39,21 @@ LOWER_LIP_RINGS = ((78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308),
                    (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291))
 #: the ring column (0-10) of each inner-lip pair's upper point
 _LIP_COLUMN = {u: UPPER_LIP_RINGS[0].index(u) for u, _l in LIP_PAIRS}
+#: ordered lid contours (upper lid from the outer to the inner corner, then the lower lid back),
+#: image-left eye then image-right eye; the upper lid is the first :data:`UPPER_LID` points
+EYE_CONTOURS = ((33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7),
+                (263, 466, 388, 387, 386, 385, 384, 398, 362, 382, 381, 380, 374, 373, 390, 249))
+UPPER_LID = 9
+#: (centre, four ring points) of the two irises, in the order of :data:`EYE_CONTOURS`
+IRIS_SETS = ((468, 469, 470, 471, 472), (473, 474, 475, 476, 477))
+
+
+def facing_lids(contour: tuple[int, ...]) -> tuple[list[int], list[int]]:
+    """Upper-lid points 1..7 of an :data:`EYE_CONTOURS` contour and the lower-lid points facing them."""
+    n = len(contour)
+    return [contour[i] for i in range(1, UPPER_LID - 1)], [contour[n - i] for i in range(1, UPPER_LID - 1)]
+
+
 #: (upper, lower) eyelid landmark pairs of both eyes
 LID_PAIRS = ((161, 163), (160, 144), (159, 145), (158, 153), (157, 154),
              (388, 390), (387, 373), (386, 374), (385, 380), (384, 381))

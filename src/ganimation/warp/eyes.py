@@ -48,22 +48,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from ganimation.images import luminance
+from ganimation.motion.lids import HELD_TO
+from ganimation.motion.regions import EYE_CONTOURS, IRIS_SETS, UPPER_LID, facing_lids
 from ganimation.warp.blur import photo_blur
 from ganimation.warp.dense import polygon_mask, roi_around, sample
 from ganimation.warp.light import skin_below, white_tint
 
-#: ordered lid contours (upper lid from the outer to the inner corner, then the lower lid back),
-#: image-left eye then image-right eye, with their (outer, inner) corners and upper-lid length
-EYE_CONTOURS = ((33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7),
-                (263, 466, 388, 387, 386, 385, 384, 398, 362, 382, 381, 380, 374, 373, 390, 249))
-UPPER_LID = 9
-#: (centre, four ring points) of the two irises
-IRIS_SETS = ((468, 469, 470, 471, 472), (473, 474, 475, 476, 477))
 #: the opening must grow by this share (and at least MIN_GROWTH IOD) before the eye is redrawn
 GROWTH_FROM = 0.08
 MIN_GROWTH = 0.01
-#: source openings below this height (IOD) are treated as closed: no sclera to draw from
-OPEN_FROM = 0.05
+#: source openings below this height (IOD) are treated as closed: no sclera to draw from (the motion holds
+#: such an eye (partly) closed in the first place: :func:`ganimation.motion.lids.keep_closed`)
+OPEN_FROM = HELD_TO
 #: band under the source's upper lid not copied (lashes, lid shadow): a share of the opening plus IOD
 LASH_BAND, LASH_MIN = 0.3, 0.02
 #: band over the source's lower lid not copied into an opening eye (the lid margin's wet line and lashes,
@@ -113,15 +109,9 @@ IRIS_LOWER_CAP = 0.4
 SCLERA_CLEAN = 0.8
 
 
-def _lid_pairs(contour: tuple[int, ...]) -> tuple[list[int], list[int]]:
-    """Upper-lid points 1..7 of ``contour`` and the lower-lid points facing them."""
-    n = len(contour)
-    return [contour[i] for i in range(1, UPPER_LID - 1)], [contour[n - i] for i in range(1, UPPER_LID - 1)]
-
-
 def _opening(points: np.ndarray, contour: tuple[int, ...]) -> float:
     """Mean distance between the facing upper- and lower-lid points of ``contour`` (pixels)."""
-    upper, lower = _lid_pairs(contour)
+    upper, lower = facing_lids(contour)
     return float(np.linalg.norm(points[upper] - points[lower], axis=1).mean())
 
 
@@ -359,7 +349,7 @@ def source_eye(source_image: np.ndarray, src: np.ndarray, dst: np.ndarray, eye: 
     contour, iris = EYE_CONTOURS[eye], IRIS_SETS[eye]
     # the source's visible eyeball (below the lash band; above the lower lid's margin too when that lid
     # goes down)
-    _, lower = _lid_pairs(contour)
+    _, lower = facing_lids(contour)
     drop = float(np.mean(dst[lower, 1] - src[lower, 1])) if h_t > h_s else 0.0
     drops = float(np.clip((drop - LOWER_DROP_FROM) / LOWER_DROP_RAMP + 1.0, 0.0, 1.0))   # 0-1, full at FROM
     lower_band = drops * (WATERLINE_BAND * h_s + WATERLINE_MIN * iod)
