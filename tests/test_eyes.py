@@ -443,3 +443,29 @@ def test_an_eye_closed_in_the_photo_stays_closed():
     g = find_faces(out, "largest")[0]
     assert lids.eye_gaps(to_frame(g.landmarks)[0]).max() < lids.CLOSED_BELOW
     assert resolve_target(current=estimate_aus(f), expression="surprise")[AU_CODES.index("AU05")] > 0.5
+
+
+def test_a_reenacted_photo_with_closed_eyes_keeps_them_closed():
+    """Reenactment: a driving face that opens its eyes wide does not open a source eye the photo
+    shows closed (MotionTransfer's motion goes through keep_closed); an open source eye follows."""
+    from ganimation.motion import lids
+    from ganimation.motion.frame import mean_shape
+    from ganimation.motion.regions import EYE_CONTOURS as CONTOURS
+    from ganimation.motion.regions import facing_lids
+    from ganimation.motion.transfer import MotionTransfer
+
+    scale = 60.0
+    source = mean_shape().copy()
+    upper, lower = facing_lids(CONTOURS[0])
+    source[lower, 1] = source[upper, 1] + 0.01                    # the image-left eye shut
+    driving = mean_shape().copy()
+    for contour in CONTOURS:                                       # the driving face opens both eyes wide
+        up, lo = facing_lids(contour)
+        driving[up, 1] -= 0.05
+        driving[lo, 1] += 0.03
+    to_px = lambda p: p * scale + [200.0, 200.0, 0.0]              # noqa: E731
+    transfer = MotionTransfer.create(to_px(source), to_px(mean_shape()))
+    target = transfer.target(to_px(driving)) - [200.0, 200.0, 0.0]
+    gaps_before, gaps_after = lids.eye_gaps(source), lids.eye_gaps(target / scale)
+    assert gaps_after[0] < lids.CLOSED_BELOW and gaps_after[0] - gaps_before[0] < 0.005
+    assert gaps_after[1] > gaps_before[1] + 0.03

@@ -24,6 +24,7 @@ import numpy as np
 
 from ganimation.motion import regions
 from ganimation.motion.frame import FacePose, fit_pose
+from ganimation.motion.lids import keep_closed
 
 #: confidence of face-contour landmarks (MediaPipe's contour slides along the cheek with head yaw)
 CONTOUR_CONFIDENCE = 0.7
@@ -106,7 +107,8 @@ class MotionTransfer:
         dp = fit_pose(driving_landmarks)
         delta = dp.to_frame(driving_landmarks) - self.reference_frame
         delta = delta * self.weights[:, None]
-        return regions.uncross(self.source_frame, delta), dp
+        # an eye the photo shows closed has no eyeball to open onto (motion.lids.keep_closed)
+        return keep_closed(self.source_frame, regions.uncross(self.source_frame, delta)), dp
 
     def target_pose(self, driving_pose: FacePose) -> FacePose:
         """The source pose, or with ``pose=True`` the source pose moved as the driving head moved."""
