@@ -194,3 +194,22 @@ def test_the_package_names_its_entry_points_without_importing_them():
             "assert edit_photo is p.edit_photo and edit_video is v.edit_video")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-400:]
+
+
+def test_edit_video_cuts_with_start_end_and_max_frames(video, tmp_path, capsys):
+    """``edit VIDEO --start/--end/--max-frames`` (what the length limit's message tells a user to pass):
+    only that part of the video is edited; on a photo they are a one-line error."""
+    root, path = video                               # 6 frames at 12 fps
+    out = tmp_path / "cut.mp4"
+    assert main(["edit", str(path), "--expression", "happy", "--start", "0.1", "--max-frames", "3",
+                 "-o", str(out)]) == 0
+    assert "edited 3 of 3 frame(s) at 12 fps" in capsys.readouterr().out
+    with open_frames(out) as src:
+        assert len(list(src)) == 3
+    from PIL import Image
+
+    photo = tmp_path / "p.png"
+    with open_frames(path) as src:
+        Image.fromarray(next(iter(src))).save(photo)
+    assert main(["edit", str(photo), "--expression", "happy", "--end", "1", "-o", str(tmp_path / "o.png")]) == 2
+    assert "cut a video" in capsys.readouterr().err

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ganimation.cli import types
+from ganimation.cli import common, types
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -23,8 +23,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=None, help="video: write the CSV here (default: print it)")
     p.add_argument("--face", default="all", help="video: all (default), largest, or a face index of the first "
                                                  "frame with a face")
-    p.add_argument("--max-frames", type=types.positive_int, default=None,
-                   help="video: read at most this many frames (default: up to 3000)")
+    common.add_video_range(p, prefix="video: ")
     p.add_argument("--overwrite", action="store_true", help="video: allow -o to replace an existing file")
     p.add_argument("--face-model", metavar="PATH", help="MediaPipe face_landmarker.task to use instead of the bundled one")
     p.add_argument("--calibration", metavar="JSON", help="AU calibration from ganimation.faces.estimate.calibrate")
@@ -80,10 +79,11 @@ def run(args) -> int:
 CSV_HEAD = ("frame", "face_id", "timestamp", "confidence", "success")
 
 
-def video_rows(frames, fps: float, *, face="all", face_model=None, calibration=None):
+def video_rows(frames, fps: float, *, face="all", face_model=None, calibration=None, first: int = 0):
     """One row per frame and followed face (a generator of lists): :data:`CSV_HEAD`, then the 17 AUs on
     OpenFace's 0-5 scale; a face not found in a frame gets success 0 and empty AUs (frames before the
-    first face: one such row, face 0)."""
+    first face: one such row, face 0). ``first``: the video's index of the first frame given (a cut
+    video's rows keep the video's frame numbers and times)."""
     from ganimation.aus import OPENFACE_SCALE
     from ganimation.faces.estimate import estimate_aus
     from ganimation.motion.tracking import FaceFollower
@@ -92,7 +92,7 @@ def video_rows(frames, fps: float, *, face="all", face_model=None, calibration=N
     for index, frame in enumerate(frames):
         found = dict(follower.update(frame))
         for k in range(max(1, len(follower.trackers))):
-            row = [index, k, round(index / fps, 4)]
+            row = [first + index, k, round((first + index) / fps, 4)]
             tracked = found.get(k)
             if tracked is None:
                 yield row + [0.0, 0] + [""] * 17
@@ -111,7 +111,6 @@ def run_video(args) -> int:
 
     from ganimation.atomic import write_text
     from ganimation.aus import AU_CODES
-    from ganimation.cli import common
     from ganimation.errors import FaceNotFoundError, GanimationError
     from ganimation.faces.estimate import Calibration
     from ganimation.video import FALLBACK_FPS, open_frames, validate_output_path
@@ -126,10 +125,12 @@ def run_video(args) -> int:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*CSV_HEAD, *(f"{c}_r" for c in AU_CODES)])
     found = 0
-    with open_frames(args.photo, max_frames=args.max_frames) as frames:
+    with open_frames(args.photo, start=args.start, end=args.end, max_frames=args.max_frames) as frames:
         fps = frames.fps or FALLBACK_FPS
         bar = tqdm(total=frames.frame_count, unit="frame", desc="annotate", disable=None if args.output else True)
-        for row in video_rows(_counted(frames, bar), fps, face=face, face_model=args.face_model, calibration=calib):
+        first = round(args.start * fps) if args.start else 0
+        for row in video_rows(_counted(frames, bar), fps, face=face, face_model=args.face_model, calibration=calib,
+                              first=first):
             writer.writerow(row)
             found += row[4]
         bar.close()

@@ -26,6 +26,18 @@ def add_face_search(parser: argparse.ArgumentParser, default: str) -> None:
                              f"(default {default})")
 
 
+def add_video_range(parser: argparse.ArgumentParser, what: str = "the video", prefix: str = "") -> None:
+    """``--max-frames``, ``--start``, ``--end``: how much of ``what`` is read (videos over
+    :data:`ganimation.video.DEFAULT_MAX_FRAMES` frames are refused without one of them)."""
+    from ganimation.cli import types
+
+    parser.add_argument("--max-frames", type=types.positive_int, default=None,
+                        help=f"{prefix}use at most N frames of {what} (without it, or --start/--end, videos over "
+                             "3000 frames are refused)")
+    parser.add_argument("--start", type=types.seconds, default=None, help=f"{prefix}start of {what} to use, in seconds")
+    parser.add_argument("--end", type=types.seconds, default=None, help=f"{prefix}end of {what} to use, in seconds")
+
+
 def add_engine(parser: argparse.ArgumentParser) -> None:
     """``--engine``: how photos are edited (:data:`ganimation.faces.pipeline.ENGINES`)."""
     parser.add_argument("--engine", choices=("warp", "gan", "hybrid"), default=None,

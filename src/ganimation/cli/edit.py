@@ -40,6 +40,7 @@ def add_parser(sub) -> None:
     common.add_face_search(p, "proposals")
     p.add_argument("--from", dest="source", default=None,
                    help="crop mode: the crop's own AUs (default: estimated, or 0 without the faces extra)")
+    common.add_video_range(p, prefix="a video: ")
     p.add_argument("--overwrite", action="store_true", help="allow the output to replace the input")
     p.add_argument("--save-masks", action="store_true", help="also write OUTPUT_attention.png and OUTPUT_color.png")
     p.set_defaults(func=run, _parser=p)
@@ -76,6 +77,11 @@ def run(args) -> int:
 
     if Path(args.input).suffix.lower() in VIDEO_SUFFIXES or animated_gif(args.input):
         return run_video(args)
+    if any(getattr(args, k) is not None for k in ("max_frames", "start", "end")):
+        from ganimation.errors import GanimationError
+
+        raise GanimationError(f"--max-frames/--start/--end cut a video; {args.input} is not one (.mp4 .mov .webm "
+                              ".mkv .avi .m4v or an animated GIF)")
     if Path(args.input).is_dir():
         return run_folder(args)
     check_photo_target(args)
@@ -199,10 +205,10 @@ def run_video(args) -> int:
                               "drop --engine/--weights/--like/--crop/--stages")
     out = validate_output_path(args.output, inputs=[args.input], overwrite=args.overwrite)
     stats = VideoEditStats()
-    with open_frames(args.input) as frames:
+    with open_frames(args.input, start=args.start, end=args.end, max_frames=args.max_frames) as frames:
         fps = frames.fps or FALLBACK_FPS
         bar = tqdm(total=frames.frame_count, unit="frame", desc="edit", disable=None)
-        with FrameWriter(out, fps, audio=AudioTrack.of(args.input)) as writer:
+        with FrameWriter(out, fps, audio=AudioTrack.of(args.input, args.start)) as writer:
             for frame in edit_video(frames, fps, aus=args.aus, expression=args.expression,
                                     intensity=args.intensity, relative=args.relative, stats=stats,
                                     texture=args.texture, face=common.parse_face(args.face)):

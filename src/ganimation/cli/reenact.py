@@ -33,10 +33,7 @@ def add_parser(sub) -> None:
     p.add_argument("--refiner-weights", default=None, metavar="FILE", help="refinement network weights (.safetensors)")
     p.add_argument("--mouth-weights", default=None, metavar="FILE", help="mouth network weights (.safetensors)")
     p.add_argument("--fps", type=types.fps, default=None, help="output frame rate (default: the driving video's)")
-    p.add_argument("--max-frames", type=types.positive_int, default=None,
-                   help="use at most N driving frames (without it, videos over the default cap are refused)")
-    p.add_argument("--start", type=types.seconds, default=None, help="start of the driving video to use, in seconds")
-    p.add_argument("--end", type=types.seconds, default=None, help="end of the driving video to use, in seconds")
+    common.add_video_range(p, "the driving video")
     p.add_argument("--overwrite", action="store_true", help="allow the output to replace an input file")
     p.set_defaults(func=run, _parser=p)
 
