@@ -704,9 +704,10 @@ def mux_audio(video: Path, audio: AudioTrack, seconds: float, out: Path) -> str 
         exe = imageio_ffmpeg.get_ffmpeg_exe()
     except (ImportError, RuntimeError) as exc:
         return _one_line(exc)
-    cmd = [exe, "-y", "-loglevel", "error", "-i", str(video), "-ss", f"{audio.start:.3f}", "-i", str(audio.path),
-           "-t", f"{seconds:.3f}", "-map", "0:v:0", "-map", "1:a:0?", "-c:v", "copy", "-c:a", "aac",
-           "-f", "mp4", str(out)]
+    # absolute paths: a file name that starts with "-" must not read as an option
+    cmd = [exe, "-y", "-loglevel", "error", "-i", os.path.abspath(video), "-ss", f"{audio.start:.3f}",
+           "-i", os.path.abspath(audio.path), "-t", f"{seconds:.3f}", "-map", "0:v:0", "-map", "1:a:0?",
+           "-c:v", "copy", "-c:a", "aac", "-f", "mp4", os.path.abspath(out)]
     try:
         done = subprocess.run(cmd, capture_output=True, timeout=max(60.0, 4 * seconds), check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
