@@ -130,10 +130,7 @@ class Reenactor:
             if self.refinement is not None:
                 image = self.refinement.refine_frame(image, fw, mouth="mouth" in self.stages)
             first = first or fw
-            if n + 1 < len(placed):
-                carried = fw.warp.carry(np.concatenate(placed[n + 1:]))
-                for k, later in enumerate(placed[n + 1:]):
-                    later[:, :2] = carried[k * len(later):(k + 1) * len(later)]
+            fw.warp.carry_all(placed[n + 1:])   # the faces after it, where this warp moved them
         return ReenactFrame(image=image, warp=first, driving=tracked)
 
     def run(self, driving: Iterable[np.ndarray], fps: float = 25.0, *, tracker: LandmarkTracker | None = None,

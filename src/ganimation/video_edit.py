@@ -81,10 +81,7 @@ def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression
             ge = edit_face_geometry(out, placed[n], start, target, model=model, texture=texture,
                                     interpolation=SMOOTH)   # no swimming grain
             out = ge.image
-            if n + 1 < len(placed):   # the faces after it are where this face's warp moved them
-                carried = ge.warp.warp.carry(np.concatenate(placed[n + 1:]))
-                for k, later in enumerate(placed[n + 1:]):
-                    later[:, :2] = carried[k * len(later):(k + 1) * len(later)]
+            ge.warp.warp.carry_all(placed[n + 1:])   # the faces after it, where this warp moved them
         stats.edited += 1
         yield out
     if stats.frames and not stats.edited:

@@ -254,10 +254,7 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
             out = ge.image
             warped[n] = ge
             landmarks[n] = np.concatenate([ge.warp.target, f.landmarks[:, 2:3]], 1).astype(np.float32)
-            if n + 1 < len(placed):   # one pass over the warp's displacement for all the faces after it
-                carried = ge.warp.warp.carry(np.concatenate(placed[n + 1:]))
-                for k, later in enumerate(placed[n + 1:]):
-                    later[:, :2] = carried[k * len(later):(k + 1) * len(later)]
+            ge.warp.warp.carry_all(placed[n + 1:])   # the faces after it, where this warp moved them
     size = int(editor.image_size) if editor is not None else 128
     gan = None
     if engine in ("gan", "hybrid"):

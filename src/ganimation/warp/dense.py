@@ -67,6 +67,18 @@ class DenseWarp:
             q = pts + at[0].astype(np.float64)
         return q
 
+    def carry_all(self, faces: list[np.ndarray]) -> None:
+        """Move the landmarks ``(N, 2+)`` float64 of each face in ``faces`` (x, y; in place) to where this
+        warp puts them (:meth:`carry`), in one pass for all: the faces a photo's or frame's later edits
+        warp next, each where the warps before it moved it."""
+        if not faces:
+            return
+        carried = self.carry(np.concatenate(faces))
+        start = 0
+        for face in faces:
+            face[:, :2] = carried[start:start + len(face)]
+            start += len(face)
+
 
 def triangle_affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     """``(T, 3, 2)`` affine maps ``[x, y, 1] @ A[t] = source point`` for output points in ``dst`` triangle ``t``.
