@@ -86,3 +86,33 @@ def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression
         yield out
     if stats.frames and not stats.edited:
         raise FaceNotFoundError(f"no face found in any of the {stats.frames} frame(s) of the video")
+
+
+def edit_video_file(src: str | os.PathLike, out: str | os.PathLike, *, start: float | None = None,
+                    end: float | None = None, max_frames: int | None = None, stats: VideoEditStats | None = None,
+                    progress: bool = False, **edit) -> tuple[float, tuple[int, int]]:
+    """Edit every frame of the video (or animated GIF) at ``src`` with :func:`edit_video` (``edit``: its
+    keyword arguments) into ``out`` (``.mp4``, ``.gif`` or a folder of PNGs, written atomically by
+    :class:`~ganimation.video.FrameWriter`) at ``src``'s frame rate; an ``.mp4`` carries ``src``'s sound
+    from ``start``. ``start`` / ``end`` / ``max_frames`` cut ``src`` as :func:`~ganimation.video.open_frames`
+    does; ``progress``: show a progress bar. Returns the output's frame rate and ``(W, H)``.
+    """
+    from ganimation.video import FALLBACK_FPS, AudioTrack, FrameWriter, open_frames
+
+    stats = stats if stats is not None else VideoEditStats()
+    with open_frames(src, start=start, end=end, max_frames=max_frames) as frames:
+        fps = frames.fps or FALLBACK_FPS
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=frames.frame_count, unit="frame", desc="edit", disable=None)
+        with FrameWriter(out, fps, audio=AudioTrack.of(src, start)) as writer:
+            for frame in edit_video(frames, fps, stats=stats, **edit):
+                writer.write(frame)
+                if bar is not None:
+                    bar.update(1)
+        if bar is not None:
+            bar.close()
+    return fps, writer.size
+

@@ -558,7 +558,7 @@ def reenact_clip(photo_path, video_path, *, face=0, region: str = "all", workdir
     with open_frames(v, max_frames=max_frames) as frames:
         fps = frames.fps or FALLBACK_FPS
         r = Reenactor(image, face=int(face), region=region)
-        with FrameWriter(out, fps, audio=AudioTrack.of(v) if frames.fps else None) as writer:
+        with FrameWriter(out, fps, audio=AudioTrack.of(v)) as writer:   # None for a GIF: it has no sound
             for frame in r.run(frames, fps):
                 writer.write(frame.image)
     lost = f"; the face was lost in {r.lost} frame(s)" if r.lost else ""
@@ -574,8 +574,7 @@ def edit_clip(video_path, *, expression: str | None = None, aus: str | None = No
     its own expression, a preset and/or AUs (``relative``: ``aus`` are offsets), ``face`` ``"all"``
     or ``"largest"``; at most ``max_frames`` frames; the MP4 keeps the video's frame rate and sound.
     """
-    from ganimation.video import FALLBACK_FPS, AudioTrack, FrameWriter, open_frames
-    from ganimation.video_edit import VideoEditStats, edit_video
+    from ganimation.video_edit import VideoEditStats, edit_video_file
 
     v = uploaded_file(video_path, max_mb, what="video", smaller="a shorter one",
                       missing="no video given; upload a short video of a face (MP4, MOV, WebM or GIF)")
@@ -591,14 +590,9 @@ def edit_clip(video_path, *, expression: str | None = None, aus: str | None = No
     out_dir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="ganimation-video-"))
     out = out_dir / f"edited-{time.strftime('%H%M%S')}.mp4"
     stats = VideoEditStats()
-    with open_frames(v, max_frames=max_frames) as frames:
-        fps = frames.fps or FALLBACK_FPS
-        with FrameWriter(out, fps, audio=AudioTrack.of(v) if frames.fps else None) as writer:
-            for frame in edit_video(frames, fps, aus=aus, expression=expression, intensity=float(intensity),
-                                    relative=bool(relative), stats=stats, texture=texture, face=face):
-                writer.write(frame)
+    fps, (w, h) = edit_video_file(v, out, max_frames=max_frames, stats=stats, aus=aus, expression=expression,
+                                  intensity=float(intensity), relative=bool(relative), texture=texture, face=face)
     lost = f"; no face in {stats.lost} frame(s), passed through unedited" if stats.lost else ""
-    w, h = writer.size
     return str(out), f"{stats.edited} of {stats.frames} frames at {fps:g} fps, {w}x{h}{lost}."
 
 

@@ -187,17 +187,9 @@ def run_folder(args) -> int:
 
 def run_video(args) -> int:
     """Every frame of a video, edited relative to (or toward a target from) each frame's own expression."""
-    from tqdm import tqdm
-
     from ganimation.errors import GanimationError
-    from ganimation.video import (
-        FALLBACK_FPS,
-        AudioTrack,
-        FrameWriter,
-        open_frames,
-        validate_output_path,
-    )
-    from ganimation.video_edit import VideoEditStats, edit_video
+    from ganimation.video import validate_output_path
+    from ganimation.video_edit import VideoEditStats, edit_video_file
 
     common.check_target(args._parser, args)
     if common.engine(args) != "warp" or args.like or args.crop or args.stages:
@@ -205,16 +197,10 @@ def run_video(args) -> int:
                               "drop --engine/--weights/--like/--crop/--stages")
     out = validate_output_path(args.output, inputs=[args.input], overwrite=args.overwrite)
     stats = VideoEditStats()
-    with open_frames(args.input, start=args.start, end=args.end, max_frames=args.max_frames) as frames:
-        fps = frames.fps or FALLBACK_FPS
-        bar = tqdm(total=frames.frame_count, unit="frame", desc="edit", disable=None)
-        with FrameWriter(out, fps, audio=AudioTrack.of(args.input, args.start)) as writer:
-            for frame in edit_video(frames, fps, aus=args.aus, expression=args.expression,
-                                    intensity=args.intensity, relative=args.relative, stats=stats,
-                                    texture=args.texture, face=common.parse_face(args.face)):
-                writer.write(frame)
-                bar.update(1)
-        bar.close()
+    fps, _ = edit_video_file(args.input, out, start=args.start, end=args.end, max_frames=args.max_frames,
+                             stats=stats, progress=True, aus=args.aus, expression=args.expression,
+                             intensity=args.intensity, relative=args.relative, texture=args.texture,
+                             face=common.parse_face(args.face))
     lost = f"; no face in {stats.lost} frame(s), passed through unedited" if stats.lost else ""
     print(f"edited {stats.edited} of {stats.frames} frame(s) at {fps:g} fps -> {out}{lost}")
     return 0
