@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 
 from ganimation.cli import common
+from ganimation.images import HEIF_SUFFIXES
 
 #: what ``-o`` may be (Pillow writes each by its suffix)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 #: what ``edit FOLDER`` edits: those, and phones' HEIC/HEIF photos (written under the same name as JPEG)
-FOLDER_SUFFIXES = (*IMAGE_SUFFIXES, ".heic", ".heif")
+FOLDER_SUFFIXES = (*IMAGE_SUFFIXES, *HEIF_SUFFIXES)
 
 
 def add_parser(sub) -> None:
@@ -60,7 +61,9 @@ def _photo_mode(args, image_shape, editor) -> bool:
 def animated_gif(path) -> bool:
     """Whether ``path`` is a GIF with more than one frame (``edit`` edits it as a video). A file that
     cannot be read answers False: the photo path then reports what is wrong with it."""
-    if Path(path).suffix.lower() not in (".gif",):
+    from ganimation.video import GIF_SUFFIXES
+
+    if Path(path).suffix.lower() not in GIF_SUFFIXES:
         return False
     try:
         from PIL import Image

@@ -53,20 +53,19 @@ class LandmarkTracker:
 
     #: how far (a share of the face's size) a face may be from its last place and still be taken as it
     NEAR = 0.5
+    #: faces a tracker that stays near its own looks at in its window, to keep its own among them
+    WINDOW_FACES = 4
 
     def __init__(self, fps: float = 25.0, *, face_model: str | os.PathLike | None = None, smooth: bool = True,
                  max_side: int = 1280, detector=None, stay_near: bool = False):
-        from ganimation.faces.detect import get_detector
-
         if not (np.isfinite(fps) and fps > 0):
             raise ValueError(f"fps must be a positive number, got {fps}")
         self.fps = float(fps)
         self.face_model = face_model
-        # a tracker that stays near its face looks at every face of its window, to keep its own
-        self.detector = detector or get_detector(face_model, search="whole", max_faces=4 if stay_near else 1)
+        self.stay_near = bool(stay_near)
+        self.detector = detector or self._window_detector()
         self.smoother = LandmarkSmoother() if smooth else None
         self.max_side = int(max_side)
-        self.stay_near = bool(stay_near)
         self.count = 0
         self.lost = 0
         self._last: np.ndarray | None = None
@@ -80,10 +79,14 @@ class LandmarkTracker:
         """From now on stay near the face followed so far (``stay_near``), its smoothing kept: when
         another face comes into the video that a tracker of its own follows."""
         if not self.stay_near:
-            from ganimation.faces.detect import get_detector
-
             self.stay_near = True
-            self.detector = get_detector(self.face_model, search="whole", max_faces=4)
+            self.detector = self._window_detector()
+
+    def _window_detector(self):
+        """The detector of the window around the face: one face, or with ``stay_near`` every face there."""
+        from ganimation.faces.detect import get_detector
+
+        return get_detector(self.face_model, search="whole", max_faces=self.WINDOW_FACES if self.stay_near else 1)
 
     def near(self, landmarks: np.ndarray) -> bool:
         """Whether the face with ``(478, 2|3)`` landmarks is the one this tracker last saw
@@ -211,15 +214,13 @@ class FaceFollower:
         """``(face id, tracked)`` of the followed faces found in this ``(H, W, 3)`` uint8 frame."""
         frame = np.asarray(frame)
         self.frames += 1
-        if not self.trackers:
+        starting = not self.trackers
+        if starting:
             self.trackers = self._start(frame)
-            started = self.frames
-        else:
-            started = None
         before = [t._last for t in self.trackers]
         seen = [(k, t.update(frame)) for k, t in enumerate(self.trackers)]
         seen = self._distinct([(k, tracked) for k, tracked in seen if tracked is not None and tracked.found], before)
-        if self.face == "all" and self.trackers and started is None and self.frames % self._every == 0:
+        if self.face == "all" and self.trackers and not starting and self.frames % self._every == 0:
             seen += self._newcomers(frame)
         return seen
 
