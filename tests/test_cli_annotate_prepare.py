@@ -91,6 +91,9 @@ def test_annotate_video_writes_every_frames_aus_as_an_openface_csv(tmp_path, cap
     assert main(["annotate", str(video), "--max-frames", "2"]) == 0
     printed = capsys.readouterr().out.strip().splitlines()
     assert printed[0].startswith("frame,face_id,timestamp,confidence,success,AU01_r") and len(printed) == 3
+    assert main(["annotate", str(video), "--start", "0.2", "--max-frames", "2"]) == 0   # a cut keeps the video's
+    cut = list(csv.DictReader(capsys.readouterr().out.strip().splitlines()))             # frame numbers and times
+    assert [(r["frame"], r["timestamp"]) for r in cut] == [("2", "0.2"), ("3", "0.3")]
 
 
 def test_prepare_folder_skips_and_resumes(tmp_path, capsys):

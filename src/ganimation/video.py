@@ -143,6 +143,8 @@ class FrameSource:
         size: ``(W, H)`` of the frames yielded (the first frame, after ``max_side``).
         frame_count: estimated number of frames this source yields (after
             ``start``/``end``/``max_frames``), or None when unknown.
+        first_index: the index in the input of the first frame yielded (``round(start * fps)``; 0
+            without ``start``).
 
     Iterating yields the frames; the source closes itself when exhausted and
     can be closed early with :meth:`close` or a ``with`` block.
@@ -150,11 +152,12 @@ class FrameSource:
 
     def __init__(self, path: Path, kind: str, fps: float | None, frames: Iterator[np.ndarray],
                  first: np.ndarray, *, limit: int, limit_is_default: bool, frame_count: int | None,
-                 max_side: int | None, closer=None):
+                 max_side: int | None, closer=None, first_index: int = 0):
         self.path = path
         self.kind = kind
         self.fps = fps
         self.frame_count = frame_count
+        self.first_index = int(first_index)
         self._frames = frames
         self._limit = limit
         self._limit_is_default = limit_is_default
@@ -375,7 +378,7 @@ def _open_video(path: Path, start, end, max_frames, max_side) -> FrameSource:
     logger.debug("%s: video %dx%d at %.3g fps, ~%s frames", path, first_frame.shape[1], first_frame.shape[0],
                 fps, total if total is not None else "?")
     return FrameSource(path, "video", fps, gen, first_frame, limit=limit, limit_is_default=is_default,
-                       frame_count=expected, max_side=max_side, closer=close_reader)
+                       frame_count=expected, max_side=max_side, closer=close_reader, first_index=first)
 
 
 def _open_gif(path: Path, start, end, max_frames, max_side) -> FrameSource:
@@ -440,7 +443,7 @@ def _open_gif(path: Path, start, end, max_frames, max_side) -> FrameSource:
         img.close()
         raise
     return FrameSource(path, "gif", fps, gen, first_frame, limit=limit, limit_is_default=is_default,
-                       frame_count=expected, max_side=max_side, closer=img.close)
+                       frame_count=expected, max_side=max_side, closer=img.close, first_index=first)
 
 
 def list_frame_files(folder: str | os.PathLike) -> list[Path]:

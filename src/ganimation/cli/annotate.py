@@ -128,9 +128,8 @@ def run_video(args) -> int:
     with open_frames(args.photo, start=args.start, end=args.end, max_frames=args.max_frames) as frames:
         fps = frames.fps or FALLBACK_FPS
         bar = tqdm(total=frames.frame_count, unit="frame", desc="annotate", disable=None if args.output else True)
-        first = round(args.start * fps) if args.start else 0
         for row in video_rows(_counted(frames, bar), fps, face=face, face_model=args.face_model, calibration=calib,
-                              first=first):
+                              first=frames.first_index):
             writer.writerow(row)
             found += row[4]
         bar.close()
