@@ -193,13 +193,9 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
             "(at least ~40 px between the eyes)")
     idx = select_faces(faces, face)
     if targets is not None:
-        targets = [check_vector(t, name="target") for t in (targets if isinstance(targets, (list, tuple)) else list(np.asarray(targets)))]
-        if len(targets) != len(idx):
-            raise GanimationError(f"{len(targets)} target vector(s) for {len(idx)} selected face(s)")
+        targets = _per_face(targets, "target", len(idx))
         if starts is not None:
-            starts = [check_vector(t, name="start") for t in (starts if isinstance(starts, (list, tuple)) else list(np.asarray(starts)))]
-            if len(starts) != len(idx):
-                raise GanimationError(f"{len(starts)} start vector(s) for {len(idx)} selected face(s)")
+            starts = _per_face(starts, "start", len(idx))
     elif starts is not None:
         raise GanimationError("starts go with targets: one start and one target vector per selected face")
     elif like is not None:
@@ -279,6 +275,14 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
                                    target=tgt, transform=al.transform, crop=al.crop, edited=edited,
                                    attention=attention, mask=mask))
     return PhotoEdit(image=out if out is not image else image.copy(), faces=face_edits)
+
+
+def _per_face(vectors, name: str, faces: int) -> list[np.ndarray]:
+    """``vectors`` (a list of ``(17,)`` or an ``(N, 17)`` array), checked: one per selected face."""
+    out = [check_vector(v, name=name) for v in (vectors if isinstance(vectors, (list, tuple)) else list(np.asarray(vectors)))]
+    if len(out) != faces:
+        raise GanimationError(f"{len(out)} {name} vector(s) for {faces} selected face(s)")
+    return out
 
 
 class _Landmarks:

@@ -126,10 +126,12 @@ def closed_stay_closed(frame_points: np.ndarray, motion: np.ndarray, change: np.
 
     hold = held(frame_points)
     closed = [eye for eye in range(len(hold)) if hold[eye] > 0.0]
+    if not closed:                                   # nearly every face: nothing to take off
+        return motion
     change = np.asarray(change, np.float64)
     opening = sum(max(0.0, sign * change[AU_CODES.index(code)]) * np.asarray(basis, np.float64)[AU_CODES.index(code)]
                   for code, sign in OPENING)
-    if not closed or not np.any(opening):
+    if not np.any(opening):
         return motion
     shape = mean_shape()
     band = shape[:, 1] < EYE_BAND_TO
