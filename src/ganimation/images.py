@@ -5,10 +5,19 @@ grayscale; refuses images over :data:`MAX_PIXELS` before decoding their pixels,
 images smaller than :data:`MIN_SIDE`, truncated and non-image files. Phones'
 HEIC/HEIF photos are read through pillow-heif (the ``faces`` extra), registered
 with Pillow the first time one is opened.
+
+Colour profiles: phones (Display P3) and cameras (Adobe RGB) embed an ICC
+profile that says what their pixel values mean. :func:`load_rgb` converts such
+a photo's colours to sRGB, what arrays, videos, GIFs and browsers assume;
+:func:`open_image` with ``srgb=False`` keeps an RGB photo's own pixels and
+hands its profile on, so that an edited photo is written with it
+(:func:`save_image` ``icc_profile=``) and shows the colours it had. A profile
+that Little CMS cannot read is ignored (the pixels are used as they are).
 """
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 import warnings
@@ -20,6 +29,9 @@ from ganimation.errors import ImageError
 
 #: suffixes of the photos phones take as HEIF (read when pillow-heif is installed)
 HEIF_SUFFIXES = (".heic", ".heif")
+#: the image files :func:`save_image` writes, by suffix
+OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP", ".tif": "TIFF",
+                  ".tiff": "TIFF"}
 MAX_PIXELS = 80_000_000  # ~ 9000 x 9000
 MIN_SIDE = 8
 #: Longest side read. OpenCV's warpAffine and remap abort the process (SIGABRT, no
@@ -29,11 +41,16 @@ MAX_SIDE = 32_000
 
 
 def open_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, min_side: int = MIN_SIDE,
-               max_side: int = MAX_SIDE):
+               max_side: int = MAX_SIDE, srgb: bool = True):
     """Open ``path`` as a PIL image in RGB, upright (EXIF applied).
 
     Returns ``(image, info)`` where ``info`` holds the original ``mode``,
-    ``exif`` bytes and ``format`` (to write the output alike).
+    ``exif`` bytes, ``format`` and ``icc_profile`` (to write the output alike).
+    ``srgb``: an embedded colour profile other than sRGB is applied, the
+    colours converted to sRGB (``info["icc_profile"]`` None then); ``False``
+    keeps an RGB image's pixels and its profile in ``info`` (a CMYK or
+    grayscale image's profile is applied either way: an RGB output cannot
+    carry it).
     """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -78,7 +95,47 @@ def open_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, min_sid
         img = ImageOps.exif_transpose(img)
     except Exception:  # noqa: BLE001 - a broken EXIF block must not lose the image
         pass
+    icc = info["icc_profile"]
+    if icc and (srgb or img.mode not in _RGB_MODES):
+        converted = profile_to_srgb(img, icc)
+        info["icc_profile"] = None          # the pixels are sRGB now, or a profile that cannot be used is dropped
+        img = converted if converted is not None else img
     return to_rgb(img), info
+
+
+#: PIL modes whose pixels keep their embedded RGB profile when ``open_image(srgb=False)``
+_RGB_MODES = ("RGB", "RGBA", "RGBX", "P", "PA")
+#: colours whose round trip through a profile and back tells sRGB apart: greys, primaries, skin
+_PROBE = np.array([[0, 0, 0], [128, 128, 128], [255, 255, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255],
+                   [200, 150, 120], [90, 60, 40]], np.uint8)[None]
+
+
+def profile_to_srgb(img, icc: bytes):
+    """``img`` (RGB, RGBA, palette, CMYK, L or LA) with the colours of ICC profile
+    ``icc`` converted to sRGB (relative colorimetric); ``img`` itself when the profile is sRGB, None when
+    the profile cannot be read or does not fit the image's mode."""
+    from PIL import Image, ImageCms
+
+    if img.mode in ("P", "PA"):
+        img = img.convert("RGBA")
+    mode = img.mode
+    try:
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        srgb = ImageCms.createProfile("sRGB")
+        if mode in ("RGB", "RGBA", "RGBX"):
+            probe = Image.fromarray(_PROBE)
+            seen = ImageCms.profileToProfile(probe, src, srgb, outputMode="RGB")
+            if np.abs(np.asarray(seen, np.int16) - _PROBE).max() <= 1:
+                return img                   # an sRGB profile: the pixels as they are, bit for bit
+        alpha = img.getchannel("A") if mode in ("RGBA", "LA") else None
+        base = img.convert({"RGBA": "RGB", "RGBX": "RGB", "LA": "L"}.get(mode, mode))
+        out = ImageCms.profileToProfile(base, src, srgb, renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+                                        outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return None
+    if alpha is not None:
+        out.putalpha(alpha)
+    return out
 
 
 def _register_heif(path: Path) -> None:
@@ -141,23 +198,28 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
     return np.asarray(rgb, np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
 
 
-def save_image(path: str | os.PathLike, image: np.ndarray, *, exif: bytes | None = None, quality: int = 95) -> Path:
-    """Write ``(H, W, 3)`` uint8 to ``path`` atomically (format from the suffix)."""
+def save_image(path: str | os.PathLike, image: np.ndarray, *, exif: bytes | None = None,
+               icc_profile: bytes | None = None, quality: int = 95) -> Path:
+    """Write ``(H, W, 3)`` uint8 to ``path`` atomically (format from the suffix); ``exif`` and the colour
+    profile ``icc_profile`` (the photo's, from :func:`open_image` with ``srgb=False``) go into a JPEG, PNG,
+    WebP or TIFF file."""
     from PIL import Image
 
     path = Path(path)
     suffix = path.suffix.lower()
-    formats = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP"}
+    formats = OUTPUT_FORMATS
     if suffix not in formats:
-        raise ImageError(f"{path}: unsupported output type {suffix!r}; use .png or .jpg")
+        raise ImageError(f"{path}: unsupported output type {suffix!r}; use {', '.join(formats)}")
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
     img = Image.fromarray(np.asarray(image, dtype=np.uint8))
     kwargs = {}
     if formats[suffix] in ("JPEG", "WEBP"):
         kwargs["quality"] = quality
-    if exif and formats[suffix] in ("JPEG", "PNG", "WEBP"):
+    if exif and formats[suffix] in ("JPEG", "PNG", "WEBP", "TIFF"):
         kwargs["exif"] = exif
+    if icc_profile and formats[suffix] in ("JPEG", "PNG", "WEBP", "TIFF"):
+        kwargs["icc_profile"] = icc_profile
     # a hidden temporary file beside the target (``.NAME.RANDOM.tmp``), renamed over it when
     # complete and removed on any failure, so the target is either the old or the new image
     tmp = path.with_name(f".{path.name[:200]}.{secrets.token_hex(4)}.tmp")

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 from ganimation.cli import common
-from ganimation.images import HEIF_SUFFIXES
+from ganimation.images import HEIF_SUFFIXES, OUTPUT_FORMATS
 
 #: what ``-o`` may be (Pillow writes each by its suffix)
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+IMAGE_SUFFIXES = tuple(OUTPUT_FORMATS)
 #: what ``edit FOLDER`` edits: those, and phones' HEIC/HEIF photos (written under the same name as JPEG)
 FOLDER_SUFFIXES = (*IMAGE_SUFFIXES, *HEIF_SUFFIXES)
 
@@ -97,7 +97,7 @@ def run(args) -> int:
         raise GanimationError(f"--crop edits an aligned crop with the generator; drop --engine {engine} "
                               "or edit the photo instead")
     editor = common.load_editor(args) if engine != "warp" else None
-    opened = open_image(args.input)                # read once: photo mode passes it on
+    opened = open_image(args.input, srgb=False)    # read once: photo mode passes it on; colour profile kept
     if engine != "gan" or _photo_mode(args, opened[0].size[::-1], editor):
         require_faces()
         from ganimation.faces.pipeline import edit_photo_file
@@ -117,7 +117,7 @@ def run(args) -> int:
     current = common.crop_current_aus(image, args.source) if (args.expression or args.relative) else None
     res = editor.edit(image, args.aus, expression=args.expression, intensity=args.intensity,
                       current=current, relative=args.relative)
-    save_image(out, res.images[0])
+    save_image(out, res.images[0], icc_profile=opened[1].get("icc_profile"))
     if args.save_masks:
         _save_masks(out, res.attention[0], res.color[0])
     print(f"edited crop -> {out}")

@@ -1,0 +1,106 @@
+"""Embedded colour profiles (phones' Display P3, cameras' Adobe RGB): read as sRGB, kept by a photo edit."""
+
+import struct
+from importlib import resources
+
+import numpy as np
+import pytest
+from PIL import Image, ImageCms
+
+from ganimation.images import load_rgb, open_image, profile_to_srgb, save_image
+
+#: Display P3's primaries adapted to D50, as ICC profiles store them (rXYZ, gXYZ, bXYZ)
+P3_COLORANTS = {b"rXYZ": (0.5151, 0.2412, -0.0011), b"gXYZ": (0.2919, 0.6922, 0.0419),
+                b"bXYZ": (0.1571, 0.0666, 0.7841)}
+
+
+def display_p3_profile() -> bytes:
+    """An ICC profile with Display P3's primaries and sRGB's tone curve (Display P3 itself), made from
+    Little CMS's built-in sRGB profile by writing the P3 colorants into its rXYZ/gXYZ/bXYZ tags."""
+    data = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    data[84:100] = bytes(16)                                     # the profile ID (an MD5) no longer holds
+    for i in range(struct.unpack(">I", data[128:132])[0]):
+        sig, offset, _size = struct.unpack(">4sII", data[132 + 12 * i:144 + 12 * i])
+        if sig in P3_COLORANTS:
+            assert data[offset:offset + 4] == b"XYZ "
+            data[offset + 8:offset + 20] = struct.pack(">3i", *(round(v * 65536) for v in P3_COLORANTS[sig]))
+    return bytes(data)
+
+
+@pytest.fixture(scope="module")
+def astro():
+    return Image.open(resources.files("ganimation") / "assets" / "astronaut.png").convert("RGB")
+
+
+def test_a_p3_photo_is_read_in_srgb_colours(tmp_path):
+    """A saturated P3 red is a still more saturated sRGB red; grey stays grey; the profile is used up."""
+    raw = np.array([[[200, 60, 50], [128, 128, 128], [60, 160, 70]]], np.uint8).repeat(8, 0).repeat(8, 1)
+    p = tmp_path / "p3.png"
+    Image.fromarray(raw).save(p, icc_profile=display_p3_profile())
+    img = load_rgb(p)
+    assert img.shape == raw.shape
+    red, grey, green = img[0, 0].astype(int), img[0, 8].astype(int), img[0, 16].astype(int)
+    assert red[0] > 200 + 10 and red[1] < 60 - 10            # P3 red lies outside sRGB's: more saturated there
+    assert abs(grey - 128).max() <= 1
+    assert green[1] > 160 and green[0] < 60
+    _, info = open_image(p)
+    assert info["icc_profile"] is None                        # the pixels are sRGB now
+
+
+def test_an_srgb_profile_and_a_broken_one_leave_the_pixels_as_they_are(tmp_path, astro):
+    raw = np.asarray(astro)[:64, :64]
+    srgb = tmp_path / "srgb.png"
+    Image.fromarray(raw).save(srgb, icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    assert np.array_equal(load_rgb(srgb), raw)
+    broken = tmp_path / "broken.png"
+    Image.fromarray(raw).save(broken, icc_profile=b"not a colour profile" * 10)
+    assert np.array_equal(load_rgb(broken), raw)
+    assert profile_to_srgb(Image.fromarray(raw), b"junk") is None
+
+
+def test_alpha_and_palette_images_with_a_profile_are_converted(tmp_path):
+    raw = np.zeros((16, 16, 4), np.uint8)
+    raw[..., :3] = (200, 60, 50)
+    raw[..., 3] = 255
+    p = tmp_path / "rgba.png"
+    Image.fromarray(raw).save(p, icc_profile=display_p3_profile())
+    assert load_rgb(p)[0, 0, 0] > 210
+    pal = tmp_path / "pal.png"
+    Image.fromarray(raw[..., :3]).convert("P").save(pal, icc_profile=display_p3_profile())
+    assert load_rgb(pal)[0, 0, 0] > 210
+
+
+def test_keeping_the_profile_keeps_the_pixels_and_save_writes_it(tmp_path):
+    raw = np.full((16, 16, 3), (200, 60, 50), np.uint8)
+    p = tmp_path / "p3.png"
+    icc = display_p3_profile()
+    Image.fromarray(raw).save(p, icc_profile=icc)
+    img, info = open_image(p, srgb=False)
+    assert np.array_equal(np.asarray(img), raw) and info["icc_profile"] == icc
+    for name in ("out.jpg", "out.png", "out.webp", "out.tif"):
+        save_image(tmp_path / name, raw, icc_profile=icc)
+        assert Image.open(tmp_path / name).info.get("icc_profile") == icc, name
+
+
+def test_edit_writes_a_p3_photo_with_its_profile_and_its_own_pixels(tmp_path, capsys, astro):
+    """``ganimation edit`` of a phone's P3 photo: the edit keeps the profile, so the photo shows the colours
+    it had; away from the face, the pixels are the photo's own (PNG: to the bit)."""
+    pytest.importorskip("mediapipe")
+    pytest.importorskip("cv2")
+    from ganimation.cli.main import main
+
+    icc = display_p3_profile()
+    src = tmp_path / "phone.png"
+    astro.save(src, icc_profile=icc)
+    out = tmp_path / "edited.png"
+    assert main(["edit", str(src), "--expression", "surprise", "-o", str(out)]) == 0, capsys.readouterr().err
+    written = Image.open(out)
+    assert written.info.get("icc_profile") == icc
+    a, b = np.asarray(astro), np.asarray(written.convert("RGB"))
+    changed = np.abs(a.astype(int) - b).max(2) > 0
+    assert changed.any()                                       # the face was edited ...
+    assert not changed[:, :40].any() and not changed[-40:].any()   # ... in the photo's own colours around it
+    tif = tmp_path / "edited.tif"                              # every suffix -o accepts is written
+    assert main(["edit", str(src), "--expression", "surprise", "-o", str(tif)]) == 0, capsys.readouterr().err
+    assert np.array_equal(np.asarray(Image.open(tif).convert("RGB")), b)
+    assert Image.open(tif).info.get("icc_profile") == icc
