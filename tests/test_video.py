@@ -513,3 +513,81 @@ def test_an_mp4_carries_the_sound_of_its_source_cut_to_its_frames(tmp_path, capl
     assert (tmp_path / "kept.mp4").stat().st_size > 0
     assert any("without the sound of" in r.getMessage() for r in caplog.records)
     assert leftovers(tmp_path) == []
+
+
+# ------------------------------------------------------------------ colour: HDR input, BT.709 output
+
+
+def _colourful(w: int = 96, h: int = 64) -> np.ndarray:
+    """A frame of saturated patches (red, green, blue, skin, grey) for colour round trips."""
+    colours = [(200, 60, 50), (60, 160, 70), (50, 70, 190), (220, 170, 140), (128, 128, 128), (240, 240, 240)]
+    frame = np.zeros((h, w, 3), np.uint8)
+    step = w // len(colours)
+    for i, c in enumerate(colours):
+        frame[:, i * step:(i + 1) * step] = c
+    frame[:, len(colours) * step:] = colours[-1]
+    return frame
+
+
+def _saturation(frame: np.ndarray) -> float:
+    f = frame.astype(np.int32)
+    return float((f.max(2) - f.min(2)).mean())
+
+
+def test_an_hdr_phone_video_is_tone_mapped_to_sdr_as_it_is_read(tmp_path):
+    """Phones record HLG (BT.2020) video: read as plain RGB its frames look washed out and dark; open_frames
+    tone-maps it to SDR BT.709, close to the SDR frames the clip was made from."""
+    import subprocess
+
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    if not video._ffmpeg_tone_maps():
+        pytest.skip("this ffmpeg has no zscale/tonemap filters")
+    sdr = tmp_path / "sdr.png"
+    Image.fromarray(_colourful()).save(sdr)
+    hlg = tmp_path / "hlg.mp4"
+    # the photo's white at HLG's reference white (BT.2408: 203 nits), as a phone grades it
+    to_hlg = ("format=gbrpf32le,zscale=min=gbr:tin=iec61966-2-1:pin=bt709:rin=full:m=gbr:t=linear:p=bt709:npl=203,"
+              "zscale=min=gbr:tin=linear:pin=bt709:p=bt2020:t=arib-std-b67:m=bt2020nc:r=tv:npl=203,format=yuv420p10le")
+    done = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-loop", "1", "-i", str(sdr),
+                           "-t", "0.5", "-r", "10", "-vf", to_hlg, "-c:v", "libx265", "-x265-params", "log-level=error",
+                           "-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc",
+                           str(hlg)], capture_output=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"cannot make an HLG clip here: {done.stderr.decode(errors='replace')[-200:]}")
+    import imageio.v2 as imageio
+
+    reader = imageio.get_reader(hlg, format="FFMPEG")
+    assert video.hdr_transfer(reader.get_meta_data()) == "arib-std-b67"
+    raw = reader.get_next_data()
+    reader.close()
+    source = _colourful()
+    assert _saturation(raw) < 0.8 * _saturation(source)            # the clip is HDR: read plainly, washed out
+    assert np.abs(raw.astype(int) - source).mean() > 20
+    with open_frames(hlg) as frames:
+        frame = next(iter(frames))
+    assert frame.shape == source.shape
+    assert _saturation(frame) > 0.9 * _saturation(source)
+    assert np.abs(frame.astype(int) - source).mean() < 9
+    with open_frames(hlg, start=0.2) as frames:                     # a seek keeps the tone mapping
+        assert np.abs(next(iter(frames)).astype(int) - source).mean() < 9
+
+
+def test_hdr_transfer_is_read_from_the_pixel_format():
+    assert video.hdr_transfer({"pix_fmt": "yuv420p10le(tv, bt2020nc/bt2020/smpte2084, progressive)"}) == "smpte2084"
+    assert video.hdr_transfer({"pix_fmt": "yuv420p(tv, bt709, progressive)"}) is None
+    assert video.hdr_transfer({}) is None
+
+
+def test_an_mp4_is_written_as_bt709_and_read_back_in_its_colours(tmp_path):
+    """Players show untagged HD video as BT.709; the writer converts with BT.709 and says so."""
+    import imageio.v2 as imageio
+
+    frame = _colourful()
+    path = write(tmp_path / "c.mp4", [frame] * 3)
+    reader = imageio.get_reader(path, format="FFMPEG")
+    described = reader.get_meta_data()["pix_fmt"]
+    assert "bt709" in described and "unknown" not in described      # matrix, primaries and transfer tagged
+    back = reader.get_next_data()
+    reader.close()
+    inner = (slice(8, -8), slice(None))                              # away from chroma edges between patches
+    assert np.abs(back[inner].astype(int) - frame[inner]).mean() < 4
