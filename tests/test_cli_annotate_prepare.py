@@ -33,6 +33,33 @@ def test_annotate_text_and_json(capsys):
     assert f["aus"]["AU12"] > 0.5
 
 
+def test_annotate_writes_a_photos_json_with_o_and_an_animated_gifs_csv(tmp_path, capsys):
+    """``annotate PHOTO -o FACES.json`` writes what ``--json`` prints (``-o`` was ignored for photos);
+    an animated GIF is annotated frame by frame like a video (it was read as its first frame, and its
+    ``-o AUS.csv`` never written); a photo refuses the video-only cuts and a CSV name."""
+    out = tmp_path / "faces.json"
+    assert main(["annotate", ASTRO, "-o", str(out)]) == 0
+    assert "1 face(s)" in capsys.readouterr().out
+    data = json.loads(out.read_text())
+    assert len(data["faces"]) == 1 and len(data["faces"][0]["landmarks"]) == 478
+    assert main(["annotate", ASTRO, "-o", str(out)]) == 2                      # not replaced without --overwrite
+    assert "already exists" in capsys.readouterr().err
+    assert main(["annotate", ASTRO, "-o", str(tmp_path / "faces.csv")]) == 2
+    assert ".json" in capsys.readouterr().err
+    assert main(["annotate", ASTRO, "--start", "1"]) == 2
+    assert "not one" in capsys.readouterr().err
+
+    astro = Image.open(ASTRO).convert("RGB").resize((256, 256))
+    gif = tmp_path / "moving.gif"
+    frames = [Image.fromarray(np.roll(np.asarray(astro), 4 * i, axis=1)) for i in range(3)]
+    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    table = tmp_path / "aus.csv"
+    assert main(["annotate", str(gif), "-o", str(table)]) == 0, capsys.readouterr().err
+    rows = _rows(table)
+    assert [int(r["frame"]) for r in rows] == [0, 1, 2] and all(r["success"] == "1" for r in rows)
+    assert float(rows[0]["AU12_r"]) > 2.5                                       # her smile, on the 0-5 scale
+
+
 def test_annotate_bad_face_model(tmp_path, capsys):
     bad = tmp_path / "model.task"
     bad.write_bytes(b"not a bundle")

@@ -104,6 +104,10 @@ def test_edit_animated_gif_edits_every_frame_and_a_still_gif_is_a_photo(video, t
     Image.fromarray(frames[0]).save(still)
     assert main(["edit", str(still), "--aus", "AU12=+0.6", "--relative", "-o", str(tmp_path / "still.png")]) == 0
     assert "edited 1 face(s)" in capsys.readouterr().out
+    ref = tmp_path / "ref.png"                        # a photo's option on a video: named, not "give --aus"
+    Image.fromarray(frames[0]).save(ref)
+    assert main(["edit", str(gif), "--like", str(ref), "-o", str(tmp_path / "like.gif")]) == 2
+    assert "drop --engine/--weights/--like" in capsys.readouterr().err
 
 
 def test_edit_video_edits_every_face_each_followed_near_its_own_place(tmp_path, capsys):

@@ -86,6 +86,24 @@ MP4_COLOUR = ["-vf", ("scale=out_color_matrix=bt709:out_range=tv,"
                       "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv")]
 
 
+def is_moving(path: str | os.PathLike) -> bool:
+    """Whether ``path`` names a video (:data:`VIDEO_SUFFIXES`) or a GIF with more than one frame: what
+    ``edit`` and ``annotate`` treat frame by frame (a still GIF is a photo). A GIF that cannot be read
+    answers False: the photo reader then says what is wrong with it."""
+    suffix = Path(path).suffix.lower()
+    if suffix in VIDEO_SUFFIXES:
+        return True
+    if suffix not in GIF_SUFFIXES:
+        return False
+    try:
+        from PIL import Image
+
+        with Image.open(path) as img:
+            return int(getattr(img, "n_frames", 1)) > 1
+    except Exception:  # noqa: BLE001 - any unreadable file is the image reader's to report
+        return False
+
+
 def hdr_transfer(meta: dict) -> str | None:
     """The HDR transfer function (:data:`HDR_TRANSFERS`) of a video whose imageio-ffmpeg metadata is
     ``meta`` (ffmpeg reports it in the pixel format, e.g. ``yuv420p10le(tv, bt2020nc/bt2020/arib-std-b67)``),

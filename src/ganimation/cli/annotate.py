@@ -1,4 +1,4 @@
-"""``ganimation annotate PHOTO``: AU intensities, box and landmarks of every face.
+"""``ganimation annotate PHOTO [-o FACES.json]``: AU intensities, box and landmarks of every face.
 
 ``ganimation annotate VIDEO [-o AUS.csv]``: the AU intensities of the video's faces in every frame, as
 an OpenFace-style CSV (``frame, face_id, timestamp, confidence, success, AU01_r .. AU45_r`` on OpenFace's
@@ -17,14 +17,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
                        description="Detect every face in PHOTO and print its 17 AU intensities "
                                    "(0-1 and OpenFace's 0-5 scale), box, confidence and landmarks; for a "
                                    "video, write every frame's AUs of its faces as an OpenFace-style CSV.")
-    p.add_argument("photo", help="image file (JPEG, PNG, ...), or a video (.mp4 .mov .webm .mkv .avi .m4v): "
-                                 "a CSV of every frame's AUs")
+    p.add_argument("photo", help="image file (JPEG, PNG, ...), or a video (.mp4 .mov .webm .mkv .avi .m4v) or "
+                                 "animated GIF: a CSV of every frame's AUs")
     p.add_argument("--json", action="store_true", help="print JSON (with all 478 landmarks)")
-    p.add_argument("-o", "--output", default=None, help="video: write the CSV here (default: print it)")
+    p.add_argument("-o", "--output", default=None, help="photo: write the JSON here (.json); video: write the "
+                                                        "CSV here (.csv; default: print it)")
     p.add_argument("--face", default="all", help="video: all (default), largest, or a face index of the first "
                                                  "frame with a face")
     common.add_video_range(p, prefix="video: ")
-    p.add_argument("--overwrite", action="store_true", help="video: allow -o to replace an existing file")
+    p.add_argument("--overwrite", action="store_true", help="allow -o to replace an existing file")
     p.add_argument("--face-model", metavar="PATH", help="MediaPipe face_landmarker.task to use instead of the bundled one")
     p.add_argument("--calibration", metavar="JSON", help="AU calibration from ganimation.faces.estimate.calibrate")
     p.add_argument("--max-faces", type=types.max_faces, default=20, help="most faces reported, 1 to 100 (default 20)")
@@ -33,17 +34,24 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from pathlib import Path
+    from ganimation.errors import GanimationError
+    from ganimation.video import is_moving, validate_output_path
 
-    from ganimation.video import VIDEO_SUFFIXES
-
-    if Path(args.photo).suffix.lower() in VIDEO_SUFFIXES:
+    if is_moving(args.photo):
         return run_video(args)
+    if any(getattr(args, k) is not None for k in ("max_frames", "start", "end")):
+        raise GanimationError(f"--max-frames/--start/--end cut a video; {args.photo} is not one (.mp4 .mov .webm "
+                              ".mkv .avi .m4v or an animated GIF)")
     from ganimation.aus import AU_CODES, AU_NAMES, OPENFACE_SCALE
     from ganimation.faces.detect import detect_faces
     from ganimation.faces.estimate import Calibration, estimate_aus
     from ganimation.images import load_rgb
 
+    target = None
+    if args.output is not None:
+        target = validate_output_path(args.output, inputs=[args.photo], suffixes=(".json",), overwrite=args.overwrite)
+        if target.exists() and not args.overwrite:
+            raise GanimationError(f"{target}: already exists; pass --overwrite or choose another name")
     image = load_rgb(args.photo)
     faces = detect_faces(image, face_model=args.face_model, max_faces=args.max_faces, require=False)
     if not faces:
@@ -57,9 +65,15 @@ def run(args) -> int:
         out.append({"face": i, **face.to_json(),
                     "aus": {c: round(float(v), 4) for c, v in zip(AU_CODES, aus)},
                     "aus_openface": {c: round(float(v) * OPENFACE_SCALE, 3) for c, v in zip(AU_CODES, aus)}})
+    document = {"image": str(args.photo), "width": int(image.shape[1]), "height": int(image.shape[0]), "faces": out}
+    if target is not None:
+        from ganimation.atomic import write_text
+
+        write_text(target, json.dumps(document, indent=1) + "\n")
+        print(f"{len(out)} face(s) of {args.photo} -> {target}")
+        return 0
     if args.json:
-        print(json.dumps({"image": str(args.photo), "width": int(image.shape[1]), "height": int(image.shape[0]),
-                          "faces": out}, indent=1))
+        print(json.dumps(document, indent=1))
         return 0
     print(f"{args.photo}: {image.shape[1]}x{image.shape[0]}, {len(out)} face(s)")
     for f in out:

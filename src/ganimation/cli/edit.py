@@ -58,27 +58,11 @@ def _photo_mode(args, image_shape, editor) -> bool:
     return not (h == w == editor.image_size)
 
 
-def animated_gif(path) -> bool:
-    """Whether ``path`` is a GIF with more than one frame (``edit`` edits it as a video). A file that
-    cannot be read answers False: the photo path then reports what is wrong with it."""
-    from ganimation.video import GIF_SUFFIXES
-
-    if Path(path).suffix.lower() not in GIF_SUFFIXES:
-        return False
-    try:
-        from PIL import Image
-
-        with Image.open(path) as img:
-            return int(getattr(img, "n_frames", 1)) > 1
-    except Exception:  # noqa: BLE001 - any unreadable file is the image reader's to report
-        return False
-
-
 def run(args) -> int:
     from ganimation.images import open_image, save_image
-    from ganimation.video import VIDEO_SUFFIXES, validate_output_path
+    from ganimation.video import is_moving, validate_output_path
 
-    if Path(args.input).suffix.lower() in VIDEO_SUFFIXES or animated_gif(args.input):
+    if is_moving(args.input):
         return run_video(args)
     if any(getattr(args, k) is not None for k in ("max_frames", "start", "end")):
         from ganimation.errors import GanimationError
@@ -194,10 +178,10 @@ def run_video(args) -> int:
     from ganimation.video import validate_output_path
     from ganimation.video_edit import VideoEditStats, edit_video_file
 
-    common.check_target(args._parser, args)
     if common.engine(args) != "warp" or args.like or args.crop or args.stages:
         raise GanimationError("videos are edited with the warp engine and an AU target (--aus/--expression); "
                               "drop --engine/--weights/--like/--crop/--stages")
+    common.check_target(args._parser, args)
     out = validate_output_path(args.output, inputs=[args.input], overwrite=args.overwrite)
     stats = VideoEditStats()
     fps, _ = edit_video_file(args.input, out, start=args.start, end=args.end, max_frames=args.max_frames,
