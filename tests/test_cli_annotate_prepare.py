@@ -48,6 +48,8 @@ def test_annotate_writes_a_photos_json_with_o_and_an_animated_gifs_csv(tmp_path,
     assert ".json" in capsys.readouterr().err
     assert main(["annotate", ASTRO, "--start", "1"]) == 2
     assert "not one" in capsys.readouterr().err
+    assert main(["annotate", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
 
     astro = Image.open(ASTRO).convert("RGB").resize((256, 256))
     gif = tmp_path / "moving.gif"

@@ -104,6 +104,14 @@ def test_edit_animated_gif_edits_every_frame_and_a_still_gif_is_a_photo(video, t
     Image.fromarray(frames[0]).save(still)
     assert main(["edit", str(still), "--aus", "AU12=+0.6", "--relative", "-o", str(tmp_path / "still.png")]) == 0
     assert "edited 1 face(s)" in capsys.readouterr().out
+    folder = tmp_path / "frames"                      # a folder of frames written as .mp4: one video, in name order
+    folder.mkdir()
+    for i, f in enumerate(frames):
+        Image.fromarray(f).save(folder / f"f{i}.png")
+    assert main(["edit", str(folder), "--aus", "AU12=+0.6", "--relative", "-o", str(tmp_path / "frames.mp4")]) == 0
+    assert "edited 3 of 3 frame(s) at 25 fps" in capsys.readouterr().out
+    with open_frames(tmp_path / "frames.mp4") as src:
+        assert len(list(src)) == 3
     ref = tmp_path / "ref.png"                        # a photo's option on a video: named, not "give --aus"
     Image.fromarray(frames[0]).save(ref)
     assert main(["edit", str(gif), "--like", str(ref), "-o", str(tmp_path / "like.gif")]) == 2

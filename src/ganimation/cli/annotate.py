@@ -39,6 +39,11 @@ def run(args) -> int:
 
     if is_moving(args.photo):
         return run_video(args)
+    from pathlib import Path
+
+    if Path(args.photo).is_dir():
+        raise GanimationError(f"{args.photo}: is a folder; annotate takes one photo or a video (a folder of photos: "
+                              "ganimation prepare FOLDER -o DATASET annotates every photo)")
     if any(getattr(args, k) is not None for k in ("max_frames", "start", "end")):
         raise GanimationError(f"--max-frames/--start/--end cut a video; {args.photo} is not one (.mp4 .mov .webm "
                               ".mkv .avi .m4v or an animated GIF)")

@@ -20,10 +20,11 @@ def add_parser(sub) -> None:
                        description=__doc__)
     p.add_argument("input", help="image: an aligned face crop, or any photo (needs the faces extra); a folder of "
                                  "photos, each edited; or a video (.mp4 .mov .webm .mkv .avi) or animated GIF, "
-                                 "whose every frame is edited")
-    p.add_argument("-o", "--output", required=True, help="output image (.png / .jpg); for a folder of photos: a "
-                                                        "folder (the same file names); for a video: .mp4, .gif or "
-                                                        "a folder of PNG frames")
+                                 "whose every frame is edited (a folder of frames, too, when -o is .mp4 or .gif)")
+    p.add_argument("-o", "--output", required=True, help="output image (.png .jpg .webp .bmp .tif); for a folder of "
+                                                        "photos: a folder (the same file names), or .mp4/.gif to edit "
+                                                        "its frames (in name order, 25 fps) as one video; for a "
+                                                        "video: .mp4, .gif or a folder of PNG frames")
     common.add_weights(p)
     common.add_engine(p)
     common.add_target(p)
@@ -60,9 +61,10 @@ def _photo_mode(args, image_shape, editor) -> bool:
 
 def run(args) -> int:
     from ganimation.images import open_image, save_image
-    from ganimation.video import is_moving, validate_output_path
+    from ganimation.video import OUTPUT_SUFFIXES, is_moving, validate_output_path
 
-    if is_moving(args.input):
+    frames_to_video = Path(args.input).is_dir() and Path(args.output).suffix.lower() in OUTPUT_SUFFIXES
+    if is_moving(args.input) or frames_to_video:      # a folder written as .mp4/.gif: its frames, one video
         return run_video(args)
     if any(getattr(args, k) is not None for k in ("max_frames", "start", "end")):
         from ganimation.errors import GanimationError
