@@ -132,3 +132,19 @@ def test_vector_checks():
     with pytest.raises(AUParseError):
         A.to_vector([np.nan] * 17)
     assert A.to_dict(A.to_vector({"AU26": 0.3}))["AU26"] == pytest.approx(0.3)
+
+
+def test_a_target_may_be_a_vector_or_a_dict_and_is_checked_as_a_string_is():
+    """Python callers give AU targets as 17-vectors or dicts: the vector was an AttributeError, a dict's
+    out-of-range or non-number value passed unchecked (clipped or a ValueError traceback)."""
+    v = np.zeros(A.NUM_AUS)
+    v[A.AU_CODES.index("AU12")] = 0.8
+    assert A.resolve_target(aus=v)[A.AU_CODES.index("AU12")] == pytest.approx(0.8)
+    assert A.resolve_target(aus=list(v)).tolist() == A.resolve_target(aus="AU12=0.8").tolist()
+    assert A.target_items({12: 0.5, "au6": 0.2}) == {"AU12": 0.5, "AU06": 0.2}
+    assert A.target_items({"AU12": -0.3}, relative=True) == {"AU12": -0.3}
+    for bad, words in [(np.zeros(16), "17 values"), ({"AU12": 2}, "outside [0, 1]"), ({"AU12": "x"}, "not a number"),
+                       ({"AU99": 0.5}, "unknown Action Unit"), ([float("nan")] * 17, "outside"),
+                       (object(), "AU target of type object"), ({"AU12": -0.3}, "outside [0, 1]")]:
+        with pytest.raises(AUParseError, match=words.replace("[", r"\[").replace("]", r"\]")):
+            A.resolve_target(aus=bad)

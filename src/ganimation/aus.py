@@ -128,7 +128,8 @@ _MAX_ITEM = 64
 
 
 def au_index(code: str) -> int:
-    """Position of ``code`` (``"AU12"``, ``"au12"``, ``"12"``) in :data:`AU_CODES`."""
+    """Position of ``code`` (``"AU12"``, ``"au12"``, ``"12"``, ``12``) in :data:`AU_CODES`."""
+    code = str(code)
     m = re.fullmatch(r"(?:au)?(\d+)", code.strip(), re.I)
     digits = (m.group(1).lstrip("0") or "0") if m else ""
     if digits and len(digits) <= 3:
@@ -206,8 +207,16 @@ def check_vector(vec: np.ndarray, *, name: str = "AU vector") -> np.ndarray:
 
 
 def from_dict(aus: Mapping[str, float]) -> dict[str, float]:
-    """Normalise AU keys (``"au6"`` -> ``"AU06"``)."""
-    return {AU_CODES[au_index(k)]: float(v) for k, v in aus.items()}
+    """Normalise AU keys (``"au6"`` -> ``"AU06"``); the values as floats."""
+    out = {}
+    for k, v in aus.items():
+        code = AU_CODES[au_index(k)]
+        try:
+            out[code] = float(v)
+        except (TypeError, ValueError):
+            raise AUParseError(f"{one_line(str(k), 20)}={one_line(repr(v), 40)} is not a number; give AU values "
+                               "on the 0-1 scale") from None
+    return out
 
 
 def to_dict(vec: np.ndarray) -> dict[str, float]:
@@ -290,7 +299,7 @@ def motion_start(current: np.ndarray | None, *, aus: str | Mapping[str, float] |
         target = resolve_target(current=start, aus=aus, expression=key, intensity=intensity, relative=relative)
     mine: set[str] = set()
     if aus is not None:
-        mine = set(parse_aus(aus, relative=relative) if isinstance(aus, str) else from_dict(aus))
+        mine = set(target_items(aus, relative=relative))
     for code in PRESET_DEFINES.get(key, ()):
         if code in mine:
             continue
@@ -298,6 +307,32 @@ def motion_start(current: np.ndarray | None, *, aus: str | Mapping[str, float] |
         least = float(intensity) * PRESET_MOVES_AT_LEAST * PRESETS[key].get(code, 0.0)
         start[k] = min(start[k], max(target[k] - least, 0.0))
     return start
+
+
+def target_items(aus, *, relative: bool = False) -> dict[str, float]:
+    """``{code: value}`` of an AU target given as a string (:func:`parse_aus`), a mapping
+    (``{"AU12": 0.8}``, keys as :func:`au_index` reads them) or a ``(17,)`` vector in
+    :data:`AU_CODES` order; values on the 0-1 scale (offsets in [-1, 1] with ``relative``), finite."""
+    if isinstance(aus, str):
+        return parse_aus(aus, relative=relative)
+    if isinstance(aus, Mapping):
+        items = from_dict(aus)
+    else:
+        try:
+            vec = np.asarray(aus, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise AUParseError(f"AU target of type {type(aus).__name__}; give a string (\"AU12=0.8\"), a dict "
+                               f"({{\"AU12\": 0.8}}) or {NUM_AUS} values in the order {', '.join(AU_CODES)}") from None
+        if vec.shape != (NUM_AUS,):
+            raise AUParseError(f"an AU vector has {NUM_AUS} values in the order {', '.join(AU_CODES)}; got shape "
+                               f"{vec.shape}")
+        items = dict(zip(AU_CODES, vec.tolist()))
+    lo, hi = (-1.0, 1.0) if relative else (0.0, 1.0)
+    for code, value in items.items():
+        if not math.isfinite(value) or not lo <= value <= hi:
+            raise AUParseError(f"{code}={value:g} is outside [{lo:g}, {hi:g}]; AU intensities use the 0-1 scale "
+                               "(OpenFace's 0-5 divided by 5)")
+    return items
 
 
 def resolve_target(*, current: np.ndarray | None = None, aus: str | Mapping[str, float] | None = None,
@@ -316,8 +351,7 @@ def resolve_target(*, current: np.ndarray | None = None, aus: str | Mapping[str,
     if expression is not None:
         vec = apply_preset(vec, expression, intensity)
     if aus is not None:
-        items = parse_aus(aus, relative=relative) if isinstance(aus, str) else from_dict(aus)
-        for code, value in items.items():
+        for code, value in target_items(aus, relative=relative).items():
             i = AU_CODES.index(code)
             vec[i] = vec[i] + value if relative else value
     return np.clip(vec, 0.0, 1.0).astype(np.float32)
