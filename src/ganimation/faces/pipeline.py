@@ -324,7 +324,8 @@ def edit_photo_file(editor, in_path: str | os.PathLike, out_path: str | os.PathL
     (Display P3, Adobe RGB ...) is kept with its pixels as they are (the
     edit is made in the photo's own colours), and the format follows
     ``out_path``'s suffix (JPEG quality 95). ``opened``: the ``(image,
-    info)`` pair ``ganimation.images.open_image(in_path, srgb=False)`` returned, where the caller has read it already (a 20 MP JPEG takes
+    info)`` pair ``ganimation.images.open_image(in_path, srgb=False)``
+    returned, where the caller has read it already (a 20 MP JPEG takes
     about 0.25 s to decode).
     """
     from ganimation.images import open_image, save_image
