@@ -186,7 +186,7 @@ def test_streams_without_reading_everything(tmp_path, monkeypatch):
 
 
 def test_default_cap_known_length(clip, monkeypatch):
-    monkeypatch.setattr(video, "DEFAULT_MAX_FRAMES", 5)
+    monkeypatch.setattr(video.reading, "DEFAULT_MAX_FRAMES", 5)
     with pytest.raises(VideoError, match="--max-frames") as exc:
         open_frames(clip)
     assert "--start/--end" in one_line(exc)
@@ -197,7 +197,7 @@ def test_default_cap_known_length(clip, monkeypatch):
 def test_default_cap_folder_and_gif(tmp_path, monkeypatch):
     write(tmp_path / "f/", make_frames(6))
     write(tmp_path / "a.gif", make_frames(6))
-    monkeypatch.setattr(video, "DEFAULT_MAX_FRAMES", 5)
+    monkeypatch.setattr(video.reading, "DEFAULT_MAX_FRAMES", 5)
     for p in (tmp_path / "f", tmp_path / "a.gif"):
         with pytest.raises(VideoError, match="--max-frames"):
             open_frames(p)
@@ -205,9 +205,9 @@ def test_default_cap_folder_and_gif(tmp_path, monkeypatch):
 
 def test_default_cap_unknown_length(clip, monkeypatch):
     """Without a length in the metadata the cap is enforced while reading."""
-    monkeypatch.setattr(video, "DEFAULT_MAX_FRAMES", 5)
-    real = video._finite_positive
-    monkeypatch.setattr(video, "_finite_positive", lambda v: real(v) if v in (10, 10.0) else None)
+    monkeypatch.setattr(video.reading, "DEFAULT_MAX_FRAMES", 5)
+    real = video.reading._finite_positive
+    monkeypatch.setattr(video.reading, "_finite_positive", lambda v: real(v) if v in (10, 10.0) else None)
     src = open_frames(clip)
     assert src.frame_count is None
     with pytest.raises(VideoError, match="--max-frames"):
@@ -346,7 +346,7 @@ def test_writer_refuses_size_change(tmp_path):
 
 
 def test_writer_gif_cap(tmp_path, monkeypatch):
-    monkeypatch.setattr(video, "DEFAULT_MAX_GIF_FRAMES", 3)
+    monkeypatch.setattr(video.writing, "DEFAULT_MAX_GIF_FRAMES", 3)
     with pytest.raises(VideoError, match="at most 3") as exc:
         write(tmp_path / "a.gif", make_frames(4))
     one_line(exc)
