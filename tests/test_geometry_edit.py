@@ -369,3 +369,38 @@ def test_animate_moves_every_face_of_a_group_photo(tmp_path, astronaut, capsys):
                      "-o", str(tmp_path / f"{face}.mp4")]) == 0
     out = capsys.readouterr().out
     assert "(2 faces, warp engine)" in out and "(warp engine)" in out
+
+
+def test_animate_like_moves_a_face_toward_a_reference_photos_expression(tmp_path, astronaut, capsys):
+    """``animate --like REF``: edit --like's motion at a share from 0 (the photo itself) to 1 (the photo
+    edit), half of it in between; --to and --like exclude each other; a reference without a face is a
+    one-line error."""
+    from ganimation.faces.pipeline import find_faces
+
+    surprised = edit_photo(None, astronaut, expression="surprise").image
+    ref = find_faces(surprised, "largest")[0].landmarks
+    faces = find_faces(astronaut, "all")
+    shares = [edit_photo(None, astronaut, like=ref, like_amount=a, found=faces).image.astype(np.int16)
+              for a in (0.0, 0.5, 1.0)]
+    photo = astronaut.astype(np.int16)
+    assert np.array_equal(shares[0], photo)
+    assert np.array_equal(shares[2], edit_photo(None, astronaut, like=ref, found=faces).image)
+    half, full = np.abs(shares[1] - photo).mean(), np.abs(shares[2] - photo).mean()
+    assert 0.2 * full < half < 0.9 * full
+    with pytest.raises(GanimationError, match="like_amount"):
+        edit_photo(None, astronaut, like=ref, like_amount=1.5, found=faces)
+
+    src, reference = tmp_path / "photo.png", tmp_path / "ref.png"
+    Image.fromarray(astronaut).save(src)
+    Image.fromarray(surprised).save(reference)
+    out = tmp_path / "like.gif"
+    assert main(["animate", str(src), "--like", str(reference), "--frames", "3", "-o", str(out)]) == 0
+    assert "(warp engine, like" in capsys.readouterr().out
+    with Image.open(out) as gif:
+        assert gif.n_frames == 3
+    assert main(["animate", str(src), "--like", str(reference), "--to", "happy", "-o", str(tmp_path / "x.gif")]) == 2
+    assert "not allowed with" in capsys.readouterr().err
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((200, 200, 3), 90, np.uint8)).save(blank)
+    assert main(["animate", str(src), "--like", str(blank), "-o", str(tmp_path / "y.gif")]) == 2
+    assert "no face found in the reference photo" in capsys.readouterr().err

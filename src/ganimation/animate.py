@@ -13,10 +13,16 @@ from ganimation.errors import GanimationError
 
 def trajectory(source: np.ndarray, target: np.ndarray, frames: int, *, ease: bool = True,
                pingpong: bool = False) -> np.ndarray:
-    """``(frames, 17)`` AU vectors ``alpha * target + (1 - alpha) * source``, alpha 0 -> 1.
+    """``(frames, 17)`` AU vectors ``alpha * target + (1 - alpha) * source``, alpha 0 -> 1 (:func:`alphas`).
 
     ``ease`` uses a smooth (cosine) alpha; ``pingpong`` returns to the source.
     """
+    return interpolate(check_vector(source), check_vector(target), alphas(frames, ease=ease, pingpong=pingpong))
+
+
+def alphas(frames: int, *, ease: bool = True, pingpong: bool = False) -> np.ndarray:
+    """``(frames,)`` float32 shares of the way from the start (0) to the target (1): linear, or eased
+    (cosine) with ``ease``; with ``pingpong`` back again (``2 * frames - 2`` in all)."""
     if frames < 2:
         raise GanimationError(f"an animation needs at least 2 frames, got {frames}")
     alpha = np.linspace(0.0, 1.0, frames, dtype=np.float32)
@@ -24,7 +30,7 @@ def trajectory(source: np.ndarray, target: np.ndarray, frames: int, *, ease: boo
         alpha = (0.5 - 0.5 * np.cos(np.pi * alpha)).astype(np.float32)
     if pingpong:
         alpha = np.concatenate([alpha, alpha[-2:0:-1]])
-    return interpolate(check_vector(source), check_vector(target), alpha)
+    return alpha
 
 
 def render(editor, crop: np.ndarray, aus_sequence: np.ndarray) -> np.ndarray:

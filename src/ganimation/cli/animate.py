@@ -15,7 +15,11 @@ def add_parser(sub) -> None:
     common.add_engine(p)
     p.add_argument("--face", default="largest", help="photo: which face moves: largest, all, or an index "
                                                      "(0 = largest)")
-    p.add_argument("--to", required=True, help='target: a preset name ("happy") or AUs ("AU12=1,AU06=0.8")')
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to", help='target: a preset name ("happy") or AUs ("AU12=1,AU06=0.8")')
+    target.add_argument("--like", metavar="REF", help="target: the expression of the largest face in the photo REF "
+                                                      "(as edit --like: landmark motion with the warp engine, its "
+                                                      "estimated AUs with the others)")
     p.add_argument("--from", dest="source", default=None,
                    help="the crop's own AUs (default: estimated, or 0 without the faces extra)")
     p.add_argument("--intensity", type=types.unit_interval, default=1.0, help="preset strength in [0, 1]")
@@ -51,12 +55,22 @@ def run(args) -> int:
     from ganimation.images import load_rgb
     from ganimation.video import validate_output_path
 
-    parse_to(args.to, None, args.intensity)  # validate before loading anything
+    if args.to is not None:
+        parse_to(args.to, None, args.intensity)  # validate before loading anything
     types.check_animation_length(args.frames, args.pingpong)
-    out = validate_output_path(args.output, inputs=[args.input], suffixes=(".gif", ".mp4"), overwrite=args.overwrite)
+    inputs = [args.input] + ([args.like] if args.like else [])
+    out = validate_output_path(args.output, inputs=inputs, suffixes=(".gif", ".mp4"), overwrite=args.overwrite)
     engine = common.engine(args)
     editor = common.load_editor(args) if engine != "warp" else None
     image = load_rgb(args.input)
+    if args.like is not None:
+        reference = like_reference(args.like)
+        if engine == "warp":
+            return run_like(args, image, reference, out)
+        from ganimation.aus import to_dict
+        from ganimation.faces.estimate import estimate_aus
+
+        args.to = ",".join(f"{c}={v:.4f}" for c, v in to_dict(estimate_aus(reference)).items())
     if engine == "gan":  # the generator on an aligned crop, as trained
         crop = image
         if crop.shape[:2] != (editor.image_size, editor.image_size):
@@ -99,4 +113,41 @@ def run(args) -> int:
             writer.write(frame)
     moved = f"{len(faces)} faces, " if len(faces) > 1 else ""
     print(f"{len(paths[0])} frames at {image.shape[1]}x{image.shape[0]} ({moved}{engine} engine) -> {out}")
+    return 0
+
+
+def like_reference(path):
+    """The largest face of the reference photo ``path`` (a one-line error without one)."""
+    from ganimation.errors import FaceNotFoundError
+    from ganimation.faces.pipeline import find_faces
+    from ganimation.images import load_rgb
+
+    faces = find_faces(load_rgb(path), "largest")
+    if not faces:
+        raise FaceNotFoundError(f"no face found in the reference photo {path}; use a photo with a clearly "
+                                "visible, roughly frontal face")
+    return faces[0]
+
+
+def run_like(args, image: np.ndarray, reference, out) -> int:
+    """``animate --like REF`` with the warp engine: every frame is ``edit --like``'s motion at a share
+    that goes from 0 to 1 (eased unless ``--linear``; and back with ``--pingpong``), so the last frame
+    is the photo edit itself."""
+    from ganimation.animate import alphas
+    from ganimation.faces.pipeline import edit_photo, find_faces
+    from ganimation.reenact import select_face
+    from ganimation.video import FrameWriter
+
+    which = common.parse_face(args.face)
+    found = find_faces(image, which)
+    faces = found if which == "all" else [select_face(found, which)]
+    if not faces:
+        select_face(faces, which)                  # the one-line "no face found" error
+    shares = alphas(args.frames, ease=not args.linear, pingpong=args.pingpong)
+    with FrameWriter(out, args.fps) as writer:
+        for share in shares:
+            writer.write(edit_photo(None, image, like=reference.landmarks, like_amount=float(np.clip(share, 0, 1)),
+                                    found=faces, face="all", engine="warp", texture=args.texture).image)
+    moved = f"{len(faces)} faces, " if len(faces) > 1 else ""
+    print(f"{len(shares)} frames at {image.shape[1]}x{image.shape[0]} ({moved}warp engine, like {args.like}) -> {out}")
     return 0

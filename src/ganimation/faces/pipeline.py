@@ -146,7 +146,7 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
                face_model=None, calibration=None, paste: str = "residual",
                feather: float = 0.06, search: str = "proposals", engine: str | None = None,
                like: np.ndarray | None = None, texture: float | None = None, stages=None, found=None,
-               starts=None) -> PhotoEdit:
+               starts=None, like_amount: float = 1.0) -> PhotoEdit:
     """Edit the expression of the faces in a photo.
 
     - ``image_rgb_uint8``: ``(H, W, 3)`` uint8 RGB.
@@ -165,6 +165,8 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
       whose expression every selected face takes (``edit --like``), as landmark motion
       (:func:`ganimation.geometry_edit.reference_motion`); warp engine only (for the
       others, pass the reference's estimated AUs as ``aus``, as ``edit --like`` does).
+      ``like_amount`` (0-1): the share of that motion applied (``animate --like`` goes
+      from 0 to 1; the motion is linear in it).
     - ``texture``: strength of the warp engine's texture stage (shading of folds and
       wrinkles, :mod:`ganimation.texture.au_texture`); None: its default, 0: off. The
       hybrid engine leaves it to the generator.
@@ -201,6 +203,8 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
     elif like is not None:
         if engine != "warp":
             raise GanimationError(f"a reference face's motion needs the warp engine, not {engine!r}")
+        if not 0.0 <= float(like_amount) <= 1.0:
+            raise GanimationError(f"like_amount {like_amount}: use a share in [0, 1]")
     elif aus is None and expression is None:
         raise GanimationError("give a target: aus (e.g. 'AU12=0.8'), an expression preset, or targets")
     infos = []
@@ -241,6 +245,7 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
         for n, (f, est, tgt, start) in enumerate(infos):
             if like is not None:
                 motion, coef = reference_motion(placed[n], like)
+                motion, coef = motion * float(like_amount), coef * float(like_amount)
                 ge = apply_motion(out, placed[n], motion, aus_change=coef, texture=strength,
                                   lip_stretch=lip_stretch(est + coef), interpolation=reading)
             else:
