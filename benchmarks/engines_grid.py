@@ -26,6 +26,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --edge-strip        # docs/images/photo_edge.png
     .venv/bin/python benchmarks/engines_grid.py --whites-strip      # docs/images/whites_light.png
     .venv/bin/python benchmarks/engines_grid.py --squint-iris-strip # docs/images/iris_squint.png
+    .venv/bin/python benchmarks/engines_grid.py --fear-taper-strip  # docs/images/fear_taper.png
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ OPEN_EYES_STRIP = before_and_now(("surprise", "fear"), "open_eyes")
 LIPS_STRIP = before_and_now(("surprise", "disgust", "fear"), "lips")
 #: openings as the motion model gave them (a slot beside the corners) and tapered now
 OPENING_STRIP = before_and_now(("surprise", "happy"), "opening")
+#: fear's stretched opening untapered (blunt ends) and with the flatter taper of stretched lips now
+FEAR_TAPER_STRIP = before_and_now(("fear",), "fear_taper")
 #: broad smiles closed by sad and anger, crossing lips stopped at their inner points (thin lips) and as bodies now
 LIP_BODIES_STRIP = before_and_now(("sad", "anger"), "lip_bodies")
 #: surprise and fear of sharp photos with the iris rims in the warp mesh, the iris colours with catchlights
@@ -259,7 +262,7 @@ def opening_as_before():
 
     import ganimation.motion.opening as O
 
-    return patched(O, "round_opening", lambda frame, motion, amount=1.0: motion)
+    return patched(O, "round_opening", lambda frame, motion, **_: motion)
 
 
 def lip_bodies_as_before():
@@ -395,7 +398,9 @@ BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes"
           # every circle of the iris read wherever the photo shows it, however little
           "squint_iris": constant_as_before("ganimation.warp.eyes", "IRIS_MIN_ARC", 1e-9),
           # an eye the photo shows closed opened by the motion like any other
-          "closed_eyes": constant_as_before("ganimation.motion.lids", "held", _never_held)}
+          "closed_eyes": constant_as_before("ganimation.motion.lids", "held", _never_held),
+          # lips stretched sideways left untapered (an ellipse to the power 0)
+          "fear_taper": constant_as_before("ganimation.motion.opening", "STRETCHED_POWER", 0.0)}
 
 
 #: the before/now strips: (flag of --FLAG-strip, file in docs/images, columns, default photos, cut, what it shows)
@@ -451,6 +456,11 @@ STRIPS = [
     ("opening", "round_opening.png", OPENING_STRIP,
      [WILD / "44_t1.jpg", WILD / "42_kit_with_rose.jpg", ROWS[4], ROWS[5]],
      "mouth", "surprise and happy, openings untapered before / tapered now"),
+    ("fear-taper", "fear_taper.png", FEAR_TAPER_STRIP,
+     [Path("data/utkface_dev60/30_0_4_20170104170526912.jpg.chip.jpg"),
+      Path("data/utkface_dev60/35_1_0_20170104181321972.jpg.chip.jpg"), WILD / "40_obama.jpg",
+      WILD / "45_multi_face.jpg"],
+     "mouth", "fear, the stretched opening untapered before / tapered toward its corners now"),
     ("lip-bodies", "lip_bodies.png", LIP_BODIES_STRIP,
      [WILD / "40_obama.jpg", UTK / "75_0_1_20170111205346848.jpg.chip.jpg",
       UTK / "61_1_2_20170105174916768.jpg.chip.jpg", UTK / "36_0_3_20170104220654654.jpg.chip.jpg"],

@@ -217,7 +217,8 @@ def test_follow_lips_keeps_the_lip_layers_in_order_and_the_contours_where_asked(
 def test_round_opening_tapers_a_slot_toward_the_corners_and_keeps_the_middle():
     """A lower lip dropped as a block (every column as far as the middle) opens a slot; round_opening
     takes the columns beside the corners back up, the whole column together, to an elliptic taper;
-    the middle column, the corners, no motion, a closing mouth and ``amount`` 0 are left alone."""
+    the middle column, the corners, no motion and a closing mouth are left alone; lips stretched
+    sideways get a flatter taper."""
     from ganimation.motion.opening import round_opening
     from ganimation.motion.regions import LOWER_LIP_RINGS, UPPER_LIP_RINGS
 
@@ -241,6 +242,9 @@ def test_round_opening_tapers_a_slot_toward_the_corners_and_keeps_the_middle():
     assert np.all(np.diff(rise[:6]) >= -1e-9) and np.all(np.diff(rise[5:]) <= 1e-9)   # rising to the middle
     for row in LOWER_LIP_RINGS:                                            # each column moved as one
         assert np.allclose(out[row[1], :2] - m[row[1], :2], out[LOWER_LIP_RINGS[0][1], :2] - m[LOWER_LIP_RINGS[0][1], :2])
-    assert round_opening(p, m, amount=0.0) is m
+    stretched = round_opening(p, m, stretch=1.0)                           # lips pulled sideways (fear):
+    flat = gap(stretched) - gap(zero)                                      # a flatter taper, still tapered
+    assert rise[1] < flat[1] < 0.95 * flat[5] and rise[9] < flat[9] < 0.95 * flat[5]
+    assert flat[5] == pytest.approx(rise[5], abs=1e-3)
     closing = -0.01 * m                                                    # lips pressed together
     assert round_opening(p, closing) is closing

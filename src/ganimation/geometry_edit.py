@@ -73,7 +73,7 @@ def apply_motion(image: np.ndarray, landmarks: np.ndarray, motion: np.ndarray, *
     pose = pose or fit_pose(lm)
     frame = pose.to_frame(lm)
     motion = keep_closed(frame, motion)     # no eyeball in the photo to open a closed eye onto
-    motion = round_opening(frame, motion, amount=1.0 - float(np.clip(lip_stretch, 0.0, 1.0)))
+    motion = round_opening(frame, motion, stretch=lip_stretch)
     motion = unfold_mouth(frame, unfold_eyes(frame, uncross(frame, motion)))
     target = lm[:, :2] + pose.motion_to_image(motion)
     fw = warp_face(image, lm, target, pose=pose, interpolation=interpolation)
