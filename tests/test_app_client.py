@@ -103,3 +103,22 @@ def test_api_edit_video(app, tmp_path):
     with open_frames(path) as got:
         assert len(list(got)) == 3
     assert status.startswith("Edited: 3 of 3 frames")
+
+
+def test_api_transfer(app, tmp_path):
+    """The Transfer tab's endpoint: a photo and a reference in, the edited photo and a status out."""
+    pytest.importorskip("mediapipe")
+    from gradio_client import Client, handle_file
+    from PIL import Image
+
+    from ganimation.faces.pipeline import edit_photo
+    from ganimation.images import load_rgb
+
+    ref = tmp_path / "ref.png"
+    Image.fromarray(edit_photo(None, load_rgb(ASTRONAUT), expression="surprise").image).save(ref)
+    client = Client(app, verbose=False, download_files=str(tmp_path / "dl"))
+    image, status = client.predict(handle_file(str(ASTRONAUT)), handle_file(str(ref)), "all", api_name="/transfer")
+    assert status.startswith("Transferred: 1 face(s)")
+    assert _pixels(image).shape == (512, 512, 3)
+    _, status = client.predict(handle_file(str(ASTRONAUT)), None, "all", api_name="/transfer")
+    assert "no reference photo" in status

@@ -369,6 +369,35 @@ def test_video_tab_logic(tmp_path):
         logic.edit_clip(str(video), expression="happy", face="3")
 
 
+def test_transfer_tab_logic(tmp_path):
+    """The Transfer tab: the photo's face takes the reference photo's expression (as edit --like: the
+    same pixels), written as a PNG of the photo's size; a reference without a face, no reference or a
+    bad faces choice is a one-line error."""
+    pytest.importorskip("mediapipe")
+    from ganimation.app import logic
+    from ganimation.faces.pipeline import edit_photo, find_faces
+    from ganimation.images import load_rgb
+
+    photo = load_rgb(ASTRONAUT)
+    surprised = edit_photo(None, photo, expression="surprise").image
+    ref = tmp_path / "ref.png"
+    Image.fromarray(surprised).save(ref)
+    png, summary = logic.transfer_photo(str(ASTRONAUT), str(ref), workdir=str(tmp_path))
+    assert summary.startswith("1 face(s) given the reference's expression, 512x512")
+    got = load_rgb(png)
+    like = edit_photo(None, photo, like=find_faces(load_rgb(ref), "largest")[0].landmarks, engine="warp").image
+    assert np.array_equal(got, like)
+    assert np.abs(got.astype(int) - photo).max() > 60
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((200, 200, 3), 90, np.uint8)).save(blank)
+    with pytest.raises(GanimationError, match="no face found in the reference photo"):
+        logic.transfer_photo(str(ASTRONAUT), str(blank))
+    with pytest.raises(GanimationError, match="no reference photo"):
+        logic.transfer_photo(str(ASTRONAUT), None)
+    with pytest.raises(GanimationError, match="faces"):
+        logic.transfer_photo(str(ASTRONAUT), str(ref), face="2")
+
+
 def test_cli_parser_defaults():
     from ganimation.cli.main import build_parser
 

@@ -596,5 +596,34 @@ def edit_clip(video_path, *, expression: str | None = None, aus: str | None = No
     return str(out), f"{stats.edited} of {stats.frames} frames at {fps:g} fps, {w}x{h}{lost}."
 
 
+def transfer_photo(photo_path, reference_path, *, face: str = "all", texture: float | None = None,
+                   workdir: str | None = None) -> tuple[str, str]:
+    """Give the faces of the uploaded photo the expression of the largest face in the uploaded reference
+    photo (the Transfer tab; ``ganimation edit PHOTO --like REF``); returns ``(png_path, summary)``.
+
+    Both photos are read as in the Edit tab (downscaled to :data:`MAX_SIDE`); ``face`` ``"all"`` or
+    ``"largest"``. The reference's landmark motion is projected onto the AU motion model's expression
+    space, so its face shape (identity) is not transferred.
+    """
+    from ganimation.errors import FaceNotFoundError
+    from ganimation.faces.pipeline import edit_photo, find_faces
+    from ganimation.images import save_image
+
+    if face not in ("all", "largest"):
+        raise GanimationError(f"faces {face!r}: use all or largest")
+    if not reference_path:
+        raise GanimationError("no reference photo given; upload a photo of the expression to copy")
+    image = load_image(photo_path)
+    reference = load_image(reference_path)
+    found = find_faces(reference, "largest")
+    if not found:
+        raise FaceNotFoundError("no face found in the reference photo; use a photo with a clearly visible, "
+                                "roughly frontal face")
+    res = edit_photo(None, image, like=found[0].landmarks, face=face, engine="warp", texture=texture)
+    out_dir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="ganimation-transfer-"))
+    out = save_image(out_dir / f"transfer-{time.strftime('%H%M%S')}.png", res.image)
+    return str(out), f"{len(res.faces)} face(s) given the reference's expression, {image.shape[1]}x{image.shape[0]}."
+
+
 def preset_names() -> list[str]:
     return [p for p in PRESETS]

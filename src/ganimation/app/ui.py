@@ -220,6 +220,13 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples, engine):
         except Exception as exc:  # noqa: BLE001
             return [gr.update(), fail(exc)]
 
+    def on_transfer(photo, reference, faces):
+        try:
+            png, summary = logic.transfer_photo(photo, reference, face=faces)
+            return [png, f"Transferred: {summary}"]
+        except Exception as exc:  # noqa: BLE001
+            return [gr.update(), fail(exc)]
+
     def on_animate(session, frames):
         try:
             if session is None:
@@ -366,6 +373,22 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples, engine):
                                        height=480, elem_id="video-out", autoplay=True, loop=True)
             vid_btn.click(on_video, [vid_in, vid_expr, vid_aus, vid_int, vid_rel, vid_faces], [vid_out, vid_status],
                           api_name="edit_video")
+        with gr.Tab("Transfer", id="transfer-tab"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=1, min_width=320):
+                    tr_photo = gr.File(label="Photo whose faces change", file_types=["image"], type="filepath",
+                                       height=110, elem_id="transfer-photo")
+                    tr_ref = gr.File(label="Reference photo: the expression to copy (its largest face)",
+                                     file_types=["image"], type="filepath", height=110, elem_id="transfer-reference")
+                    tr_faces = gr.Radio(label="Faces", choices=["all", "largest"], value="all",
+                                        elem_id="transfer-faces")
+                    tr_btn = gr.Button("▶ Transfer", variant="primary", elem_id="transfer")
+                    tr_status = gr.Textbox(label="Status", interactive=False, lines=2, elem_id="transfer-status",
+                                           value="Upload a photo and a reference photo of another expression.")
+                with gr.Column(scale=2, min_width=320):
+                    tr_out = gr.Image(label="With the reference's expression (PNG)", interactive=False,
+                                      type="filepath", height=480, elem_id="transfer-out")
+            tr_btn.click(on_transfer, [tr_photo, tr_ref, tr_faces], [tr_out, tr_status], api_name="transfer")
         slider_list = [sliders[c] for c in AU_CODES]
         view_outs = [output, before_view, after_view, crop_view, att_view, col_view]
 
