@@ -52,7 +52,8 @@ Upload a photo (or pick the example), choose a face, then move the **Action Unit
 expression. The sliders start at the AUs estimated from the face; the edited photo updates when you
 release a slider. *Animate* renders the change from the face's own expression to the target as MP4 and GIF.
 Engine *warp* moves the face's landmarks and warps the photo (shape changes, no colour added); *gan* runs the
-generator on the aligned crop. The *Reenact* tab animates a photo by a driving video; the *Video* tab edits the faces of a video.
+generator on the aligned crop. The *Reenact* tab animates a photo by a driving video; the *Video* tab edits the
+faces of a video; the *Transfer* tab copies a reference photo's expression.
 """
 
 
@@ -378,7 +379,7 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples, engine):
                 with gr.Column(scale=1, min_width=320):
                     tr_photo = gr.File(label="Photo whose faces change", file_types=["image"], type="filepath",
                                        height=110, elem_id="transfer-photo")
-                    tr_ref = gr.File(label="Reference photo: the expression to copy (its largest face)",
+                    tr_ref = gr.File(label="Reference photo (the expression to copy)",
                                      file_types=["image"], type="filepath", height=110, elem_id="transfer-reference")
                     tr_faces = gr.Radio(label="Faces", choices=["all", "largest"], value="all",
                                         elem_id="transfer-faces")
