@@ -56,6 +56,34 @@ def test_edit_video_frame_to_frame_change_stays_close_to_the_input(video):
     assert change(out) <= 1.10 * change(frames)
 
 
+def test_a_face_that_comes_into_view_is_eased_into_its_edit(video):
+    """A face seen from the first frame is edited in full from that frame on; one that appears later
+    (here after three empty frames) goes from part of its edit to all of it over EASE_IN seconds
+    instead of jumping in within one frame."""
+    from ganimation.video_edit import EASE_IN, edit_video
+
+    _, path = video
+    with open_frames(path) as src:
+        frames = [src_frame for src_frame in src]
+    still = [frames[0]] * 8
+    blank = np.full_like(frames[0], 190)
+    fps = 10.0
+    ease = round(EASE_IN * fps)
+
+    def change(out, ins):
+        return [float(np.abs(o.astype(int) - i.astype(int)).mean()) for o, i in zip(out, ins)]
+
+    from_start = change(list(edit_video(still, fps, aus="AU12=+0.6", relative=True)), still)
+    assert from_start[0] == pytest.approx(from_start[-1], rel=0.15)        # full from the first frame
+    late = [blank] * 3 + still
+    later = change(list(edit_video(late, fps, aus="AU12=+0.6", relative=True)), late)
+    assert later[:3] == [0.0, 0.0, 0.0]
+    ramp = later[3:3 + ease]
+    assert all(b > a for a, b in zip(ramp, ramp[1:]))                      # eased in, frame by frame
+    assert ramp[0] < 0.5 * from_start[-1]
+    assert later[-1] == pytest.approx(from_start[-1], rel=0.15)            # then edited in full
+
+
 def test_edit_video_without_faces_is_a_clean_error(tmp_path, capsys):
     path = tmp_path / "empty.mp4"
     with FrameWriter(path, 10.0) as w:

@@ -7,7 +7,10 @@ adds the same offset to every frame's own expression) and the geometry-first
 edit (:func:`ganimation.geometry_edit.edit_face_geometry`) warps the frame.
 Because the warp is a smooth function of smoothed landmarks and AUs, the
 output changes from frame to frame about as much as the input does.
-Frames where the face is lost are passed through unedited.
+Frames where the face is lost are passed through unedited. A face that
+comes into view after the first frame (or is found again after being
+lost) is eased into its edit over :data:`EASE_IN` seconds rather than
+changing at once from one frame to the next.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ from ganimation.motion.tracking import FaceFollower
 from ganimation.warp.dense import SMOOTH
 
 log = logging.getLogger(__name__)
+
+#: seconds over which the edit of a face that appears after the video's first frame (a newcomer, or a
+#: face found again after it was lost) goes from none to full: it does not jump in within one frame
+EASE_IN = 0.4
 
 
 @dataclass
@@ -62,10 +69,14 @@ def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression
     au_filters: dict[int, OneEuroFilter] = {}
     model = AUMotionModel.load()
     asked = {"aus": aus, "expression": expression, "intensity": intensity, "relative": relative}
-    for frame in frames:
+    ease = max(1, round(EASE_IN * fps))     # frames of a face's ease-in
+    shown: dict[int, int] = {}              # face id -> frames it has been edited in a row (0 from frame 1 on)
+    for index, frame in enumerate(frames):
         frame = np.asarray(frame)
         stats.frames += 1
         seen = follower.update(frame)
+        ids = {k for k, _ in seen}
+        shown = {k: (shown[k] + 1 if k in shown else (ease if index == 0 else 1)) for k in ids}
         if not seen:
             stats.lost += 1
             yield frame
@@ -78,6 +89,8 @@ def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression
             current = current.astype(np.float32)
             target = resolve_target(current=current, **asked)
             start = motion_start(current, **asked, target=target)
+            if shown[k] < ease:             # a face that has just come in: part of the way
+                target = (start + (target - start) * (shown[k] / ease)).astype(np.float32)
             ge = edit_face_geometry(out, placed[n], start, target, model=model, texture=texture,
                                     interpolation=SMOOTH)   # no swimming grain
             out = ge.image
