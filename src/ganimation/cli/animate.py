@@ -85,15 +85,10 @@ def run(args) -> int:
         return 0
     from ganimation.aus import parse_aus, to_vector
     from ganimation.faces.estimate import estimate_aus
-    from ganimation.faces.pipeline import find_faces
-    from ganimation.reenact import select_face
     from ganimation.video import FrameWriter
 
     which = common.parse_face(args.face)
-    found = find_faces(image, which)
-    faces = found if which == "all" else [select_face(found, which)]
-    if not faces:
-        select_face(faces, which)                  # the one-line "no face found" error
+    faces = chosen_faces(image, which)
     paths, starts = [], []
     for face in faces:
         current = to_vector(parse_aus(args.source)) if args.source else estimate_aus(face)
@@ -116,6 +111,19 @@ def run(args) -> int:
     return 0
 
 
+def chosen_faces(image: np.ndarray, which) -> list:
+    """The faces of ``image`` that ``--face`` (parsed: ``"all"``, ``"largest"`` or an index) moves, largest
+    first; a one-line error when there is none."""
+    from ganimation.faces.pipeline import find_faces
+    from ganimation.reenact import select_face
+
+    found = find_faces(image, which)
+    faces = found if which == "all" else [select_face(found, which)]
+    if not faces:
+        select_face(faces, which)                  # the one-line "no face found" error
+    return faces
+
+
 def like_reference(path):
     """The largest face of the reference photo ``path`` (a one-line error without one)."""
     from ganimation.errors import FaceNotFoundError
@@ -134,15 +142,10 @@ def run_like(args, image: np.ndarray, reference, out) -> int:
     that goes from 0 to 1 (eased unless ``--linear``; and back with ``--pingpong``), so the last frame
     is the photo edit itself."""
     from ganimation.animate import alphas
-    from ganimation.faces.pipeline import edit_photo, find_faces
-    from ganimation.reenact import select_face
+    from ganimation.faces.pipeline import edit_photo
     from ganimation.video import FrameWriter
 
-    which = common.parse_face(args.face)
-    found = find_faces(image, which)
-    faces = found if which == "all" else [select_face(found, which)]
-    if not faces:
-        select_face(faces, which)                  # the one-line "no face found" error
+    faces = chosen_faces(image, common.parse_face(args.face))
     shares = alphas(args.frames, ease=not args.linear, pingpong=args.pingpong)
     with FrameWriter(out, args.fps) as writer:
         for share in shares:
