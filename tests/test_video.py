@@ -540,7 +540,7 @@ def test_an_hdr_phone_video_is_tone_mapped_to_sdr_as_it_is_read(tmp_path):
     import subprocess
 
     imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
-    if not video._ffmpeg_tone_maps():
+    if not video.colour._ffmpeg_tone_maps():
         pytest.skip("this ffmpeg has no zscale/tonemap filters")
     sdr = tmp_path / "sdr.png"
     Image.fromarray(_colourful()).save(sdr)

@@ -22,7 +22,6 @@ from ganimation.video.colour import (
     HDR_TO_SDR,
     HDR_TRANSFERS,
     MP4_COLOUR,
-    _ffmpeg_tone_maps,
     hdr_transfer,
 )
 from ganimation.video.formats import (
@@ -32,7 +31,6 @@ from ganimation.video.formats import (
     MAX_FPS,
     OUTPUT_SUFFIXES,
     VIDEO_SUFFIXES,
-    _finite_positive,
     is_moving,
 )
 from ganimation.video.paths import (
@@ -53,7 +51,7 @@ from ganimation.video.writing import DEFAULT_MAX_GIF_FRAMES, FrameWriter
 __all__ = [
     "DEFAULT_MAX_FRAMES", "DEFAULT_MAX_GIF_FRAMES", "FALLBACK_FPS", "FRAME_SUFFIXES", "GIF_SUFFIXES",
     "HDR_TO_SDR", "HDR_TRANSFERS", "MAX_FPS", "MP4_COLOUR", "OUTPUT_SUFFIXES", "VIDEO_SUFFIXES",
-    "VIRTUAL_FILESYSTEMS", "AudioTrack", "FrameSource", "FrameWriter", "_ffmpeg_tone_maps", "_finite_positive",
+    "VIRTUAL_FILESYSTEMS", "AudioTrack", "FrameSource", "FrameWriter",
     "hdr_transfer", "is_moving", "list_frame_files", "mux_audio", "open_frames", "output_kind",
     "validate_output_dir", "validate_output_path",
 ]
