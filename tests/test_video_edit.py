@@ -56,6 +56,43 @@ def test_edit_video_frame_to_frame_change_stays_close_to_the_input(video):
     assert change(out) <= 1.10 * change(frames)
 
 
+def test_edit_video_like_a_reference_photo_adds_its_expression_to_every_frame(video, tmp_path, capsys):
+    """``edit VIDEO --like REF``: the AU changes from the video's first face to the reference's expression
+    (a surprised version of that face) are added to every frame's own expression: the mouth opens in
+    every frame, and the frames still move as the video's do; a reference without a face is a one-line
+    error."""
+    from PIL import Image
+
+    from ganimation.cli.edit import like_offsets
+    from ganimation.faces.pipeline import edit_photo
+
+    _, path = video
+    with open_frames(path) as src:
+        frames = list(src)
+    ref = tmp_path / "surprised.png"
+    Image.fromarray(edit_photo(None, frames[0], expression="surprise").image).save(ref)
+    out = tmp_path / "like.mp4"
+    assert main(["edit", str(path), "--like", str(ref), "-o", str(out)]) == 0
+    assert "edited 6 of 6 frame(s)" in capsys.readouterr().out
+
+    class Args:
+        input, like, face_search, engine, weights = str(path), str(ref), "proposals", None, None
+        start = end = max_frames = None
+
+    offsets = like_offsets(Args)
+    assert offsets["AU26"] > 0.2 and offsets["AU01"] + offsets["AU02"] > 0.2   # the jaw dropped, brows raised
+    with open_frames(out) as src:
+        got = list(src)
+    assert len(got) == 6 and all(np.abs(g.astype(int) - f.astype(int)).max() > 40 for g, f in zip(got, frames))
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((200, 200, 3), 90, np.uint8)).save(blank)
+    assert main(["edit", str(path), "--like", str(blank), "-o", str(tmp_path / "x.mp4")]) == 2
+    assert "no face found in the reference photo" in capsys.readouterr().err
+    with pytest.raises(SystemExit):                   # a usage error, as for photos
+        main(["edit", str(path), "--like", str(ref), "--aus", "AU12=0.5", "-o", str(tmp_path / "y.mp4")])
+    assert "--like REF replaces --aus/--expression" in capsys.readouterr().err
+
+
 def test_a_face_that_comes_into_view_is_eased_into_its_edit(video):
     """A face seen from the first frame is edited in full from that frame on; one that appears later
     (here after three empty frames) goes from part of its edit to all of it over EASE_IN seconds
@@ -140,10 +177,8 @@ def test_edit_animated_gif_edits_every_frame_and_a_still_gif_is_a_photo(video, t
     assert "edited 3 of 3 frame(s) at 25 fps" in capsys.readouterr().out
     with open_frames(tmp_path / "frames.mp4") as src:
         assert len(list(src)) == 3
-    ref = tmp_path / "ref.png"                        # a photo's option on a video: named, not "give --aus"
-    Image.fromarray(frames[0]).save(ref)
-    assert main(["edit", str(gif), "--like", str(ref), "-o", str(tmp_path / "like.gif")]) == 2
-    assert "drop --engine/--weights/--like" in capsys.readouterr().err
+    assert main(["edit", str(gif), "--aus", "AU12=+0.6", "--crop", "-o", str(tmp_path / "crop.gif")]) == 2
+    assert "drop --engine/--weights/--crop/--stages" in capsys.readouterr().err
 
 
 def test_edit_video_edits_every_face_each_followed_near_its_own_place(tmp_path, capsys):

@@ -32,8 +32,9 @@ def add_parser(sub) -> None:
                    help="photo mode, warp engine: warp (default), warp,refine or warp,refine,mouth: wg-GAN's "
                         "learned stages after the warp (docs/wggan.md)")
     p.add_argument("--like", default=None, metavar="REF",
-                   help="photo mode: give the face the expression of the face in photo REF (warp engine: its "
-                        "landmark motion; gan engine: its estimated AUs)")
+                   help="give the face the expression of the face in photo REF (warp engine: its landmark "
+                        "motion; gan engine: its estimated AUs); a video: the AU changes from its first face "
+                        "to REF's, added to every frame's own expression")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--crop", action="store_true", help="the input is an aligned face crop")
     mode.add_argument("--photo", action="store_true", help="the input is a photo: find, align, edit, paste back")
@@ -180,19 +181,51 @@ def run_video(args) -> int:
     from ganimation.video import validate_output_path
     from ganimation.video_edit import VideoEditStats, edit_video_file
 
-    if common.engine(args) != "warp" or args.like or args.crop or args.stages:
-        raise GanimationError("videos are edited with the warp engine and an AU target (--aus/--expression); "
-                              "drop --engine/--weights/--like/--crop/--stages")
-    common.check_target(args._parser, args)
-    out = validate_output_path(args.output, inputs=[args.input], overwrite=args.overwrite)
+    if common.engine(args) != "warp" or args.crop or args.stages:
+        raise GanimationError("videos are edited with the warp engine and an AU target (--aus/--expression/"
+                              "--like); drop --engine/--weights/--crop/--stages")
+    check_photo_target(args)
+    out = validate_output_path(args.output, inputs=[args.input] + ([args.like] if args.like else []),
+                               overwrite=args.overwrite)
+    target = {"aus": args.aus, "expression": args.expression, "relative": args.relative}
+    if args.like:
+        target = {"aus": like_offsets(args), "expression": None, "relative": True}
     stats = VideoEditStats()
     fps, _ = edit_video_file(args.input, out, start=args.start, end=args.end, max_frames=args.max_frames,
-                             stats=stats, progress=True, aus=args.aus, expression=args.expression,
-                             intensity=args.intensity, relative=args.relative, texture=args.texture,
-                             face=common.parse_face(args.face))
+                             stats=stats, progress=True, intensity=args.intensity, texture=args.texture,
+                             face=common.parse_face(args.face), **target)
     lost = f"; no face in {stats.lost} frame(s), passed through unedited" if stats.lost else ""
     print(f"edited {stats.edited} of {stats.frames} frame(s) at {fps:g} fps -> {out}{lost}")
     return 0
+
+
+#: seconds into a video searched for the face ``edit VIDEO --like`` measures the reference against
+LIKE_SEARCH = 2.0
+
+
+def like_offsets(args) -> dict[str, float]:
+    """``edit VIDEO --like REF``: the AU changes (``{code: offset}``, -1 to 1) that take the video's first
+    face (the largest, in the first frame with one within :data:`LIKE_SEARCH` seconds of ``--start``) to the
+    reference photo's expression (:func:`ganimation.geometry_edit.reference_motion`'s fit); the video is
+    then edited with them as relative offsets, so every frame keeps its own motion (speech goes on)."""
+    from ganimation.aus import AU_CODES
+    from ganimation.errors import FaceNotFoundError
+    from ganimation.faces.pipeline import find_faces
+    from ganimation.geometry_edit import reference_motion
+    from ganimation.video import FALLBACK_FPS, open_frames
+
+    reference = like_target(args, None)["like"]
+    with open_frames(args.input, start=args.start, end=args.end, max_frames=args.max_frames) as frames:
+        limit = round(LIKE_SEARCH * (frames.fps or FALLBACK_FPS))
+        for k, frame in enumerate(frames):
+            found = find_faces(frame, "largest")
+            if found:
+                _, coef = reference_motion(found[0].landmarks, reference)
+                return {code: float(v) for code, v in zip(AU_CODES, coef) if abs(v) >= 1e-3}
+            if k + 1 >= limit:
+                break
+    raise FaceNotFoundError(f"no face in the first {LIKE_SEARCH:g} s of {args.input} to measure the reference "
+                            "photo's expression against")
 
 
 def checked_engine(args) -> str:
