@@ -199,33 +199,45 @@ def run_video(args) -> int:
     return 0
 
 
-#: seconds into a video searched for the face ``edit VIDEO --like`` measures the reference against
-LIKE_SEARCH = 2.0
+#: seconds of a video (from ``--start``) whose largest face's typical expression ``edit VIDEO --like`` measures
+#: the reference against, and how many of its frames are looked at
+LIKE_SPAN, LIKE_SAMPLES = 2.0, 10
 
 
 def like_offsets(args) -> dict[str, float]:
-    """``edit VIDEO --like REF``: the AU changes (``{code: offset}``, -1 to 1) that take the video's first
-    face (the largest, in the first frame with one within :data:`LIKE_SEARCH` seconds of ``--start``) to the
-    reference photo's expression (:func:`ganimation.geometry_edit.reference_motion`'s fit); the video is
-    then edited with them as relative offsets, so every frame keeps its own motion (speech goes on)."""
+    """``edit VIDEO --like REF``: the AU changes (``{code: offset}``, -1 to 1) that take the video's face to
+    the reference photo's expression (:func:`ganimation.geometry_edit.reference_motion`'s fit); the video
+    is then edited with them as relative offsets, so every frame keeps its own motion (speech goes on).
+    The video's face is its largest face's median shape (pose removed) over :data:`LIKE_SAMPLES` frames
+    of its first :data:`LIKE_SPAN` seconds: one frame's passing mouth opening is not taken for its
+    expression."""
+    import numpy as np
+
     from ganimation.aus import AU_CODES
     from ganimation.errors import FaceNotFoundError
     from ganimation.faces.pipeline import find_faces
     from ganimation.geometry_edit import reference_motion
+    from ganimation.motion.frame import to_frame
     from ganimation.video import FALLBACK_FPS, open_frames
 
     reference = like_target(args, None)["like"]
+    shapes = []
     with open_frames(args.input, start=args.start, end=args.end, max_frames=args.max_frames) as frames:
-        limit = round(LIKE_SEARCH * (frames.fps or FALLBACK_FPS))
+        span = max(1, round(LIKE_SPAN * (frames.fps or FALLBACK_FPS)))
+        step = max(1, span // LIKE_SAMPLES)
         for k, frame in enumerate(frames):
+            if k >= span:
+                break
+            if k % step:
+                continue
             found = find_faces(frame, "largest")
             if found:
-                _, coef = reference_motion(found[0].landmarks, reference)
-                return {code: float(v) for code, v in zip(AU_CODES, coef) if abs(v) >= 1e-3}
-            if k + 1 >= limit:
-                break
-    raise FaceNotFoundError(f"no face in the first {LIKE_SEARCH:g} s of {args.input} to measure the reference "
-                            "photo's expression against")
+                shapes.append(to_frame(found[0].landmarks)[0])
+    if not shapes:
+        raise FaceNotFoundError(f"no face in the first {LIKE_SPAN:g} s of {args.input} to measure the reference "
+                                "photo's expression against")
+    _, coef = reference_motion(np.median(np.stack(shapes), axis=0), reference)
+    return {code: float(v) for code, v in zip(AU_CODES, coef) if abs(v) >= 1e-3}
 
 
 def checked_engine(args) -> str:
