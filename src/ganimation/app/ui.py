@@ -57,6 +57,21 @@ faces of a video; the *Transfer* tab copies a reference photo's expression.
 """
 
 
+def _faces_radio(elem_id: str):
+    """The all/largest choice of a tab that edits every face or one."""
+    import gradio as gr
+
+    return gr.Radio(label="Faces", choices=["all", "largest"], value="all", elem_id=elem_id)
+
+
+def _run_controls(text: str, button_id: str, status_id: str, hint: str):
+    """A tab's run button and its status box (``hint`` until the first run)."""
+    import gradio as gr
+
+    return (gr.Button(f"▶ {text}", variant="primary", elem_id=button_id),
+            gr.Textbox(label="Status", interactive=False, lines=2, elem_id=status_id, value=hint))
+
+
 def build_demo(editor, *, detect_fn: Callable | None = None, estimate_fn: Callable | None = None,
                max_upload_mb: float = logic.DEFAULT_MAX_UPLOAD_MB, examples=logic.EXAMPLES,
                engine: str | None = None):
@@ -341,9 +356,8 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples, engine):
                                             elem_id="reenact-face")
                         re_region = gr.Radio(label="Moving region", choices=["all", "mouth", "eyes", "brows"],
                                              value="all", elem_id="reenact-region")
-                    re_btn = gr.Button("▶ Reenact", variant="primary", elem_id="reenact")
-                    re_status = gr.Textbox(label="Status", interactive=False, lines=2, elem_id="reenact-status",
-                                           value="Upload a photo and a short video of a talking face.")
+                    re_btn, re_status = _run_controls("Reenact", "reenact", "reenact-status",
+                                                      "Upload a photo and a short video of a talking face.")
                 with gr.Column(scale=2, min_width=320):
                     re_out = gr.Video(label="Reenacted (MP4)", interactive=False, height=480,
                                       elem_id="reenact-out", autoplay=True, loop=True)
@@ -364,11 +378,9 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples, engine):
                                             elem_id="video-intensity", show_reset_button=False)
                         vid_rel = gr.Checkbox(label="AUs are offsets (relative)", value=True,
                                               elem_id="video-relative")
-                    vid_faces = gr.Radio(label="Faces", choices=["all", "largest"], value="all",
-                                         elem_id="video-faces")
-                    vid_btn = gr.Button("▶ Edit video", variant="primary", elem_id="video-edit")
-                    vid_status = gr.Textbox(label="Status", interactive=False, lines=2, elem_id="video-status",
-                                            value="Upload a short video of a face and pick an expression.")
+                    vid_faces = _faces_radio("video-faces")
+                    vid_btn, vid_status = _run_controls("Edit video", "video-edit", "video-status",
+                                                        "Upload a short video of a face and pick an expression.")
                 with gr.Column(scale=2, min_width=320):
                     vid_out = gr.Video(label="Edited (MP4, with the video's sound)", interactive=False,
                                        height=480, elem_id="video-out", autoplay=True, loop=True)
@@ -381,11 +393,9 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples, engine):
                                        height=110, elem_id="transfer-photo")
                     tr_ref = gr.File(label="Reference photo (the expression to copy)",
                                      file_types=["image"], type="filepath", height=110, elem_id="transfer-reference")
-                    tr_faces = gr.Radio(label="Faces", choices=["all", "largest"], value="all",
-                                        elem_id="transfer-faces")
-                    tr_btn = gr.Button("▶ Transfer", variant="primary", elem_id="transfer")
-                    tr_status = gr.Textbox(label="Status", interactive=False, lines=2, elem_id="transfer-status",
-                                           value="Upload a photo and a reference photo of another expression.")
+                    tr_faces = _faces_radio("transfer-faces")
+                    tr_btn, tr_status = _run_controls("Transfer", "transfer", "transfer-status",
+                                                      "Upload a photo and a reference photo of another expression.")
                 with gr.Column(scale=2, min_width=320):
                     tr_out = gr.Image(label="With the reference's expression (PNG)", interactive=False,
                                       type="filepath", height=480, elem_id="transfer-out")
