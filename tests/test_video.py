@@ -255,6 +255,21 @@ def test_random_bytes_mp4(tmp_path):
     one_line(exc)
 
 
+def test_a_sound_only_mp4_is_named_so(tmp_path):
+    """An .mp4 with sound and no pictures: refused, saying so (it read as "corrupt or not a video")."""
+    import subprocess
+
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    sound = tmp_path / "voice.mp4"
+    done = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i",
+                           "sine=frequency=440:duration=1", "-c:a", "aac", str(sound)], capture_output=True, check=False)
+    if done.returncode != 0:
+        pytest.skip("cannot make an audio clip here")
+    with pytest.raises(VideoError, match="sound but no pictures") as exc:
+        open_frames(sound)
+    one_line(exc)
+
+
 def test_truncated_mp4(clip, tmp_path):
     data = clip.read_bytes()
     (tmp_path / "half.mp4").write_bytes(data[: len(data) // 2])

@@ -237,6 +237,9 @@ def _open_video(path: Path, start, end, max_frames, max_side) -> FrameSource:
         raise VideoError("reading videos needs imageio and imageio-ffmpeg: pip install imageio imageio-ffmpeg") from None
 
     def unreadable(exc: BaseException) -> VideoError:
+        if _sound_only(path):
+            return VideoError(f"{path}: the file holds sound but no pictures (no video stream); give a video of a "
+                              "face")
         return VideoError(
             f"{path}: cannot read the video, it is corrupt, truncated or not a video ({_one_line(exc)}); "
             "re-encode it, e.g. ffmpeg -i IN -c:v libx264 OUT.mp4"
@@ -317,6 +320,21 @@ def _open_video(path: Path, start, end, max_frames, max_side) -> FrameSource:
                 fps, total if total is not None else "?")
     return FrameSource(path, "video", fps, gen, first_frame, limit=limit, limit_is_default=is_default,
                        frame_count=expected, max_side=max_side, closer=close_reader, first_index=first)
+
+
+def _sound_only(path: Path) -> bool:
+    """Whether ffmpeg finds audio streams but no video stream in ``path`` (asked only when reading failed)."""
+    import subprocess
+
+    try:
+        import imageio_ffmpeg
+
+        done = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", os.path.abspath(path)],
+                              capture_output=True, timeout=30, check=False)
+    except (ImportError, OSError, RuntimeError, subprocess.TimeoutExpired):
+        return False
+    streams = [line for line in done.stderr.decode(errors="replace").splitlines() if "Stream #" in line]
+    return any("Audio:" in line for line in streams) and not any("Video:" in line for line in streams)
 
 
 def _open_gif(path: Path, start, end, max_frames, max_side) -> FrameSource:
