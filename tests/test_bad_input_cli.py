@@ -516,3 +516,27 @@ def test_case_totals():
     assert len(CASES) == len({c.id for c in CASES})
     classes = {c.cls for c in CASES}
     assert {"output path", "output = input", "numbers", "native abort", "datasets", "files"} <= classes
+
+
+def test_output_piped_into_a_command_that_stops_reading_ends_quietly(monkeypatch, capsys):
+    """``ganimation annotate photo.jpg | head -2``: the write after ``head`` exits fails with a broken
+    pipe; the command ends with status 1 and no traceback."""
+    import ganimation.cli.annotate as annotate
+    from ganimation.cli.main import main
+
+    def writes_into_a_closed_pipe(args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(annotate, "run", writes_into_a_closed_pipe)
+    monkeypatch.setattr(annotate, "add_parser", _with_func(annotate.add_parser, writes_into_a_closed_pipe))
+    assert main(["annotate", "photo.jpg"]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def _with_func(add_parser, func):
+    """``add_parser`` with the subcommand's function replaced by ``func``."""
+    def add(sub):
+        p = add_parser(sub)
+        p.set_defaults(func=func)
+        return p
+    return add

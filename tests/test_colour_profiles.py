@@ -77,7 +77,9 @@ def test_keeping_the_profile_keeps_the_pixels_and_save_writes_it(tmp_path):
     Image.fromarray(raw).save(p, icc_profile=icc)
     img, info = open_image(p, srgb=False)
     assert np.array_equal(np.asarray(img), raw) and info["icc_profile"] == icc
-    for name in ("out.jpg", "out.png", "out.webp", "out.tif"):
+    from PIL import features
+
+    for name in ("out.jpg", "out.png", "out.webp", "out.tif") + (("out.avif",) if features.check("avif") else ()):
         save_image(tmp_path / name, raw, icc_profile=icc)
         assert Image.open(tmp_path / name).info.get("icc_profile") == icc, name
 

@@ -31,7 +31,7 @@ from ganimation.errors import ImageError
 HEIF_SUFFIXES = (".heic", ".heif")
 #: the image files :func:`save_image` writes, by suffix
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP", ".tif": "TIFF",
-                  ".tiff": "TIFF"}
+                  ".tiff": "TIFF", ".avif": "AVIF"}
 MAX_PIXELS = 80_000_000  # ~ 9000 x 9000
 MIN_SIDE = 8
 #: Longest side read. OpenCV's warpAffine and remap abort the process (SIGABRT, no
@@ -202,7 +202,7 @@ def save_image(path: str | os.PathLike, image: np.ndarray, *, exif: bytes | None
                icc_profile: bytes | None = None, quality: int = 95) -> Path:
     """Write ``(H, W, 3)`` uint8 to ``path`` atomically (format from the suffix); ``exif`` and the colour
     profile ``icc_profile`` (the photo's, from :func:`open_image` with ``srgb=False``) go into a JPEG, PNG,
-    WebP or TIFF file."""
+    WebP, TIFF or AVIF file."""
     from PIL import Image
 
     path = Path(path)
@@ -210,15 +210,20 @@ def save_image(path: str | os.PathLike, image: np.ndarray, *, exif: bytes | None
     formats = OUTPUT_FORMATS
     if suffix not in formats:
         raise ImageError(f"{path}: unsupported output type {suffix!r}; use {', '.join(formats)}")
+    if formats[suffix] == "AVIF":
+        from PIL import features
+
+        if not features.check("avif"):
+            raise ImageError(f"{path}: this Pillow cannot write AVIF (built without libavif); use .jpg or .png")
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
     img = Image.fromarray(np.asarray(image, dtype=np.uint8))
     kwargs = {}
-    if formats[suffix] in ("JPEG", "WEBP"):
+    if formats[suffix] in ("JPEG", "WEBP", "AVIF"):
         kwargs["quality"] = quality
-    if exif and formats[suffix] in ("JPEG", "PNG", "WEBP", "TIFF"):
+    if exif and formats[suffix] in ("JPEG", "PNG", "WEBP", "TIFF", "AVIF"):
         kwargs["exif"] = exif
-    if icc_profile and formats[suffix] in ("JPEG", "PNG", "WEBP", "TIFF"):
+    if icc_profile and formats[suffix] in ("JPEG", "PNG", "WEBP", "TIFF", "AVIF"):
         kwargs["icc_profile"] = icc_profile
     # a hidden temporary file beside the target (``.NAME.RANDOM.tmp``), renamed over it when
     # complete and removed on any failure, so the target is either the old or the new image

@@ -83,6 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the output was piped into a command that stopped reading (``annotate ... | head``): stop quietly;
+        # stdout goes to /dev/null so that the interpreter's own flush at exit finds no broken pipe either
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1
 
 
 if __name__ == "__main__":
