@@ -30,8 +30,8 @@ from ganimation.motion.regions import LOWER_LIP_RINGS, UPPER_LIP_RINGS
 #: (0-1, corner to corner) along the mouth, as a share of the middle pair's increase
 TAPER_POWER = 1.0
 #: the exponent for lips stretched sideways in full (AU20 1): a flatter ellipse, the opening wide along
-#: most of the mouth (0.3: on 180 development faces fear recognised in 4 fewer of its edits than without
-#: a taper, 0.5: 8 fewer, 1.0: 16 fewer; benchmarks/results/engines/taper_power_dev*.md)
+#: most of the mouth (against no taper, fear recognised in 4 fewer of its edits on 180 development faces
+#: at 0.3, 9 fewer at 0.5, and 5 fewer of 60 at 1.0; benchmarks/results/engines/stretched_taper_dev*.md)
 STRETCHED_POWER = 0.3
 
 
