@@ -122,6 +122,10 @@ def test_write_animation_uses_frame_writer(tmp_path):
         assert len(got) == 6
         assert got[0].shape == ((21, 33, 3) if suffix == ".gif" else (20, 32, 3))
     assert leftovers(tmp_path / "sub") == []
+    for suffix, written in ((".mp4", (32, 20)), (".gif", (33, 21))):   # what the writer says it wrote
+        with FrameWriter(tmp_path / f"odd{suffix}", 10) as w:
+            w.write(frames[0])
+        assert w.size == (33, 21) and w.written_size == written
 
 
 # ------------------------------------------------------------------ cutting and streaming

@@ -127,5 +127,5 @@ def edit_video_file(src: str | os.PathLike, out: str | os.PathLike, *, start: fl
                     bar.update(1)
         if bar is not None:
             bar.close()
-    return fps, writer.size
+    return fps, writer.written_size
 

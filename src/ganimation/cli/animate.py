@@ -107,7 +107,8 @@ def run(args) -> int:
         for frame in frames:
             writer.write(frame)
     moved = f"{len(faces)} faces, " if len(faces) > 1 else ""
-    print(f"{len(paths[0])} frames at {image.shape[1]}x{image.shape[0]} ({moved}{engine} engine) -> {out}")
+    w, h = writer.written_size
+    print(f"{len(paths[0])} frames at {w}x{h} ({moved}{engine} engine) -> {out}")
     return 0
 
 
@@ -152,5 +153,6 @@ def run_like(args, image: np.ndarray, reference, out) -> int:
             writer.write(edit_photo(None, image, like=reference.landmarks, like_amount=float(np.clip(share, 0, 1)),
                                     found=faces, face="all", engine="warp", texture=args.texture).image)
     moved = f"{len(faces)} faces, " if len(faces) > 1 else ""
-    print(f"{len(shares)} frames at {image.shape[1]}x{image.shape[0]} ({moved}warp engine, like {args.like}) -> {out}")
+    w, h = writer.written_size
+    print(f"{len(shares)} frames at {w}x{h} ({moved}warp engine, like {args.like}) -> {out}")
     return 0

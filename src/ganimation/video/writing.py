@@ -83,6 +83,14 @@ class FrameWriter:
         if self.kind == "folder":
             os.mkdir(self._tmp)
 
+    @property
+    def written_size(self) -> tuple[int, int] | None:
+        """``(W, H)`` of the frames as written: :attr:`size`, cropped to even sides for an ``.mp4``."""
+        if self.size is None:
+            return None
+        w, h = self.size
+        return (w - w % 2, h - h % 2) if self.kind == "mp4" else (w, h)
+
     # -- writing
 
     def write(self, frame: np.ndarray) -> None:
