@@ -38,9 +38,9 @@ def main() -> None:
             d = np.abs(np.asarray(Image.open(buf).convert("RGB"), np.int16) - pixels.astype(np.int16))
             cells.append(f"{d.mean():.2f} / {int(d.max())}, {size // 1024}")
         rows.append(f"| {path.name} | {path.stat().st_size // 1024} | {cells[0]} | {cells[1]} |")
-    text = "\n".join(["# Re-encoding a JPEG photo: quality 95 against its own tables", "",
-                      "`.venv/bin/python benchmarks/jpeg_reencode.py` (method in its docstring). Change in 0-255 "
-                      "levels, over every pixel and channel.", "", *rows, ""])
+    intro = ("`.venv/bin/python benchmarks/jpeg_reencode.py` (method in its docstring). Change in 0-255 levels, "
+             "over every pixel and channel.")
+    text = "\n".join(["# Re-encoding a JPEG photo: quality 95 against its own tables", "", intro, "", *rows, ""])
     out = ROOT / "benchmarks/results/jpeg_reencode.md"
     out.write_text(text)
     print(text)
