@@ -110,7 +110,7 @@ def test_edit_writes_a_p3_photo_with_its_profile_and_its_own_pixels(tmp_path, ca
 
 def test_a_jpeg_photo_is_written_with_its_own_quantization(tmp_path, capsys, astro):
     """``ganimation edit`` of a JPEG into a JPEG re-encodes with the photo's own quantization tables and
-    chroma subsampling: away from the face its pixels barely move, and the file keeps its size (at
+    chroma subsampling (and keeps its print resolution): away from the face its pixels barely move, and the file keeps its size (at
     quality 95 this quality-80 photo's file grew 1.7 times)."""
     pytest.importorskip("mediapipe")
     pytest.importorskip("cv2")
@@ -119,11 +119,12 @@ def test_a_jpeg_photo_is_written_with_its_own_quantization(tmp_path, capsys, ast
     from ganimation.cli.main import main
 
     src = tmp_path / "phone.jpg"
-    astro.save(src, quality=80, subsampling=2)
+    astro.save(src, quality=80, subsampling=2, dpi=(300, 300))
     out = tmp_path / "edited.jpg"
     assert main(["edit", str(src), "--expression", "happy", "-o", str(out)]) == 0, capsys.readouterr().err
     a, b = Image.open(src), Image.open(out)
     assert b.quantization == a.quantization and JpegImagePlugin.get_sampling(b) == 2
+    assert tuple(round(v) for v in b.info["dpi"]) == (300, 300)        # the print resolution kept too
     far = (slice(None), slice(0, 60))                                 # the flag, far from her face
     change = np.abs(np.asarray(a.convert("RGB"), int)[far] - np.asarray(b.convert("RGB"), int)[far])
     assert change.mean() < 0.3

@@ -45,7 +45,8 @@ def open_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, min_sid
     """Open ``path`` as a PIL image in RGB, upright (EXIF applied).
 
     Returns ``(image, info)`` where ``info`` holds the original ``mode``,
-    ``exif`` bytes, ``format`` and ``icc_profile`` (to write the output alike).
+    ``exif`` bytes, ``format``, ``icc_profile``, ``jpeg`` (:func:`jpeg_settings`) and ``dpi`` (to
+    write the output alike).
     ``srgb``: an embedded colour profile other than sRGB is applied, the
     colours converted to sRGB (``info["icc_profile"]`` None then); ``False``
     keeps an RGB image's pixels and its profile in ``info`` (a CMYK or
@@ -83,7 +84,7 @@ def open_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, min_sid
             if min(w, h) < min_side:
                 raise ImageError(f"{path}: {w}x{h} is too small to hold a face (min side {min_side} px)")
             info = {"mode": img.mode, "format": img.format, "exif": img.info.get("exif"),
-                    "icc_profile": img.info.get("icc_profile"), "jpeg": jpeg_settings(img)}
+                    "icc_profile": img.info.get("icc_profile"), "jpeg": jpeg_settings(img), "dpi": img.info.get("dpi")}
             img.load()
     except ImageError:
         raise
@@ -216,11 +217,12 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
 
 
 def save_image(path: str | os.PathLike, image: np.ndarray, *, exif: bytes | None = None,
-               icc_profile: bytes | None = None, quality: int = 95, jpeg: dict | None = None) -> Path:
+               icc_profile: bytes | None = None, quality: int = 95, jpeg: dict | None = None,
+               dpi: tuple[float, float] | None = None) -> Path:
     """Write ``(H, W, 3)`` uint8 to ``path`` atomically (format from the suffix); ``exif`` and the colour
     profile ``icc_profile`` (the photo's, from :func:`open_image` with ``srgb=False``) go into a JPEG, PNG,
     WebP, TIFF or AVIF file. ``jpeg``: a JPEG photo's own settings (:func:`jpeg_settings`), used instead of
-    ``quality`` when ``path`` is a JPEG."""
+    ``quality`` when ``path`` is a JPEG. ``dpi``: the photo's print resolution, kept in a JPEG, PNG or TIFF."""
     from PIL import Image
 
     path = Path(path)
@@ -245,6 +247,11 @@ def save_image(path: str | os.PathLike, image: np.ndarray, *, exif: bytes | None
         kwargs["exif"] = exif
     if icc_profile and formats[suffix] in ("JPEG", "PNG", "WEBP", "TIFF", "AVIF"):
         kwargs["icc_profile"] = icc_profile
+    if dpi and formats[suffix] in ("JPEG", "PNG", "TIFF"):
+        try:
+            kwargs["dpi"] = (round(float(dpi[0])), round(float(dpi[1])))
+        except (TypeError, ValueError, IndexError):
+            pass                                             # a damaged resolution tag is not worth an error
     # a hidden temporary file beside the target (``.NAME.RANDOM.tmp``), renamed over it when
     # complete and removed on any failure, so the target is either the old or the new image
     tmp = path.with_name(f".{path.name[:200]}.{secrets.token_hex(4)}.tmp")

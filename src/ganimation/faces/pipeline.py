@@ -327,12 +327,13 @@ def edit_photo_file(editor, in_path: str | os.PathLike, out_path: str | os.PathL
     The output has the input's (upright, EXIF-applied) size; EXIF is kept
     with the orientation tag reset to 1, an RGB photo's colour profile
     (Display P3, Adobe RGB ...) is kept with its pixels as they are (the
-    edit is made in the photo's own colours), and the format follows
-    ``out_path``'s suffix (a JPEG photo written as JPEG keeps its own quantization tables and
-    chroma subsampling; otherwise JPEG quality 95). ``opened``: the ``(image,
-    info)`` pair ``ganimation.images.open_image(in_path, srgb=False)``
-    returned, where the caller has read it already (a 20 MP JPEG takes
-    about 0.25 s to decode).
+    edit is made in the photo's own colours), so is its print resolution,
+    and the format follows ``out_path``'s suffix (a JPEG photo written as
+    JPEG keeps its own quantization tables and chroma subsampling; other
+    JPEGs are written at quality 95). ``opened``: the ``(image, info)``
+    pair ``ganimation.images.open_image(in_path, srgb=False)`` returned,
+    where the caller has read it already (a 20 MP JPEG takes about 0.25 s
+    to decode).
     """
     from ganimation.images import open_image, save_image
 
@@ -350,5 +351,6 @@ def edit_photo_file(editor, in_path: str | os.PathLike, out_path: str | os.PathL
             exif = ex.tobytes()
         except Exception:  # noqa: BLE001 - a broken EXIF block is dropped, not fatal
             exif = None
-    save_image(out_path, res.image, exif=exif, icc_profile=info.get("icc_profile"), jpeg=info.get("jpeg"))
+    save_image(out_path, res.image, exif=exif, icc_profile=info.get("icc_profile"), jpeg=info.get("jpeg"),
+               dpi=info.get("dpi"))
     return res
