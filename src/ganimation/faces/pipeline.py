@@ -325,7 +325,8 @@ def edit_photo_file(editor, in_path: str | os.PathLike, out_path: str | os.PathL
     """Edit the photo at ``in_path`` and write it to ``out_path``.
 
     The output has the input's (upright, EXIF-applied) size; EXIF is kept
-    with the orientation tag reset to 1, an RGB photo's colour profile
+    with the orientation tag reset to 1 and the thumbnail of the unedited
+    photo unlinked (:func:`ganimation.images.exif_for_edit`), an RGB photo's colour profile
     (Display P3, Adobe RGB ...) is kept with its pixels as they are (the
     edit is made in the photo's own colours), so is its print resolution,
     and the format follows ``out_path``'s suffix (a JPEG photo written as
@@ -335,22 +336,11 @@ def edit_photo_file(editor, in_path: str | os.PathLike, out_path: str | os.PathL
     where the caller has read it already (a 20 MP JPEG takes about 0.25 s
     to decode).
     """
-    from ganimation.images import open_image, save_image
+    from ganimation.images import exif_for_edit, open_image, save_image
 
     img, info = opened if opened is not None else open_image(in_path, srgb=False)
     arr = np.asarray(img, dtype=np.uint8)
     res = edit_photo(editor, arr, **kw)
-    exif = info.get("exif")
-    if exif:
-        try:
-            from PIL import Image
-
-            ex = Image.Exif()
-            ex.load(exif)
-            ex[0x0112] = 1  # pixels are upright now
-            exif = ex.tobytes()
-        except Exception:  # noqa: BLE001 - a broken EXIF block is dropped, not fatal
-            exif = None
-    save_image(out_path, res.image, exif=exif, icc_profile=info.get("icc_profile"), jpeg=info.get("jpeg"),
-               dpi=info.get("dpi"))
+    save_image(out_path, res.image, exif=exif_for_edit(info.get("exif")), icc_profile=info.get("icc_profile"),
+               jpeg=info.get("jpeg"), dpi=info.get("dpi"))
     return res

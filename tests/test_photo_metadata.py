@@ -1,4 +1,5 @@
-"""Embedded colour profiles (phones' Display P3, cameras' Adobe RGB): read as sRGB, kept by a photo edit."""
+"""What a photo carries besides its pixels, through an edit: colour profiles (phones' Display P3, cameras'
+Adobe RGB: read as sRGB, kept by a photo edit), a JPEG's quantization, the print resolution, EXIF."""
 
 import struct
 from importlib import resources
@@ -129,3 +130,37 @@ def test_a_jpeg_photo_is_written_with_its_own_quantization(tmp_path, capsys, ast
     change = np.abs(np.asarray(a.convert("RGB"), int)[far] - np.asarray(b.convert("RGB"), int)[far])
     assert change.mean() < 0.3
     assert out.stat().st_size < 1.3 * src.stat().st_size
+
+
+def _exif_block(order: str) -> bytes:
+    """``Exif\\0\\0`` + a TIFF structure: IFD0 (Make "Cam", orientation 6) linked to an IFD1 thumbnail entry pair."""
+    e = "<" if order == "II" else ">"
+    ifd0_at, entries = 8, [(0x010F, 2, 4, b"Cam\0"), (0x0112, 3, 1, struct.pack(e + "HH", 6, 0))]
+    ifd1_at = ifd0_at + 2 + 12 * len(entries) + 4
+    body = struct.pack(e + "H", len(entries))
+    for tag, kind, n, value in entries:
+        body += struct.pack(e + "HHI", tag, kind, n) + value
+    body += struct.pack(e + "I", ifd1_at)
+    body += struct.pack(e + "H", 2) + struct.pack(e + "HHII", 0x0201, 4, 1, 0) + struct.pack(e + "HHII", 0x0202, 4, 1, 0)
+    body += struct.pack(e + "I", 0)
+    return b"Exif\0\0" + order.encode() + struct.pack(e + "HI", 42, ifd0_at) + body
+
+
+@pytest.mark.parametrize("order", ["II", "MM"])
+def test_an_edits_exif_is_the_photos_with_the_orientation_reset_and_no_old_thumbnail(order):
+    """exif_for_edit patches the block in place: the camera's tags stay, the orientation becomes 1, the
+    thumbnail (the unedited photo) is unlinked; a block it cannot read gives None."""
+    from PIL import ExifTags
+
+    from ganimation.images import exif_for_edit
+
+    raw = _exif_block(order)
+    before = Image.Exif()
+    before.load(raw)
+    assert before[0x0112] == 6 and len(before.get_ifd(ExifTags.IFD.IFD1)) == 2
+    out = exif_for_edit(raw)
+    assert len(out) == len(raw)
+    after = Image.Exif()
+    after.load(out)
+    assert after[0x0112] == 1 and after[0x010F] == "Cam" and len(after.get_ifd(ExifTags.IFD.IFD1)) == 0
+    assert exif_for_edit(b"Exif\0\0garbage") is None and exif_for_edit(None) is None
