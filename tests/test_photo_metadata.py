@@ -111,7 +111,7 @@ def test_edit_writes_a_p3_photo_with_its_profile_and_its_own_pixels(tmp_path, ca
 
 def test_a_jpeg_photo_is_written_with_its_own_quantization(tmp_path, capsys, astro):
     """``ganimation edit`` of a JPEG into a JPEG re-encodes with the photo's own quantization tables and
-    chroma subsampling (and keeps its print resolution): away from the face its pixels barely move, and the file keeps its size (at
+    chroma subsampling (and keeps its print resolution and XMP): away from the face its pixels barely move, and the file keeps its size (at
     quality 95 this quality-80 photo's file grew 1.7 times)."""
     pytest.importorskip("mediapipe")
     pytest.importorskip("cv2")
@@ -120,12 +120,15 @@ def test_a_jpeg_photo_is_written_with_its_own_quantization(tmp_path, capsys, ast
     from ganimation.cli.main import main
 
     src = tmp_path / "phone.jpg"
-    astro.save(src, quality=80, subsampling=2, dpi=(300, 300))
+    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           b'<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="5"/></rdf:RDF></x:xmpmeta>')
+    astro.save(src, quality=80, subsampling=2, dpi=(300, 300), xmp=xmp)
     out = tmp_path / "edited.jpg"
     assert main(["edit", str(src), "--expression", "happy", "-o", str(out)]) == 0, capsys.readouterr().err
     a, b = Image.open(src), Image.open(out)
     assert b.quantization == a.quantization and JpegImagePlugin.get_sampling(b) == 2
     assert tuple(round(v) for v in b.info["dpi"]) == (300, 300)        # the print resolution kept too
+    assert b.info.get("xmp") == xmp                                     # and the XMP (a rating here)
     far = (slice(None), slice(0, 60))                                 # the flag, far from her face
     change = np.abs(np.asarray(a.convert("RGB"), int)[far] - np.asarray(b.convert("RGB"), int)[far])
     assert change.mean() < 0.3
@@ -164,3 +167,23 @@ def test_an_edits_exif_is_the_photos_with_the_orientation_reset_and_no_old_thumb
     after.load(out)
     assert after[0x0112] == 1 and after[0x010F] == "Cam" and len(after.get_ifd(ExifTags.IFD.IFD1)) == 0
     assert exif_for_edit(b"Exif\0\0garbage") is None and exif_for_edit(None) is None
+
+
+def test_a_turned_photos_xmp_loses_its_orientation_with_the_exif(tmp_path, capsys, astro):
+    """A phone photo stored sideways says so in EXIF and XMP; the edit is upright, and neither says
+    to turn it again."""
+    pytest.importorskip("mediapipe")
+    pytest.importorskip("cv2")
+    from ganimation.cli.main import main
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           b'<rdf:Description xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="6"/></rdf:RDF></x:xmpmeta>')
+    src = tmp_path / "sideways.jpg"
+    astro.crop((0, 0, 512, 400)).save(src, quality=90, exif=exif.tobytes(), xmp=xmp)
+    out = tmp_path / "edited.jpg"
+    assert main(["edit", str(src), "--expression", "happy", "-o", str(out)]) == 0, capsys.readouterr().err
+    edited = Image.open(out)
+    assert edited.size == (400, 512) and edited.getexif().get(0x0112) == 1
+    assert b"tiff:Orientation" not in edited.info["xmp"] and b"xmpmeta" in edited.info["xmp"]

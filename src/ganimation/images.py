@@ -45,8 +45,8 @@ def open_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, min_sid
     """Open ``path`` as a PIL image in RGB, upright (EXIF applied).
 
     Returns ``(image, info)`` where ``info`` holds the original ``mode``,
-    ``exif`` bytes, ``format``, ``icc_profile``, ``jpeg`` (:func:`jpeg_settings`) and ``dpi`` (to
-    write the output alike).
+    ``exif`` bytes, ``format``, ``icc_profile``, ``jpeg`` (:func:`jpeg_settings`), ``dpi`` and ``xmp``
+    (to write the output alike).
     ``srgb``: an embedded colour profile other than sRGB is applied, the
     colours converted to sRGB (``info["icc_profile"]`` None then); ``False``
     keeps an RGB image's pixels and its profile in ``info`` (a CMYK or
@@ -96,6 +96,7 @@ def open_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, min_sid
         img = ImageOps.exif_transpose(img)
     except Exception:  # noqa: BLE001 - a broken EXIF block must not lose the image
         pass
+    info["xmp"] = img.info.get("xmp")       # after the transpose, which resets an orientation it carries
     icc = info["icc_profile"]
     if icc and (srgb or img.mode not in _RGB_MODES):
         converted = profile_to_srgb(img, icc)
@@ -252,11 +253,12 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
 
 def save_image(path: str | os.PathLike, image: np.ndarray, *, exif: bytes | None = None,
                icc_profile: bytes | None = None, quality: int = 95, jpeg: dict | None = None,
-               dpi: tuple[float, float] | None = None) -> Path:
+               dpi: tuple[float, float] | None = None, xmp: bytes | None = None) -> Path:
     """Write ``(H, W, 3)`` uint8 to ``path`` atomically (format from the suffix); ``exif`` and the colour
     profile ``icc_profile`` (the photo's, from :func:`open_image` with ``srgb=False``) go into a JPEG, PNG,
     WebP, TIFF or AVIF file. ``jpeg``: a JPEG photo's own settings (:func:`jpeg_settings`), used instead of
-    ``quality`` when ``path`` is a JPEG. ``dpi``: the photo's print resolution, kept in a JPEG, PNG or TIFF."""
+    ``quality`` when ``path`` is a JPEG. ``dpi``: the photo's print resolution, kept in a JPEG, PNG or TIFF;
+    ``xmp``: its XMP metadata (ratings, keywords, a phone's or an editor's notes), kept in a JPEG or WebP."""
     from PIL import Image
 
     path = Path(path)
@@ -281,6 +283,8 @@ def save_image(path: str | os.PathLike, image: np.ndarray, *, exif: bytes | None
         kwargs["exif"] = exif
     if icc_profile and formats[suffix] in ("JPEG", "PNG", "WEBP", "TIFF", "AVIF"):
         kwargs["icc_profile"] = icc_profile
+    if xmp and formats[suffix] in ("JPEG", "WEBP"):
+        kwargs["xmp"] = xmp
     if dpi and formats[suffix] in ("JPEG", "PNG", "TIFF"):
         try:
             kwargs["dpi"] = (round(float(dpi[0])), round(float(dpi[1])))

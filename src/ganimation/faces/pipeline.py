@@ -328,7 +328,8 @@ def edit_photo_file(editor, in_path: str | os.PathLike, out_path: str | os.PathL
     with the orientation tag reset to 1 and the thumbnail of the unedited
     photo unlinked (:func:`ganimation.images.exif_for_edit`), an RGB photo's colour profile
     (Display P3, Adobe RGB ...) is kept with its pixels as they are (the
-    edit is made in the photo's own colours), so is its print resolution,
+    edit is made in the photo's own colours), so are its print resolution
+    and XMP (JPEG, WebP),
     and the format follows ``out_path``'s suffix (a JPEG photo written as
     JPEG keeps its own quantization tables and chroma subsampling; other
     JPEGs are written at quality 95). ``opened``: the ``(image, info)``
@@ -342,5 +343,5 @@ def edit_photo_file(editor, in_path: str | os.PathLike, out_path: str | os.PathL
     arr = np.asarray(img, dtype=np.uint8)
     res = edit_photo(editor, arr, **kw)
     save_image(out_path, res.image, exif=exif_for_edit(info.get("exif")), icc_profile=info.get("icc_profile"),
-               jpeg=info.get("jpeg"), dpi=info.get("dpi"))
+               jpeg=info.get("jpeg"), dpi=info.get("dpi"), xmp=info.get("xmp"))
     return res
