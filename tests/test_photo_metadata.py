@@ -83,6 +83,10 @@ def test_keeping_the_profile_keeps_the_pixels_and_save_writes_it(tmp_path):
     for name in ("out.jpg", "out.png", "out.webp", "out.tif") + (("out.avif",) if features.check("avif") else ()):
         save_image(tmp_path / name, raw, icc_profile=icc)
         assert Image.open(tmp_path / name).info.get("icc_profile") == icc, name
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"/>'
+    for name in ("x.jpg", "x.png", "x.webp"):                      # XMP where the format has a place for it
+        save_image(tmp_path / name, raw, xmp=xmp)
+        assert Image.open(tmp_path / name).info.get("xmp") == xmp, name
 
 
 def test_edit_writes_a_p3_photo_with_its_profile_and_its_own_pixels(tmp_path, capsys, astro):

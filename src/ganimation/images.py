@@ -258,7 +258,7 @@ def save_image(path: str | os.PathLike, image: np.ndarray, *, exif: bytes | None
     profile ``icc_profile`` (the photo's, from :func:`open_image` with ``srgb=False``) go into a JPEG, PNG,
     WebP, TIFF or AVIF file. ``jpeg``: a JPEG photo's own settings (:func:`jpeg_settings`), used instead of
     ``quality`` when ``path`` is a JPEG. ``dpi``: the photo's print resolution, kept in a JPEG, PNG or TIFF;
-    ``xmp``: its XMP metadata (ratings, keywords, a phone's or an editor's notes), kept in a JPEG or WebP."""
+    ``xmp``: its XMP metadata (ratings, keywords, a phone's or an editor's notes), kept in a JPEG, WebP or PNG."""
     from PIL import Image
 
     path = Path(path)
@@ -285,6 +285,12 @@ def save_image(path: str | os.PathLike, image: np.ndarray, *, exif: bytes | None
         kwargs["icc_profile"] = icc_profile
     if xmp and formats[suffix] in ("JPEG", "WEBP"):
         kwargs["xmp"] = xmp
+    elif xmp and formats[suffix] == "PNG":                 # PNG keeps XMP in an iTXt chunk of Adobe's name
+        from PIL import PngImagePlugin
+
+        text = PngImagePlugin.PngInfo()
+        text.add_itxt("XML:com.adobe.xmp", xmp.decode("utf-8", errors="replace") if isinstance(xmp, bytes) else xmp)
+        kwargs["pnginfo"] = text
     if dpi and formats[suffix] in ("JPEG", "PNG", "TIFF"):
         try:
             kwargs["dpi"] = (round(float(dpi[0])), round(float(dpi[1])))

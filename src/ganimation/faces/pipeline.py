@@ -329,7 +329,7 @@ def edit_photo_file(editor, in_path: str | os.PathLike, out_path: str | os.PathL
     photo unlinked (:func:`ganimation.images.exif_for_edit`), an RGB photo's colour profile
     (Display P3, Adobe RGB ...) is kept with its pixels as they are (the
     edit is made in the photo's own colours), so are its print resolution
-    and XMP (JPEG, WebP),
+    and XMP (JPEG, WebP, PNG),
     and the format follows ``out_path``'s suffix (a JPEG photo written as
     JPEG keeps its own quantization tables and chroma subsampling; other
     JPEGs are written at quality 95). ``opened``: the ``(image, info)``
