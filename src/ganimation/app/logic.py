@@ -605,8 +605,7 @@ def transfer_photo(photo_path, reference_path, *, face: str = "all", texture: fl
     ``"largest"``. The reference's landmark motion is projected onto the AU motion model's expression
     space, so its face shape (identity) is not transferred.
     """
-    from ganimation.errors import FaceNotFoundError
-    from ganimation.faces.pipeline import edit_photo, find_faces
+    from ganimation.faces.pipeline import edit_photo, reference_face
     from ganimation.images import save_image
 
     if face not in ("all", "largest"):
@@ -614,12 +613,8 @@ def transfer_photo(photo_path, reference_path, *, face: str = "all", texture: fl
     if not reference_path:
         raise GanimationError("no reference photo given; upload a photo of the expression to copy")
     image = load_image(photo_path)
-    reference = load_image(reference_path)
-    found = find_faces(reference, "largest")
-    if not found:
-        raise FaceNotFoundError("no face found in the reference photo; use a photo with a clearly visible, "
-                                "roughly frontal face")
-    res = edit_photo(None, image, like=found[0].landmarks, face=face, engine="warp", texture=texture)
+    reference = reference_face(load_image(reference_path), "the reference photo")
+    res = edit_photo(None, image, like=reference.landmarks, face=face, engine="warp", texture=texture)
     out_dir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="ganimation-transfer-"))
     out = save_image(out_dir / f"transfer-{time.strftime('%H%M%S')}.png", res.image)
     return str(out), f"{len(res.faces)} face(s) given the reference's expression, {image.shape[1]}x{image.shape[0]}."

@@ -64,7 +64,9 @@ def run(args) -> int:
     editor = common.load_editor(args) if engine != "warp" else None
     image = load_rgb(args.input)
     if args.like is not None:
-        reference = like_reference(args.like)
+        from ganimation.faces.pipeline import reference_face
+
+        reference = reference_face(load_rgb(args.like), f"the reference photo {args.like}")
         if engine == "warp":
             return run_like(args, image, reference, out)
         from ganimation.aus import to_dict
@@ -123,19 +125,6 @@ def chosen_faces(image: np.ndarray, which) -> list:
     if not faces:
         select_face(faces, which)                  # the one-line "no face found" error
     return faces
-
-
-def like_reference(path):
-    """The largest face of the reference photo ``path`` (a one-line error without one)."""
-    from ganimation.errors import FaceNotFoundError
-    from ganimation.faces.pipeline import find_faces
-    from ganimation.images import load_rgb
-
-    faces = find_faces(load_rgb(path), "largest")
-    if not faces:
-        raise FaceNotFoundError(f"no face found in the reference photo {path}; use a photo with a clearly "
-                                "visible, roughly frontal face")
-    return faces[0]
 
 
 def run_like(args, image: np.ndarray, reference, out) -> int:

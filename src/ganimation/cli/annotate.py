@@ -35,7 +35,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     from ganimation.errors import GanimationError
-    from ganimation.video import is_moving, validate_output_path
+    from ganimation.video import is_moving
 
     if is_moving(args.photo):
         return run_video(args)
@@ -44,19 +44,13 @@ def run(args) -> int:
     if Path(args.photo).is_dir():
         raise GanimationError(f"{args.photo}: is a folder; annotate takes one photo or a video (a folder of photos: "
                               "ganimation prepare FOLDER -o DATASET annotates every photo)")
-    if any(getattr(args, k) is not None for k in ("max_frames", "start", "end")):
-        raise GanimationError(f"--max-frames/--start/--end cut a video; {args.photo} is not one (.mp4 .mov .webm "
-                              ".mkv .avi .m4v or an animated GIF)")
+    common.refuse_video_range(args, args.photo)
     from ganimation.aus import AU_CODES, AU_NAMES, OPENFACE_SCALE
     from ganimation.faces.detect import detect_faces
     from ganimation.faces.estimate import Calibration, estimate_aus
     from ganimation.images import load_rgb
 
-    target = None
-    if args.output is not None:
-        target = validate_output_path(args.output, inputs=[args.photo], suffixes=(".json",), overwrite=args.overwrite)
-        if target.exists() and not args.overwrite:
-            raise GanimationError(f"{target}: already exists; pass --overwrite or choose another name")
+    target = _output(args, ".json")
     image = load_rgb(args.photo)
     faces = detect_faces(image, face_model=args.face_model, max_faces=args.max_faces, require=False)
     if not faces:
@@ -130,15 +124,12 @@ def run_video(args) -> int:
 
     from ganimation.atomic import write_text
     from ganimation.aus import AU_CODES
-    from ganimation.errors import FaceNotFoundError, GanimationError
+    from ganimation.errors import FaceNotFoundError
     from ganimation.faces.estimate import Calibration
-    from ganimation.video import FALLBACK_FPS, open_frames, validate_output_path
+    from ganimation.video import FALLBACK_FPS, open_frames
 
     face = common.parse_face(args.face)
-    if args.output is not None:
-        out = validate_output_path(args.output, inputs=[args.photo], suffixes=(".csv",), overwrite=args.overwrite)
-        if out.exists() and not args.overwrite:
-            raise GanimationError(f"{out}: already exists; pass --overwrite or choose another name")
+    _output(args, ".csv")
     calib = Calibration.load(args.calibration) if args.calibration else None
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -161,6 +152,20 @@ def run_video(args) -> int:
         write_text(args.output, buffer.getvalue())
         print(f"{found} face-frame(s) annotated -> {args.output}")
     return 0
+
+
+def _output(args, suffix: str):
+    """``-o`` checked before any work (``suffix`` the file type it must have; an existing file only with
+    ``--overwrite``), or None without it."""
+    if args.output is None:
+        return None
+    from ganimation.errors import GanimationError
+    from ganimation.video import validate_output_path
+
+    out = validate_output_path(args.output, inputs=[args.photo], suffixes=(suffix,), overwrite=args.overwrite)
+    if out.exists() and not args.overwrite:
+        raise GanimationError(f"{out}: already exists; pass --overwrite or choose another name")
+    return out
 
 
 def _counted(frames, bar):

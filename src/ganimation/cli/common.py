@@ -38,6 +38,15 @@ def add_video_range(parser: argparse.ArgumentParser, what: str = "the video", pr
     parser.add_argument("--end", type=types.seconds, default=None, help=f"{prefix}end of {what} to use, in seconds")
 
 
+def refuse_video_range(args, path) -> None:
+    """A one-line error when :func:`add_video_range`'s cuts are given for ``path``, which is not a video."""
+    if any(getattr(args, k) is not None for k in ("max_frames", "start", "end")):
+        from ganimation.errors import GanimationError
+
+        raise GanimationError(f"--max-frames/--start/--end cut a video; {path} is not one (.mp4 .mov .webm "
+                              ".mkv .avi .m4v or an animated GIF)")
+
+
 def add_engine(parser: argparse.ArgumentParser) -> None:
     """``--engine``: how photos are edited (:data:`ganimation.faces.pipeline.ENGINES`)."""
     parser.add_argument("--engine", choices=("warp", "gan", "hybrid"), default=None,

@@ -67,11 +67,7 @@ def run(args) -> int:
     frames_to_video = Path(args.input).is_dir() and Path(args.output).suffix.lower() in OUTPUT_SUFFIXES
     if is_moving(args.input) or frames_to_video:      # a folder written as .mp4/.gif: its frames, one video
         return run_video(args)
-    if any(getattr(args, k) is not None for k in ("max_frames", "start", "end")):
-        from ganimation.errors import GanimationError
-
-        raise GanimationError(f"--max-frames/--start/--end cut a video; {args.input} is not one (.mp4 .mov .webm "
-                              ".mkv .avi .m4v or an animated GIF)")
+    common.refuse_video_range(args, args.input)
     if Path(args.input).is_dir():
         return run_folder(args)
     check_photo_target(args)
@@ -279,18 +275,15 @@ def like_target(args, editor) -> dict:
     """Keyword arguments of ``edit_photo`` giving the selected face(s) the expression of ``--like REF``:
     the reference face's landmarks (warp engine) or its estimated AUs (gan, hybrid)."""
     from ganimation.aus import to_dict
-    from ganimation.errors import FaceNotFoundError
-    from ganimation.faces.detect import get_detector
     from ganimation.faces.estimate import estimate_aus
+    from ganimation.faces.pipeline import reference_face
     from ganimation.images import load_rgb
 
-    ref_faces = get_detector(search=args.face_search).detect(load_rgb(args.like))
-    if not ref_faces:
-        raise FaceNotFoundError(f"no face found in the reference photo {args.like}; use a photo with a clearly "
-                                "visible, roughly frontal face")
+    ref = reference_face(load_rgb(args.like), f"the reference photo {args.like}", largest=False,
+                         search=args.face_search)
     if common.engine(args) == "warp":
-        return dict(like=ref_faces[0].landmarks)
-    return dict(aus=to_dict(estimate_aus(ref_faces[0])))
+        return dict(like=ref.landmarks)
+    return dict(aus=to_dict(estimate_aus(ref)))
 
 
 def _save_masks(out: Path, attention, color, suffix: str = "") -> None:

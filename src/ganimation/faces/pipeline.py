@@ -123,6 +123,16 @@ def find_faces(image: np.ndarray, face="all", *, face_model=None, search: str = 
     return get_detector(face_model, search=search).detect(image, largest=face == "largest")
 
 
+def reference_face(image: np.ndarray, name: str, *, largest: bool = True, search: str = "proposals"):
+    """The largest face of a reference photo (``--like REF``, the app's Transfer tab), or a one-line
+    :class:`FaceNotFoundError` naming ``name``. ``largest``: the detector looks for the largest face only
+    (:func:`find_faces` with ``"largest"``), else for every face first."""
+    faces = find_faces(image, "largest" if largest else "all", search=search)
+    if not faces:
+        raise FaceNotFoundError(f"no face found in {name}; use a photo with a clearly visible, roughly frontal face")
+    return faces[0]
+
+
 def resolve_engine(editor, engine: str | None) -> str:
     """``engine``, else the editor's ``engine`` attribute, else :data:`DEFAULT_ENGINE`; checked."""
     name = engine or getattr(editor, "engine", None) or DEFAULT_ENGINE
