@@ -70,7 +70,7 @@ def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression
     model = AUMotionModel.load()
     asked = {"aus": aus, "expression": expression, "intensity": intensity, "relative": relative}
     ease = max(1, round(EASE_IN * fps))     # frames of a face's ease-in
-    shown: dict[int, int] = {}              # face id -> frames it has been edited in a row (0 from frame 1 on)
+    shown: dict[int, int] = {}              # face id -> frames it has been edited in a row (a first-frame face: full)
     for index, frame in enumerate(frames):
         frame = np.asarray(frame)
         stats.frames += 1

@@ -4,7 +4,8 @@ of the MP4s written (docs/video.md, "HDR video")."""
 from __future__ import annotations
 
 import functools
-import subprocess
+
+from ganimation.video.formats import _ask_ffmpeg
 
 #: transfer functions of HDR video, as ffmpeg names them: HLG (what phones record) and PQ (HDR10)
 HDR_TRANSFERS = ("arib-std-b67", "smpte2084")
@@ -35,12 +36,6 @@ def hdr_transfer(meta: dict) -> str | None:
 @functools.lru_cache(maxsize=1)
 def _ffmpeg_tone_maps() -> bool:
     """Whether imageio-ffmpeg's ffmpeg has the filters of :data:`HDR_TO_SDR` (zscale, tonemap)."""
-    try:
-        import imageio_ffmpeg
-
-        done = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-filters"], capture_output=True,
-                              timeout=30, check=False)
-    except (ImportError, OSError, RuntimeError, subprocess.TimeoutExpired):
-        return False
-    names = {line.split()[1] for line in done.stdout.decode(errors="replace").splitlines() if len(line.split()) > 2}
+    listed = _ask_ffmpeg("-filters") or ""
+    names = {line.split()[1] for line in listed.splitlines() if len(line.split()) > 2}
     return {"zscale", "tonemap"} <= names

@@ -1,11 +1,12 @@
 """What the video modules share: the file types read and written, the frame-rate limits, the names of
-frame files, and small helpers (a frame rate checked, an exception's first line)."""
+frame files, and small helpers (a frame rate checked, an exception's first line, a question to ffmpeg)."""
 
 from __future__ import annotations
 
 import math
 import os
 import re
+import subprocess
 from pathlib import Path
 
 from ganimation.errors import VideoError
@@ -79,3 +80,16 @@ def _check_fps(fps) -> float:
     if not math.isfinite(value) or value <= 0 or value > MAX_FPS:
         raise VideoError(f"frame rate {fps!r} is not in (0, {MAX_FPS:g}] frames/s; use e.g. --fps 25")
     return value
+
+
+def _ask_ffmpeg(*args: str) -> str | None:
+    """What imageio-ffmpeg's ffmpeg prints (stdout, then stderr) for ``args`` (after ``-hide_banner``),
+    or None when it cannot be run. For questions whose answer only refines a message or a choice."""
+    try:
+        import imageio_ffmpeg
+
+        done = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", *args], capture_output=True,
+                              timeout=30, check=False)
+    except (ImportError, OSError, RuntimeError, subprocess.TimeoutExpired):
+        return None
+    return (done.stdout + done.stderr).decode(errors="replace")

@@ -20,6 +20,7 @@ from ganimation.video.formats import (
     FRAME_SUFFIXES,
     GIF_SUFFIXES,
     VIDEO_SUFFIXES,
+    _ask_ffmpeg,
     _finite_positive,
     _natural_key,
     _one_line,
@@ -324,16 +325,7 @@ def _open_video(path: Path, start, end, max_frames, max_side) -> FrameSource:
 
 def _sound_only(path: Path) -> bool:
     """Whether ffmpeg finds audio streams but no video stream in ``path`` (asked only when reading failed)."""
-    import subprocess
-
-    try:
-        import imageio_ffmpeg
-
-        done = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", os.path.abspath(path)],
-                              capture_output=True, timeout=30, check=False)
-    except (ImportError, OSError, RuntimeError, subprocess.TimeoutExpired):
-        return False
-    streams = [line for line in done.stderr.decode(errors="replace").splitlines() if "Stream #" in line]
+    streams = [line for line in (_ask_ffmpeg("-i", os.path.abspath(path)) or "").splitlines() if "Stream #" in line]
     return any("Audio:" in line for line in streams) and not any("Video:" in line for line in streams)
 
 
