@@ -144,3 +144,35 @@ def test_a_phones_heic_photo_is_edited_upright_and_written_as_jpeg(tmp_path, cap
     monkeypatch.setattr(builtins, "__import__", no_heif)
     with pytest.raises(ImageError, match="pillow-heif"):
         load_rgb(heic)
+
+
+def test_arrays_of_other_types_are_read_as_the_same_photo(astro):
+    """A 16-bit array (OpenCV and imageio read 16-bit PNG/TIFF so) is scaled, not clipped to white; small
+    ints, floats 0-1 and booleans are read; values no type explains are refused in one line."""
+    from ganimation.errors import ImageError
+    from ganimation.images import as_rgb_array
+
+    rgb = np.asarray(astro)
+    np.testing.assert_array_equal(as_rgb_array(rgb.astype(np.uint16) * 257), rgb)
+    np.testing.assert_array_equal(as_rgb_array(rgb.astype(np.int64)), rgb)
+    np.testing.assert_array_equal(as_rgb_array(rgb / 255.0), rgb)
+    assert set(np.unique(as_rgb_array(rgb > 128))) == {0, 255}
+    for bad, says in ((rgb.astype(np.int32) * 300, "int32"), (rgb * 300.0, "0 to 1"),
+                      (rgb.astype(np.int16) - 10, "-10"), (rgb.astype(np.complex64), "complex64"),
+                      (np.zeros((0, 5, 3), np.uint8), "too small")):
+        with pytest.raises(ImageError, match=says):
+            as_rgb_array(bad)
+
+
+@pytest.mark.parametrize("option, says", [({"texture": -1}, "texture"), ({"texture": float("inf")}, "texture"),
+                                          ({"texture": "strong"}, "texture"), ({"paste": "blend"}, "paste"),
+                                          ({"feather": float("nan")}, "feather"), ({"engine": "gan"}, "editor")])
+def test_edit_photo_refuses_bad_options_before_searching_faces(monkeypatch, option, says):
+    """Python callers get the CLI's checks: a texture strength outside 0-4 (infinite made NaN pixels), an
+    unknown paste mode or feather, or the gan engine without weights, before any face is searched."""
+    from ganimation.errors import GanimationError
+    from ganimation.faces import pipeline
+
+    monkeypatch.setattr(pipeline, "find_faces", lambda *a, **k: pytest.fail("faces were searched"))
+    with pytest.raises(GanimationError, match=says):
+        pipeline.edit_photo(None, np.zeros((64, 64, 3), np.uint8), expression="happy", **option)

@@ -56,6 +56,27 @@ def test_edit_video_frame_to_frame_change_stays_close_to_the_input(video):
     assert change(out) <= 1.10 * change(frames)
 
 
+def test_edit_video_reads_float_frames_as_photos_are_read_and_checks_texture_first(video):
+    """Frames as floats 0-1 (what many Python pipelines hold) give the uint8 frames' edit; a bad texture
+    strength is refused before the first frame is read."""
+    from ganimation.errors import GanimationError
+    from ganimation.video_edit import edit_video
+
+    _, path = video
+    with open_frames(path) as src:
+        frames = list(src)[:3]
+    want = list(edit_video(frames, 12.0, expression="surprise"))
+    got = list(edit_video([f / 255.0 for f in frames], 12.0, expression="surprise"))
+    assert all(g.dtype == np.uint8 and np.array_equal(g, w) for g, w in zip(got, want))
+
+    def never():
+        pytest.fail("a frame was read")
+        yield
+
+    with pytest.raises(GanimationError, match="texture"):
+        next(edit_video(never(), 12.0, expression="happy", texture=9))
+
+
 def test_edit_video_like_a_reference_photo_adds_its_expression_to_every_frame(video, tmp_path, capsys):
     """``edit VIDEO --like REF``: the AU changes from the video's first face to the reference's expression
     (a surprised version of that face) are added to every frame's own expression: the mouth opens in

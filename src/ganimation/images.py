@@ -236,13 +236,29 @@ def as_rgb_array(image) -> np.ndarray:
         arr = np.repeat(arr[..., None], 3, axis=2)
     if arr.ndim != 3 or arr.shape[2] not in (3, 4):
         raise ImageError(f"image array has shape {arr.shape}; expected (H, W, 3)")
-    if arr.dtype != np.uint8:
-        if np.issubdtype(arr.dtype, np.floating):
-            if not np.all(np.isfinite(arr)):
-                raise ImageError("image array contains NaN or infinite values")
-            arr = np.clip(arr * (255.0 if arr.max() <= 1.0 else 1.0) + 0.5, 0, 255).astype(np.uint8)
-        else:
-            arr = np.clip(arr, 0, 255).astype(np.uint8)
+    if arr.size == 0:
+        raise ImageError(f"image is {arr.shape[1]}x{arr.shape[0]}; too small to hold a face")
+    if arr.dtype == np.uint8:
+        pass
+    elif arr.dtype == np.bool_:
+        arr = arr.astype(np.uint8) * np.uint8(255)
+    elif arr.dtype == np.uint16:            # a 16-bit photo (PNG, TIFF) read by OpenCV or imageio
+        arr = ((arr.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+    elif np.issubdtype(arr.dtype, np.floating):
+        if not np.all(np.isfinite(arr)):
+            raise ImageError("image array contains NaN or infinite values")
+        top = float(arr.max())
+        if top > 255.0:
+            raise ImageError(f"image array of floats reaches {top:g}; give floats from 0 to 1 (or 0 to 255)")
+        arr = np.clip(arr * (255.0 if top <= 1.0 else 1.0) + 0.5, 0, 255).astype(np.uint8)
+    elif np.issubdtype(arr.dtype, np.integer):
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo < 0 or hi > 255:
+            raise ImageError(f"image array of {arr.dtype} holds values from {lo} to {hi}; give uint8 (0-255), "
+                             "uint16 (0-65535) or floats from 0 to 1")
+        arr = arr.astype(np.uint8)
+    else:
+        raise ImageError(f"image array of {arr.dtype}; give uint8 RGB values (0-255)")
     return np.ascontiguousarray(arr[..., :3])
 
 

@@ -62,8 +62,11 @@ def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression
     """
     from ganimation.faces.estimate import estimate_aus
     from ganimation.geometry_edit import edit_face_geometry
+    from ganimation.images import as_rgb_array
     from ganimation.motion.au_model import AUMotionModel
+    from ganimation.texture.au_texture import strength as texture_strength
 
+    texture_strength(texture)               # refused before the first frame is read
     stats = stats if stats is not None else VideoEditStats()
     follower = FaceFollower(fps, face, face_model=face_model)
     au_filters: dict[int, OneEuroFilter] = {}
@@ -72,7 +75,7 @@ def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression
     ease = max(1, round(EASE_IN * fps))     # frames of a face's ease-in
     shown: dict[int, int] = {}              # face id -> frames it has been edited in a row (a first-frame face: full)
     for index, frame in enumerate(frames):
-        frame = np.asarray(frame)
+        frame = as_rgb_array(frame)         # grey, float or 16-bit frames as edit_photo reads photos
         stats.frames += 1
         seen = follower.update(frame)
         ids = {k for k, _ in seen}

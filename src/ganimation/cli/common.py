@@ -59,9 +59,9 @@ def add_engine(parser: argparse.ArgumentParser) -> None:
 def add_texture(parser: argparse.ArgumentParser) -> None:
     """``--texture S``: strength of the warp engine's texture stage (:mod:`ganimation.texture.au_texture`)."""
     from ganimation.cli import types
-    from ganimation.texture.au_texture import STRENGTH
+    from ganimation.texture.au_texture import MAX_STRENGTH, STRENGTH
 
-    parser.add_argument("--texture", type=types.float_range(0.0, 4.0, name="texture"), default=None, metavar="S",
+    parser.add_argument("--texture", type=types.float_range(0.0, MAX_STRENGTH, name="texture"), default=None, metavar="S",
                         help=f"warp engine: strength of the learned shading of folds and wrinkles (default {STRENGTH}; "
                              "0: shape only)")
 

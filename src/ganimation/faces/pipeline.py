@@ -151,6 +151,24 @@ def check_stages(stages, engine: str) -> tuple[str, ...]:
     return steps
 
 
+#: how the gan engines' edited crop goes back into the photo (:func:`ganimation.faces.align.paste_back`)
+PASTE_MODES = ("residual", "replace")
+#: the widest feather of the pasted crop's mask, as a share of the crop's side
+MAX_FEATHER = 0.5
+
+
+def check_paste(paste: str, feather: float) -> None:
+    """Refuse a ``paste`` mode not in :data:`PASTE_MODES` or a ``feather`` outside 0 to :data:`MAX_FEATHER`."""
+    if paste not in PASTE_MODES:
+        raise GanimationError(f"paste={paste!r}; use one of {', '.join(PASTE_MODES)}")
+    try:
+        ok = 0.0 <= float(feather) <= MAX_FEATHER
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise GanimationError(f"feather={feather!r}; use a share of the crop from 0 to {MAX_FEATHER:g}")
+
+
 def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str | None = None,
                intensity: float = 1.0, relative: bool = False, face="all", targets=None,
                face_model=None, calibration=None, paste: str = "residual",
@@ -194,10 +212,15 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
     from ganimation.faces.align import warp as warp_crop
     from ganimation.faces.estimate import estimate_aus
     from ganimation.images import as_rgb_array
+    from ganimation.texture.au_texture import strength as texture_strength
 
     image = as_rgb_array(image_rgb_uint8)
     engine = resolve_engine(editor, engine)
     steps = check_stages(stages, engine)
+    texture_strength(texture)                 # a bad setting is refused before the faces are searched
+    check_paste(paste, feather)
+    if engine in ("gan", "hybrid") and editor is None:
+        raise GanimationError(f"engine {engine!r} needs an editor (weights)")
     faces = list(found) if found is not None else find_faces(image, face, face_model=face_model, search=search)
     if not faces:
         raise FaceNotFoundError(
@@ -269,8 +292,6 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
     size = int(editor.image_size) if editor is not None else 128
     gan = None
     if engine in ("gan", "hybrid"):
-        if editor is None:
-            raise GanimationError(f"engine {engine!r} needs an editor (weights)")
         gan = _edit_crops_gan(editor, out, landmarks, [tgt for _, _, tgt, _ in infos], size)
     if gan is not None:
         for n, (al_g, edited_g, _att, change_g) in enumerate(gan):

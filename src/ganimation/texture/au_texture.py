@@ -35,6 +35,8 @@ from ganimation.texture.canonical import HEIGHT, PIXELS_PER_IOD, WIDTH, Placemen
 
 #: default gain on the fitted basis (benchmarks/results/engines/summary.md: the emotion / identity trade-off)
 STRENGTH = 0.5
+#: the strongest texture setting accepted (``--texture``; the web demo's slider stops at 2)
+MAX_STRENGTH = 4.0
 #: largest relative luminance change allowed anywhere: a fold darkens, it never blackens, and skin
 #: brightens less than it darkens (strong brightening shows as glowing patches)
 MAX_DARKEN, MAX_BRIGHTEN = 0.35, 0.12
@@ -47,8 +49,19 @@ SHINE_FROM, SHINE_RANGE = 230.0, 15.0
 
 
 def strength(texture: float | None) -> float:
-    """The texture stage's strength for a user's ``texture`` setting (None: :data:`STRENGTH`)."""
-    return float(STRENGTH if texture is None else texture)
+    """The texture stage's strength for a user's ``texture`` setting (None: :data:`STRENGTH`); a value that
+    is not a number from 0 to :data:`MAX_STRENGTH` raises :class:`ganimation.errors.GanimationError`."""
+    if texture is None:
+        return STRENGTH
+    try:
+        value = float(texture)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not 0.0 <= value <= MAX_STRENGTH:          # NaN fails too
+        from ganimation.errors import GanimationError
+
+        raise GanimationError(f"texture strength {texture!r}; use a number from 0 (shape only) to {MAX_STRENGTH:g}")
+    return value
 
 
 def relative_luminance(canvas_rgb: np.ndarray) -> np.ndarray | None:
