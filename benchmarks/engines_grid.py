@@ -27,6 +27,7 @@ shows is what `ganimation edit` writes, not the generator's 64-px crop.
     .venv/bin/python benchmarks/engines_grid.py --whites-strip      # docs/images/whites_light.png
     .venv/bin/python benchmarks/engines_grid.py --squint-iris-strip # docs/images/iris_squint.png
     .venv/bin/python benchmarks/engines_grid.py --fear-taper-strip  # docs/images/fear_taper.png
+    .venv/bin/python benchmarks/engines_grid.py --teeth-light-strip # docs/images/teeth_light.png
 """
 
 from __future__ import annotations
@@ -100,6 +101,9 @@ LIPS_STRIP = before_and_now(("surprise", "disgust", "fear"), "lips")
 OPENING_STRIP = before_and_now(("surprise", "happy"), "opening")
 #: fear's stretched opening untapered (blunt ends) and with the flatter taper of stretched lips now
 FEAR_TAPER_STRIP = before_and_now(("fear",), "fear_taper")
+#: fear of photos that show their teeth, the drawn interior lit from the skin and lips before / in the
+#: colour of the photo's own teeth now
+TEETH_LIGHT_STRIP = before_and_now(("fear",), "teeth_light")
 #: broad smiles closed by sad and anger, crossing lips stopped at their inner points (thin lips) and as bodies now
 LIP_BODIES_STRIP = before_and_now(("sad", "anger"), "lip_bodies")
 #: surprise and fear of sharp photos with the iris rims in the warp mesh, the iris colours with catchlights
@@ -400,7 +404,10 @@ BEFORE = {"closing": closing_as_before, "eyes": eye_folds_as_before, "open_eyes"
           # an eye the photo shows closed opened by the motion like any other
           "closed_eyes": constant_as_before("ganimation.motion.lids", "held", _never_held),
           # lips stretched sideways left untapered (an ellipse to the power 0)
-          "fear_taper": constant_as_before("ganimation.motion.opening", "STRETCHED_POWER", 0.0)}
+          "fear_taper": constant_as_before("ganimation.motion.opening", "STRETCHED_POWER", 0.0),
+          # the drawn mouth interior lit as read from the skin and lips, also where the photo shows teeth
+          "teeth_light": constant_as_before("ganimation.warp.mouth", "_teeth_light",
+                                            lambda photo, source, brightness, light, weight: (brightness, light))}
 
 
 #: the before/now strips: (flag of --FLAG-strip, file in docs/images, columns, default photos, cut, what it shows)
@@ -461,6 +468,11 @@ STRIPS = [
       Path("data/utkface_dev60/35_1_0_20170104181321972.jpg.chip.jpg"), WILD / "40_obama.jpg",
       WILD / "45_multi_face.jpg"],
      "mouth", "fear, the stretched opening untapered before / tapered toward its corners now"),
+    ("teeth-light", "teeth_light.png", TEETH_LIGHT_STRIP,
+     [WILD / "40_obama.jpg", WILD / "46_single_face.jpg",
+      Path("data/utkface_dev60/8_1_0_20170109204818624.jpg.chip.jpg"),
+      Path("data/utkface_dev60/26_1_3_20170109133009799.jpg.chip.jpg")],
+     "mouth", "fear of photos that show their teeth, drawn teeth lit from the skin before / the photo's own teeth now"),
     ("lip-bodies", "lip_bodies.png", LIP_BODIES_STRIP,
      [WILD / "40_obama.jpg", UTK / "75_0_1_20170111205346848.jpg.chip.jpg",
       UTK / "61_1_2_20170105174916768.jpg.chip.jpg", UTK / "36_0_3_20170104220654654.jpg.chip.jpg"],

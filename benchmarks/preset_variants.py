@@ -344,6 +344,9 @@ def variants() -> dict:
         "floor_brows_0.6": ("motion floor 0.6 for AU01/AU02/AU04 only (not adopted)",
                             lambda: motion_floor(0.6, ("AU01", "AU02", "AU04"))),
         "floor_1.0": ("motion floor 1.0: a preset's AUs move from 0 (not adopted)", lambda: motion_floor(1.0)),
+        "teeth_light_from_skin": (("a drawn mouth interior lit as read from the skin and lips, also where the photo "
+                                   "shows its own teeth (before)"),
+                                  lambda: patched(W, "_teeth_light", lambda photo, source, b, light, w: (b, light))),
         **{f"stretched_power_{k}": ((f"an opening of lips stretched sideways (AU20) tapered toward its corners by "
                                      f"the ellipse to the power {k} (the default: 0.3; 0: untapered, the rule before)"),
                                     lambda k=k: stretched_power(k)) for k in (0.0, 0.5, 1.0)},

@@ -254,6 +254,31 @@ def test_teeth_shown_tells_a_smiles_teeth_from_a_dark_gap(astronaut):
     assert teeth_shown(dark, lm) == 0.0
 
 
+def test_drawn_teeth_take_the_colour_of_the_photos_own_teeth(astronaut):
+    """A photo that shows its teeth says what teeth look like in it: photo_teeth reads their colour, and in
+    full (weight 1) the interior's light makes the drawn teeth (TEETH_RGB) that colour; weight 0 leaves
+    the light read from the skin and lips as it was."""
+    from ganimation.motion.regions import INNER_LIPS
+    from ganimation.warp.dense import polygon_mask
+    from ganimation.warp.mouth import _teeth_light, photo_teeth
+    from ganimation.warp.mouth_interior import TEETH_RGB
+
+    lm = np.asarray(get_detector(search="whole").detect(astronaut)[0].landmarks, np.float64)
+    yellow = astronaut.copy()
+    gap = polygon_mask(astronaut.shape[:2], lm[list(INNER_LIPS), :2]) > 0.5
+    teeth = gap & (astronaut.astype(np.float32).mean(-1) > 150)
+    yellow[teeth] = (235, 205, 150)
+    own = photo_teeth(yellow, lm)
+    assert np.abs(own - [235, 205, 150]).max() <= 3
+    from ganimation.warp.light import light_gain
+
+    light = light_gain(np.array([200, 140, 100], np.float32))       # a warm light, read from the skin
+    brightness, gain = _teeth_light(yellow, lm, 0.6, light, 1.0)
+    np.testing.assert_allclose(brightness * gain * TEETH_RGB, own, rtol=0.01)
+    assert _teeth_light(yellow, lm, 0.6, light, 0.0)[0] == pytest.approx(0.6)
+    np.testing.assert_allclose(_teeth_light(yellow, lm, 0.6, light, 0.0)[1], light, rtol=1e-3)
+
+
 @pytest.mark.parametrize("preset", ["surprise", "sad"])
 def test_the_stages_drawn_in_place_equal_the_stages_on_copies(astronaut, monkeypatch, preset):
     """The warp engine's stages draw into one copy of the warped photo: the same pixels as each stage

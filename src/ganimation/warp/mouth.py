@@ -234,12 +234,15 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     region = image[y0:y1, x0:x1].astype(np.float32)
     # the photo's light level, from the lips and skin around the mouth (clamped)
     brightness = float(np.clip(region.mean() / 150.0, 0.45, 1.1))
+    light = _light(photo if photo is not None else image, source, iod)
+    teeth = share * teeth_shown(photo, source) if carried else 0.0
+    if teeth > 0.0:
+        # a photo that shows its teeth says what teeth look like in it: the drawn ones take their colour
+        brightness, light = _teeth_light(photo, source, brightness, light, teeth)
     dst = np.asarray(target, np.float64)[:, :2]
     interior = draw_interior(mask.shape, (x0, y0), dst[list(UPPER_CHAIN)], dst[list(LOWER_CHAIN)], iod,
                              brightness=brightness, chroma=photo_chroma(region), stretch=stretch,
-                             teeth=upper if carried else None,
-                             teeth_weight=share * teeth_shown(photo, source) if carried else 0.0,
-                             light=_light(photo if photo is not None else image, source, iod))
+                             teeth=upper if carried else None, teeth_weight=teeth, light=light)
     interior = cv2.GaussianBlur(interior, (0, 0), sigmaX=max(INTERIOR_BLUR, _lips_blur(photo, source, iod)
                                                              if photo is not None else 0.0))
     grain = photo_grain(region)
@@ -253,6 +256,42 @@ def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: 
     keep = mask <= 0
     out[y0:y1, x0:x1] = np.where(keep[..., None], image[y0:y1, x0:x1], np.clip(np.rint(blended), 0, 255).astype(np.uint8))
     return out
+
+
+def photo_teeth(photo: np.ndarray, source: np.ndarray) -> np.ndarray | None:
+    """``(3,)`` float32: the colour of the teeth the photo's own mouth opening shows (the median of its
+    pixels at or above the 75th luminance percentile, as :func:`teeth_shown` reads them), or None when
+    the opening has no pixel. ``photo`` ``(H, W, 3)`` uint8, ``source`` ``(478, 2+)`` its landmark pixels."""
+    src = np.asarray(source, np.float64)[:, :2]
+    poly = src[list(INNER_LIPS)]
+    x0, y0, x1, y1 = roi_around(poly, photo.shape[1], photo.shape[0], pad=1)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    opening = polygon_mask((y1 - y0, x1 - x0), poly, (x0, y0)) > 0.5
+    if not opening.any():
+        return None
+    pixels = photo[y0:y1, x0:x1][opening].astype(np.float32)
+    lum = luminance(pixels)
+    return np.median(pixels[lum >= np.percentile(lum, 75)], axis=0).astype(np.float32)
+
+
+def _teeth_light(photo: np.ndarray, source: np.ndarray, brightness: float, light: np.ndarray | None,
+                 weight: float) -> tuple[float, np.ndarray | None]:
+    """``(brightness, light)`` for :func:`ganimation.warp.mouth_interior.draw_interior` moved ``weight``
+    (0-1, how far the photo shows teeth) of the way to those that give its drawn teeth
+    (:data:`ganimation.warp.mouth_interior.TEETH_RGB`) the photo's own teeth colour (:func:`photo_teeth`).
+    Read from the skin and lips, a dark-skinned face's drawn teeth were grey beside its own white ones."""
+    from ganimation.warp.mouth_interior import TEETH_RGB
+
+    own = photo_teeth(photo, source) if weight > 0.0 else None
+    if own is None:
+        return brightness, light
+    gain = np.maximum(own, 1.0) / TEETH_RGB
+    level = float(luminance(gain[None])[0])
+    base = np.ones(3, np.float32) if light is None else np.asarray(light, np.float32)
+    mixed = base + float(weight) * (gain / level - base)
+    return brightness + float(weight) * (level - brightness), (mixed / float(luminance(mixed[None])[0])
+                                                               ).astype(np.float32)
 
 
 def _light(image: np.ndarray, source: np.ndarray, iod: float) -> np.ndarray | None:
