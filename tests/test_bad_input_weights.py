@@ -87,3 +87,16 @@ def test_good_file_and_fp16_still_load(good, tmp_path):
     assert cfg == CFG
     half = convert_release(good, tmp_path / "half.safetensors")
     assert load_generator(half)[1] == CFG
+
+
+def test_a_training_state_given_as_weights_says_which_file_to_pass(tmp_path):
+    """A run's state.pt (torch.save's zip) passed where release weights go names the file to pass instead
+    of calling it truncated."""
+    state = tmp_path / "state.pt"
+    torch.save({"step": 3, "generator": build_generator(CFG).state_dict()}, state)
+    with pytest.raises(CheckpointError, match="PyTorch checkpoint.*generator.safetensors"):
+        read_release(state)
+    garbage = tmp_path / "cut.safetensors"
+    garbage.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{")
+    with pytest.raises(CheckpointError, match="truncated"):
+        read_release(garbage)

@@ -71,11 +71,25 @@ def read_safetensors(path: str | os.PathLike, what: str = "weights") -> tuple[di
             meta = fh.metadata() or {}
         tensors = load_file(str(path))
     except Exception as exc:  # safetensors raises its own error types for damaged files
+        if _is_torch_archive(path):
+            raise CheckpointError(
+                f"{path} is a PyTorch checkpoint (a training run's state.pt?), not {what} in safetensors; "
+                "pass the weights written beside state.pt at every save (generator.safetensors; a wggan run's "
+                "refiner.safetensors and mouth.safetensors)") from None
         raise CheckpointError(
             f"{path}: not a readable safetensors file ({type(exc).__name__}: {one_line(exc, 100)}); "
             "the file may be truncated: download or export it again"
         ) from None
     return meta, tensors
+
+
+def _is_torch_archive(path: Path) -> bool:
+    """Whether ``path`` is a zip archive, as ``torch.save`` writes (``state.pt``)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 def read_release(path: str | os.PathLike) -> tuple[ModelConfig, dict[str, torch.Tensor], dict[str, str]]:
