@@ -163,6 +163,10 @@ def test_synthesize_dataset_and_pairs(tmp_path):
     assert len(read_table(out2)) == 20
     with pytest.raises(DatasetError):
         syn.synthesize_dataset(out2, 20, 64, seed=4)
+    # another count would draw the held-out identities anew: faces written already would change split
+    with pytest.raises(DatasetError, match="same count"):
+        syn.synthesize_dataset(out2, 28, 64, seed=3, test_fraction=0.25)
+    assert len(read_table(out2)) == 20
 
 
 def test_cli_errors(tmp_path, capsys):

@@ -1057,6 +1057,14 @@ def synthesize_dataset(out_dir: str | os.PathLike, count: int, size: int = 128, 
                 f"{out} already holds a dataset made with other settings ({old}, {meta.get('image_size')} px); "
                 "choose a new output folder or the same --seed/--size/--test-fraction to resume"
             )
+        made = meta.get("count")
+        if made is not None and int(made) != count:
+            # the held-out identities are drawn from all identities of the count: another count moves some
+            # of the faces written already to the other split, and an identity would sit in both
+            raise DatasetError(
+                f"{out} holds a dataset of --count {made}; resume it with the same count (a different one "
+                "would put some identities in both the train and the test split), or choose a new output folder"
+            )
     n_ids = (count + per_identity - 1) // per_identity
     held_out = held_out_identities(seed, n_ids, test_fraction)
     n_test = 0
