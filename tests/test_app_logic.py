@@ -394,6 +394,8 @@ def test_transfer_tab_logic(tmp_path):
         logic.transfer_photo(str(ASTRONAUT), str(blank))
     with pytest.raises(GanimationError, match="no reference photo"):
         logic.transfer_photo(str(ASTRONAUT), None)
+    with pytest.raises(GanimationError, match="no photo given"):          # neither: the photo is named first
+        logic.transfer_photo(None, None)
     with pytest.raises(GanimationError, match="faces"):
         logic.transfer_photo(str(ASTRONAUT), str(ref), face="2")
 

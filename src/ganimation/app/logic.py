@@ -610,9 +610,9 @@ def transfer_photo(photo_path, reference_path, *, face: str = "all", texture: fl
 
     if face not in ("all", "largest"):
         raise GanimationError(f"faces {face!r}: use all or largest")
+    image = load_image(photo_path)                 # a missing photo is named first
     if not reference_path:
         raise GanimationError("no reference photo given; upload a photo of the expression to copy")
-    image = load_image(photo_path)
     reference = reference_face(load_image(reference_path), "the reference photo")
     res = edit_photo(None, image, like=reference.landmarks, face=face, engine="warp", texture=texture)
     out_dir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="ganimation-transfer-"))
