@@ -280,6 +280,8 @@ CASES = [
     # ---- messages and AU strings
     C("edit-aus-separators", "AU strings", lambda d: ["edit", _photo(d), "-o", str(d / "o.png"), "--aus", ",,,"],
       "no AU items", ["in.png"]),
+    C("animate-to-misspelt-preset", "AU strings", lambda d: ["animate", _photo(d), "-o", str(d / "o.gif"), "--to",
+                                                             "hapy"], "neither a preset", ["in.png"]),
     C("edit-aus-100k", "messages", lambda d: ["edit", _photo(d), "-o", str(d / "o.png"), "--aus", "A" * 100_000], "",
       ["in.png"]),
     C("annotate-newline-name", "messages", lambda d: ["annotate", str(random_bytes(d / "a\nb.png"))], "a\\nb",

@@ -38,6 +38,11 @@ def parse_to(text: str, current: np.ndarray | None, intensity: float) -> tuple[n
     from ganimation.aus import PRESET_ALIASES, PRESETS, motion_start, resolve_target
 
     key = text.strip().lower()
+    if key.isalpha() and key not in PRESETS and key not in PRESET_ALIASES:   # a word: a misspelt preset
+        from ganimation.errors import AUParseError
+
+        raise AUParseError(f"--to {text.strip()!r} is neither a preset ({', '.join(PRESETS)}) nor AUs like "
+                           '"AU12=0.8,AU06=0.5"')
     asked = {"expression": key, "intensity": intensity} if key in PRESETS or key in PRESET_ALIASES else {"aus": text}
     target = resolve_target(current=current, **asked)
     return target, motion_start(current, **asked, target=target)
