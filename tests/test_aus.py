@@ -36,6 +36,15 @@ def test_relative_allows_negative():
     assert A.parse_aus("AU12=-0.3", relative=True) == {"AU12": -0.3}
 
 
+@pytest.mark.parametrize("signed", ["AU12=+0.3", "AU12=-0.3", "AU06=0.5,AU12=+0"])
+def test_a_signed_value_without_relative_asks_for_relative(signed):
+    """A sign is what an offset looks like: without relative it was read as the intensity (+0.3 set AU12 to
+    0.3, whatever the face showed) or refused as outside [0, 1]."""
+    with pytest.raises(AUParseError, match="--relative"):
+        A.parse_aus(signed)
+    assert A.parse_aus(signed, relative=True)
+
+
 def test_presets_and_interpolation():
     happy = A.preset_vector("happy")
     assert happy[A.au_index("AU12")] == 1.0 and happy[A.au_index("AU06")] > 0

@@ -167,6 +167,11 @@ def parse_aus(text: str, *, relative: bool = False) -> dict[str, float]:
             )
         code = AU_CODES[au_index(m.group(1))]
         value = float(m.group(2))
+        if not relative and m.group(2)[0] in "+-":
+            raise AUParseError(
+                f"{code}={one_line(m.group(2), 40)} has a sign, as an offset from the face's own AUs has: add "
+                "--relative (relative=True in Python) for offsets, or give the intensity itself, 0 to 1"
+            )
         if not math.isfinite(value) or not lo <= value <= hi:
             raise AUParseError(
                 f"{code}={one_line(m.group(2), 40)} is outside [{lo:g}, {hi:g}]; AU intensities "
