@@ -21,8 +21,9 @@ no colour is added, and no network runs.
 
 :func:`reference_motion` gives the motion for ``edit --like REF``: the
 difference between the reference face's and the source face's frame
-coordinates, projected onto the expression space the AU motion model spans,
-so that differences of face shape (identity) are not transferred.
+coordinates, fitted by the AU motion model together with a basis of how
+faces differ between people (:mod:`ganimation.motion.identity`), so that
+differences of face shape (identity) are not transferred.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ from ganimation.warp.mouth import shade_mouth
 
 #: ridge weight of the --like projection (per landmark coordinate, in IOD^2 units)
 PROJECTION_RIDGE = 0.02
+#: weight of the face-shape prior of the --like fit: the identity basis's coefficient ``k`` costs this over
+#: its spread squared (:mod:`ganimation.motion.identity`; chosen by benchmarks/fit_face_identity.py)
+IDENTITY_PRIOR = 0.003
 
 
 @dataclass
@@ -126,17 +130,24 @@ def edit_face_geometry(image: np.ndarray, landmarks: np.ndarray, current: np.nda
 
 
 def reference_motion(source_landmarks: np.ndarray, reference_landmarks: np.ndarray, *, model=None,
-                     ridge: float = PROJECTION_RIDGE) -> tuple[np.ndarray, np.ndarray]:
+                     ridge: float = PROJECTION_RIDGE, identity=None,
+                     identity_prior: float = IDENTITY_PRIOR) -> tuple[np.ndarray, np.ndarray]:
     """The motion that gives the source face the reference face's expression.
 
     Returns ``(motion (478, 3), coefficients (17,))``: the frame-coordinate
     difference (reference - source) on the expression landmarks (lips, eyes,
-    brows, chin) is fitted by the AU motion model's basis with a ridge
-    penalty; the fitted AU changes are clipped to [-1, 1] and their motion
-    returned.
+    brows, chin) is fitted by the AU motion model's basis (ridge penalty
+    ``ridge``) together with the face-shape basis of
+    :mod:`ganimation.motion.identity` (coefficient ``k`` penalised by
+    ``identity_prior / std_k**2``), which takes the part of the difference
+    that is two people's face shapes; only the AU changes are kept, clipped
+    to [-1, 1], and their motion returned. ``identity``: an
+    :class:`~ganimation.motion.identity.IdentityBasis`, None for the shipped
+    one, or False to fit the AUs alone.
     """
     from ganimation.motion.au_model import AUMotionModel
     from ganimation.motion.frame import to_frame
+    from ganimation.motion.identity import IdentityBasis
 
     model = model or AUMotionModel.load()
     src, _ = to_frame(np.asarray(source_landmarks, np.float64))
@@ -144,7 +155,12 @@ def reference_motion(source_landmarks: np.ndarray, reference_landmarks: np.ndarr
     idx = sorted(set().union(*REGIONS.values()))
     basis = np.asarray(model.basis, np.float64)                  # (17, 478, 3)
     a = basis[:, idx, :2].reshape(len(basis), -1).T               # (K*2, 17)
+    penalty = np.full(a.shape[1], float(ridge))
+    if identity is not False:
+        shape, spread = (identity or IdentityBasis.load()).design(idx)
+        a = np.concatenate([a, shape], 1)
+        penalty = np.concatenate([penalty, float(identity_prior) / spread ** 2])
     d = (ref - src)[idx, :2].reshape(-1)
-    coef = np.linalg.solve(a.T @ a + ridge * np.eye(a.shape[1]), a.T @ d)
+    coef = np.linalg.solve(a.T @ a + np.diag(penalty), a.T @ d)[: len(basis)]
     coef = np.clip(coef, -1.0, 1.0)
     return np.tensordot(coef, basis, axes=1), coef
