@@ -254,6 +254,14 @@ def test_teeth_shown_tells_a_smiles_teeth_from_a_dark_gap(astronaut):
     assert teeth_shown(dark, lm) == 0.0
 
 
+def test_an_edit_at_intensity_0_changes_no_pixel():
+    """Every face of a photo of two people, a preset at intensity 0: the photo comes back bit for bit."""
+    img = load_rgb("/work/shared/data/wild_dev/39_two_people.jpg") if Path(
+        "/work/shared/data/wild_dev/39_two_people.jpg").is_file() else load_rgb(ASTRO)
+    for preset in ("surprise", "anger"):
+        assert np.array_equal(edit_photo(None, img, expression=preset, intensity=0).image, img)
+
+
 def test_drawn_teeth_take_the_colour_of_the_photos_own_teeth(astronaut):
     """A photo that shows its teeth says what teeth look like in it: photo_teeth reads their colour, and in
     full (weight 1) the interior's light makes the drawn teeth (TEETH_RGB) that colour; weight 0 leaves

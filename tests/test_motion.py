@@ -147,6 +147,22 @@ def test_uncross_meets_lips_and_lids_instead_of_crossing():
     assert np.array_equal(uncross(p, ok), ok)
 
 
+def test_uncross_leaves_a_photos_own_crossing_as_it_is():
+    """A closed mouth's inner lips read a hair past each other by the landmarker: no motion is no change
+    (it had moved them apart, and an edit at intensity 0 changed a few hundred pixels), and a motion that
+    closes them further stops at the photo's own crossing."""
+    from ganimation.motion.regions import uncross
+
+    p = mean_shape().copy()
+    p[14, 1] = p[13, 1] - 0.002                  # the lower inner lip 0.002 IOD above the upper one
+    zero = np.zeros_like(p)
+    assert np.array_equal(uncross(p, zero), zero)
+    m = zero.copy()
+    m[14, 1] = -0.05                              # closing further
+    out = uncross(p, m)
+    assert (p[13, 1] + out[13, 1]) - (p[14, 1] + out[14, 1]) == pytest.approx(0.002)
+
+
 def test_uncross_stops_each_lip_as_a_body():
     """A lower lip pushed up through the upper one (a released open smile's overshoot): the lips meet,
     and each keeps its thickness (its rings and outer contour take its inner point's correction)."""

@@ -92,7 +92,8 @@ def inner_mouth_gap(frame_points: np.ndarray) -> float:
 
 
 def uncross(frame_points: np.ndarray, motion: np.ndarray, *, lip_bodies: bool = True) -> np.ndarray:
-    """``motion`` ``(478, 3)`` corrected so no lower lip or lower lid point ends above its upper partner.
+    """``motion`` ``(478, 3)`` corrected so no lower lip or lower lid point ends above its upper partner
+    (further above than the photo's own landmarks show it).
 
     ``frame_points``: ``(478, 3)`` frame coordinates (y down) before the motion. Where a pair
     would cross (a mouth or an eye closed past closed), both points meet at their mean height;
@@ -107,11 +108,14 @@ def uncross(frame_points: np.ndarray, motion: np.ndarray, *, lip_bodies: bool = 
     m = np.array(motion, np.float64, copy=True)
     for u, l in LIP_PAIRS + LID_PAIRS:
         yu, yl = p[u, 1] + m[u, 1], p[l, 1] + m[l, 1]
-        if yl < yu:
+        # a pair the photo's own landmarks already show crossed (a closed mouth's inner lips, read a hair
+        # past each other) may stay as crossed as that, no more: no motion is no change
+        crossed = max(0.0, p[u, 1] - p[l, 1])
+        if yu - yl > crossed:
             mid = (yu + yl) / 2
-            m[u, 1], m[l, 1] = mid - p[u, 1], mid - p[l, 1]
+            m[u, 1], m[l, 1] = mid + crossed / 2 - p[u, 1], mid - crossed / 2 - p[l, 1]
             if lip_bodies and u in _LIP_COLUMN:
                 k = _LIP_COLUMN[u]
-                m[[row[k] for row in UPPER_LIP_RINGS[1:]], 1] += mid - yu
-                m[[row[k] for row in LOWER_LIP_RINGS[1:]], 1] += mid - yl
+                m[[row[k] for row in UPPER_LIP_RINGS[1:]], 1] += mid + crossed / 2 - yu
+                m[[row[k] for row in LOWER_LIP_RINGS[1:]], 1] += mid - crossed / 2 - yl
     return m
