@@ -91,7 +91,18 @@ def test_edit_like_reference_opens_the_mouth(tmp_path):
     out = tmp_path / "out.png"
     assert main(["edit", str(tmp_path / "src.png"), "--like", str(tmp_path / "ref.png"), "-o", str(out)]) == 0
     a, b = frame_of(src), frame_of(load_rgb(out))
-    assert (b[14, 1] - b[13, 1]) - (a[14, 1] - a[13, 1]) > 0.1
+    full = (b[14, 1] - b[13, 1]) - (a[14, 1] - a[13, 1])
+    assert full > 0.1
+    # --intensity: the share of the reference's motion (it had been ignored with --like)
+    half, none = tmp_path / "half.png", tmp_path / "none.png"
+    for path, share in ((half, "0.5"), (none, "0")):
+        assert main(["edit", str(tmp_path / "src.png"), "--like", str(tmp_path / "ref.png"), "--intensity", share,
+                     "-o", str(path)]) == 0
+    c = frame_of(load_rgb(half))
+    assert 0.3 * full < (c[14, 1] - c[13, 1]) - (a[14, 1] - a[13, 1]) < 0.7 * full
+    assert np.array_equal(load_rgb(none), src)
+    assert main(["edit", str(tmp_path / "src.png"), "--like", str(tmp_path / "ref.png"), "--intensity", "0.5",
+                 "--engine", "gan", "-o", str(tmp_path / "gan.png")]) == 2
 
 
 def test_edit_refuses_to_overwrite_its_input(tmp_path, capsys):

@@ -22,7 +22,8 @@ def add_parser(sub) -> None:
                                                       "estimated AUs with the others)")
     p.add_argument("--from", dest="source", default=None,
                    help="the crop's own AUs (default: estimated, or 0 without the faces extra)")
-    p.add_argument("--intensity", type=types.unit_interval, default=1.0, help="preset strength in [0, 1]")
+    p.add_argument("--intensity", type=types.unit_interval, default=1.0,
+                   help="preset strength in [0, 1]; with --like (warp engine), the share of the reference's motion")
     p.add_argument("--frames", type=types.animation_frames, default=24,
                    help=f"frames from start to target, 2 to {types.MAX_ANIMATION_FRAMES} (default 24)")
     p.add_argument("--fps", type=types.fps, default=12.0, help="frames per second, 0.1 to 240 (default 12)")
@@ -66,6 +67,11 @@ def run(args) -> int:
     inputs = [args.input] + ([args.like] if args.like else [])
     out = validate_output_path(args.output, inputs=inputs, suffixes=(".gif", ".mp4"), overwrite=args.overwrite)
     engine = common.engine(args)
+    if args.like is not None and engine != "warp" and args.intensity != 1.0:
+        from ganimation.errors import GanimationError
+
+        raise GanimationError("--intensity with --like scales the warp engine's motion; drop --engine/--weights, "
+                              "or --intensity")
     editor = common.load_editor(args) if engine != "warp" else None
     image = load_rgb(args.input)
     if args.like is not None:
@@ -134,14 +140,14 @@ def chosen_faces(image: np.ndarray, which) -> list:
 
 def run_like(args, image: np.ndarray, reference, out) -> int:
     """``animate --like REF`` with the warp engine: every frame is ``edit --like``'s motion at a share
-    that goes from 0 to 1 (eased unless ``--linear``; and back with ``--pingpong``), so the last frame
-    is the photo edit itself."""
+    that goes from 0 to ``--intensity`` (eased unless ``--linear``; and back with ``--pingpong``), so the
+    last frame is the photo edit itself."""
     from ganimation.animate import alphas
     from ganimation.faces.pipeline import edit_photo
     from ganimation.video import FrameWriter
 
     faces = chosen_faces(image, common.parse_face(args.face))
-    shares = alphas(args.frames, ease=not args.linear, pingpong=args.pingpong)
+    shares = alphas(args.frames, ease=not args.linear, pingpong=args.pingpong) * float(args.intensity)
     with FrameWriter(out, args.fps) as writer:
         for share in shares:
             writer.write(edit_photo(None, image, like=reference.landmarks, like_amount=float(np.clip(share, 0, 1)),

@@ -93,7 +93,9 @@ def add_target(parser: argparse.ArgumentParser, *, required: bool = True) -> Non
     g.add_argument("--aus", "-a", default=None, help='AU intensities on 0-1, e.g. "AU12=0.8,AU06=0.5"')
     g.add_argument("--expression", "-e", default=None,
                    help="preset: neutral, happy, sad, surprise, fear, anger, disgust, contempt")
-    g.add_argument("--intensity", type=float, default=1.0, help="preset strength in [0, 1] (default 1)")
+    g.add_argument("--intensity", type=float, default=1.0,
+                   help="preset strength in [0, 1] (default 1); with --like, the share of the reference's "
+                        "expression change applied")
     g.add_argument("--relative", action="store_true", help="--aus values are offsets added to the face's own AUs")
 
 

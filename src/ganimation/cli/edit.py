@@ -33,8 +33,8 @@ def add_parser(sub) -> None:
                         "learned stages after the warp (docs/wggan.md)")
     p.add_argument("--like", default=None, metavar="REF",
                    help="give the face the expression of the face in photo REF (warp engine: its landmark "
-                        "motion; gan engine: its estimated AUs); a video: the AU changes from its first face "
-                        "to REF's, added to every frame's own expression")
+                        "motion, --intensity of it; gan engine: its estimated AUs); a video: the AU changes "
+                        "from its first face to REF's, added to every frame's own expression")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--crop", action="store_true", help="the input is an aligned face crop")
     mode.add_argument("--photo", action="store_true", help="the input is a photo: find, align, edit, paste back")
@@ -233,6 +233,7 @@ def like_offsets(args) -> dict[str, float]:
         raise FaceNotFoundError(f"no face in the first {LIKE_SPAN:g} s of {args.input} to measure the reference "
                                 "photo's expression against")
     _, coef = reference_motion(np.median(np.stack(shapes), axis=0), reference)
+    coef = coef * float(args.intensity)              # --intensity: the share of the change applied
     return {code: float(v) for code, v in zip(AU_CODES, coef) if abs(v) >= 1e-3}
 
 
@@ -279,10 +280,16 @@ def like_target(args, editor) -> dict:
     from ganimation.faces.pipeline import reference_face
     from ganimation.images import load_rgb
 
+    from ganimation.errors import GanimationError
+
+    warp = common.engine(args) == "warp"
+    if not warp and args.intensity != 1.0:
+        raise GanimationError("--intensity with --like scales the warp engine's motion; drop --engine/--weights/"
+                              "--crop, or --intensity")
     ref = reference_face(load_rgb(args.like), f"the reference photo {args.like}", largest=False,
                          search=args.face_search)
-    if common.engine(args) == "warp":
-        return dict(like=ref.landmarks)
+    if warp:
+        return dict(like=ref.landmarks, like_amount=args.intensity)
     return dict(aus=to_dict(estimate_aus(ref)))
 
 
