@@ -280,6 +280,12 @@ CASES = [
     # ---- messages and AU strings
     C("edit-aus-separators", "AU strings", lambda d: ["edit", _photo(d), "-o", str(d / "o.png"), "--aus", ",,,"],
       "no AU items", ["in.png"]),
+    C("edit-intensity-without-preset", "AU strings", lambda d: ["edit", _photo(d), "-o", str(d / "o.png"), "--aus",
+                                                                "AU12=0.8", "--intensity", "0.5"], "scales a preset",
+      ["in.png"]),
+    C("animate-intensity-without-preset", "AU strings", lambda d: ["animate", _photo(d), "-o", str(d / "o.gif"),
+                                                                   "--to", "AU12=0.8", "--intensity", "0.5"],
+      "scales a preset", ["in.png"]),
     C("animate-to-misspelt-preset", "AU strings", lambda d: ["animate", _photo(d), "-o", str(d / "o.gif"), "--to",
                                                              "hapy"], "neither a preset", ["in.png"]),
     C("edit-aus-100k", "messages", lambda d: ["edit", _photo(d), "-o", str(d / "o.png"), "--aus", "A" * 100_000], "",

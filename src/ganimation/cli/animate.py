@@ -44,7 +44,12 @@ def parse_to(text: str, current: np.ndarray | None, intensity: float) -> tuple[n
 
         raise AUParseError(f"--to {text.strip()!r} is neither a preset ({', '.join(PRESETS)}) nor AUs like "
                            '"AU12=0.8,AU06=0.5"')
-    asked = {"expression": key, "intensity": intensity} if key in PRESETS or key in PRESET_ALIASES else {"aus": text}
+    preset = key in PRESETS or key in PRESET_ALIASES
+    if not preset and intensity != 1.0:
+        from ganimation.errors import AUParseError
+
+        raise AUParseError("--intensity scales a preset (--to happy) or --like; with AUs give the values themselves")
+    asked = {"expression": key, "intensity": intensity} if preset else {"aus": text}
     target = resolve_target(current=current, **asked)
     return target, motion_start(current, **asked, target=target)
 

@@ -112,6 +112,9 @@ def check_target(parser, args) -> None:
         parse_aus(args.aus, relative=args.relative)
     if not 0.0 <= args.intensity <= 1.0:
         raise AUParseError(f"--intensity {args.intensity} is outside [0, 1]")
+    if args.expression is None and args.intensity != 1.0:
+        raise AUParseError("--intensity scales a preset (--expression) or --like; with --aus alone give the "
+                           "values themselves")
 
 
 def load_editor(args):
