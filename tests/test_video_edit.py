@@ -99,6 +99,7 @@ def test_edit_video_like_a_reference_photo_adds_its_expression_to_every_frame(vi
     class Args:
         input, like, face_search, engine, weights = str(path), str(ref), "proposals", None, None
         start = end = max_frames = None
+        intensity = 1.0
 
     offsets = like_offsets(Args)
     assert offsets["AU26"] > 0.2 and offsets["AU01"] + offsets["AU02"] > 0.2   # the jaw dropped, brows raised
