@@ -374,7 +374,7 @@ def _build(editor, *, detect_fn, estimate_fn, max_upload_mb, examples, engine):
                     vid_aus = gr.Textbox(label="AUs (optional)", placeholder="AU12=+0.4,AU06=+0.3",
                                          elem_id="video-aus")
                     with gr.Row():
-                        vid_int = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="Intensity",
+                        vid_int = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="Preset intensity",
                                             elem_id="video-intensity", show_reset_button=False)
                         vid_rel = gr.Checkbox(label="AUs are offsets (relative)", value=True,
                                               elem_id="video-relative")
