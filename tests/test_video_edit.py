@@ -75,6 +75,8 @@ def test_edit_video_reads_float_frames_as_photos_are_read_and_checks_texture_fir
 
     with pytest.raises(GanimationError, match="texture"):
         next(edit_video(never(), 12.0, expression="happy", texture=9))
+    with pytest.raises(GanimationError, match="one size"):
+        list(edit_video([frames[0], frames[1][:100, :120]], 12.0, expression="happy"))
 
 
 def test_edit_video_like_a_reference_photo_adds_its_expression_to_every_frame(video, tmp_path, capsys):

@@ -74,8 +74,16 @@ def edit_video(frames: Iterable[np.ndarray], fps: float, *, aus=None, expression
     asked = {"aus": aus, "expression": expression, "intensity": intensity, "relative": relative}
     ease = max(1, round(EASE_IN * fps))     # frames of a face's ease-in
     shown: dict[int, int] = {}              # face id -> frames it has been edited in a row (a first-frame face: full)
+    size = None
     for index, frame in enumerate(frames):
         frame = as_rgb_array(frame)         # grey, float or 16-bit frames as edit_photo reads photos
+        if size is None:
+            size = frame.shape[:2]
+        elif frame.shape[:2] != size:       # the tracking and every writer assume one size
+            from ganimation.errors import ImageError
+
+            raise ImageError(f"frame {index} is {frame.shape[1]}x{frame.shape[0]}, the first "
+                             f"{size[1]}x{size[0]}; a video's frames must all have one size")
         stats.frames += 1
         seen = follower.update(frame)
         ids = {k for k, _ in seen}
