@@ -63,6 +63,8 @@ UPPER_SHARE_CARRIED = 1.0
 #: the photo's own opening (IOD) from which :func:`carry_teeth` carries it in full and the cavity below is
 #: painted in full (both fade in from 0 below it)
 CARRIED_FULL_AT = 0.02
+#: smoothing (Gaussian sigma, pixels) of :func:`carry_teeth`'s change-over from the teeth to the lower lip
+CHANGEOVER_BLUR = 1.0
 #: luminance (0-255) by which an opening's brighter pixels stand above the lips where it shows teeth in
 #: full: its carried teeth then stand for the drawn interior's upper teeth (:func:`teeth_shown`)
 TEETH_ABOVE_LIPS = 30.0
@@ -164,6 +166,13 @@ def carry_teeth(image: np.ndarray, photo: np.ndarray, source: np.ndarray, target
     below_upper = (v - vu) - share * shown          # > 0: past what stays under the upper lip
     above_lower = (vl - v) - (1.0 - share) * shown  # > 0: short of what stays on the lower lip
     lower = np.clip(0.5 + (below_upper - above_lower) / 2.0, 0.0, 1.0)   # a 2-px change-over
+    # smoothed across the lips too: where a corner moved far from the photo's (a smile's corner, up, edited
+    # toward fear's, down), the change-over turned within a pixel sideways and sampled the photo's dark
+    # corner and its lips in turn, a staircase of dark specks along the upper lip
+    from ganimation.faces import models
+
+    lower = models.require("cv2", "mouth shading").GaussianBlur(lower.astype(np.float32), (0, 0),
+                                                                sigmaX=CHANGEOVER_BLUR).astype(np.float64)
     mx = (gx - lower * lx).astype(np.float32)      # the teeth in place; past them, with the lower lip
     my = (gy - lower * ly).astype(np.float32)
     carried = sample(photo, mx, my).astype(np.float32)
