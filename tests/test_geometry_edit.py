@@ -442,6 +442,16 @@ def test_animate_like_moves_a_face_toward_a_reference_photos_expression(tmp_path
     assert "(warp engine, like" in capsys.readouterr().out
     with Image.open(out) as gif:
         assert gif.n_frames == 3
+    # --intensity: the last frame is the edit at that share (it had been ignored with --like)
+    half_mp4 = tmp_path / "half.mp4"
+    assert main(["animate", str(src), "--like", str(reference), "--frames", "2", "--intensity", "0.5", "--linear",
+                 "-o", str(half_mp4)]) == 0
+    from ganimation.video import open_frames
+
+    with open_frames(half_mp4) as frames:
+        last = list(frames)[-1].astype(np.int16)
+    moved = np.abs(shares[2] - shares[1]).max(-1) > 30           # where the half and the full edit differ
+    assert np.abs(last - shares[1])[moved].mean() < 0.5 * np.abs(last - shares[2])[moved].mean()
     assert main(["animate", str(src), "--like", str(reference), "--to", "happy", "-o", str(tmp_path / "x.gif")]) == 2
     assert "not allowed with" in capsys.readouterr().err
     blank = tmp_path / "blank.png"
