@@ -6,6 +6,11 @@ grin, Tom Cruise's smile) with ``edit --like``'s motion, fitted by the AU motion
 and together with the face-shape basis (:mod:`ganimation.motion.identity`, now); the dlib identity
 distance between each edit and its photo (both embedded in the photo's face box) is averaged.
 
+It also measures the rule by which ``edit --like`` takes a reference for the edited face's own person
+(:data:`ganimation.faces.identity.SAME_PERSON_FOR_LIKE`): the dlib distances between the development
+faces and the four references (different people), and between frames of the 19 talking clips of
+../shared/data/video_dev (every 25th of the first 200) and each clip's first frame (the same person).
+
     .venv/bin/python benchmarks/like_identity_distance.py
 
 Writes benchmarks/results/like_identity_distance.md.
@@ -23,9 +28,36 @@ WILD = Path("/work/shared/data/wild_dev")
 REFERENCES = ("40_obama.jpg", "48_einstein.jpg", "44_t1.jpg", "38_Tom_Cruise_avp_2014_4.jpg")
 
 
+def same_person_rule(data: Path, references: dict) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(distances between different people, distances within a clip, ms per descriptor)``."""
+    import time
+
+    from ganimation.faces.identity import embed, identity_distance
+    from ganimation.faces.pipeline import find_faces
+    from ganimation.images import load_rgb
+    from ganimation.video import open_frames
+
+    refs = [embed(img, [find_faces(img, "largest")[0].box])[0] for img in references.values()]
+    cross, same, took = [], [], []
+    for path in sorted(data.iterdir()):
+        img = load_rgb(path)
+        found = find_faces(img, "largest")
+        if found:
+            t0 = time.perf_counter()
+            own = embed(img, [found[0].box])[0]
+            took.append(time.perf_counter() - t0)
+            cross += [float(identity_distance(own, r)) for r in refs]
+    for clip in sorted((Path("/work/shared/data/video_dev")).glob("*.mp4")):
+        with open_frames(clip, max_frames=200) as frames:
+            shots = [f for k, f in enumerate(frames) if k % 25 == 0]
+        own = [embed(f, [found[0].box])[0] for f in shots if (found := find_faces(f, "largest"))]
+        same += [float(identity_distance(own[0], e)) for e in own[1:]]
+    return np.array(cross), np.array(same), 1000 * float(np.median(took))
+
+
 def main() -> None:
     import ganimation.geometry_edit as G
-    from ganimation.faces.identity import embed, identity_distance
+    from ganimation.faces.identity import SAME_PERSON_FOR_LIKE, embed, identity_distance
     from ganimation.faces.pipeline import edit_photo, find_faces
     from ganimation.images import load_rgb
 
@@ -48,7 +80,7 @@ def main() -> None:
             own = embed(img, box)
             for name, ref in refs.items():
                 for way, identity in (("before", False), ("now", None)):
-                    G.reference_motion = lambda s, r, identity=identity, **k: fitted(s, r, identity=identity, **k)
+                    G.reference_motion = lambda s, r, way=identity, **k: fitted(s, r, **{**k, "identity": way})
                     edited = edit_photo(None, img, like=ref, face="largest").image
                     dist[way][name].append(float(identity_distance(own, embed(edited, box))[0]))
     finally:
@@ -62,6 +94,15 @@ def main() -> None:
         lines.append(f"| {name} | {np.mean(dist['before'][name]):.3f} | {np.mean(dist['now'][name]):.3f} |")
     every = {way: np.mean([v for vals in d.values() for v in vals]) for way, d in dist.items()}
     lines += [f"| all | {every['before']:.3f} | {every['now']:.3f} |", ""]
+    cross, same, ms = same_person_rule(args.data, {name: load_rgb(WILD / name) for name in REFERENCES})
+    rule = (f"Threshold {SAME_PERSON_FOR_LIKE} (`faces.identity.SAME_PERSON_FOR_LIKE`); dlib descriptor "
+            f"{ms:.0f} ms per face on this machine.")
+    lines += ["## The same-person rule", "", rule, "",
+              "| pairs | n | least | 1st percentile | median | 99th percentile | largest |", "|---|---|---|---|---|---|---|"]
+    for label, d in (("different people", cross), ("same person (clip frames)", same)):
+        lines.append(f"| {label} | {len(d)} | {d.min():.3f} | {np.percentile(d, 1):.3f} | {np.median(d):.3f} | "
+                     f"{np.percentile(d, 99):.3f} | {d.max():.3f} |")
+    lines.append("")
     args.out.write_text("\n".join(lines))
     print("\n".join(lines))
 

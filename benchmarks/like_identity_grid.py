@@ -47,7 +47,7 @@ def main() -> None:
         cells = [cut(img, face)]
         for _, ref in refs:
             for identity in (False, None):
-                G.reference_motion = lambda s, r, identity=identity, **k: fitted(s, r, identity=identity, **k)
+                G.reference_motion = lambda s, r, way=identity, **k: fitted(s, r, **{**k, "identity": way})
                 try:
                     cells.append(cut(edit_photo(None, img, like=ref.landmarks, face="largest").image, face))
                 finally:

@@ -613,8 +613,12 @@ def transfer_photo(photo_path, reference_path, *, face: str = "all", texture: fl
     image = load_image(photo_path)                 # a missing photo is named first
     if not reference_path:
         raise GanimationError("no reference photo given; upload a photo of the expression to copy")
-    reference = reference_face(load_image(reference_path), "the reference photo")
-    res = edit_photo(None, image, like=reference.landmarks, face=face, engine="warp", texture=texture)
+    from ganimation.faces.identity import descriptor_or_none
+
+    photo = load_image(reference_path)
+    reference = reference_face(photo, "the reference photo")
+    res = edit_photo(None, image, like=reference.landmarks, face=face, engine="warp", texture=texture,
+                     like_descriptor=descriptor_or_none(photo, reference.box))
     out_dir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="ganimation-transfer-"))
     out = save_image(out_dir / f"transfer-{time.strftime('%H%M%S')}.png", res.image)
     return str(out), f"{len(res.faces)} face(s) given the reference's expression, {image.shape[1]}x{image.shape[0]}."

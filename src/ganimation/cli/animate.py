@@ -82,9 +82,12 @@ def run(args) -> int:
     if args.like is not None:
         from ganimation.faces.pipeline import reference_face
 
-        reference = reference_face(load_rgb(args.like), f"the reference photo {args.like}")
+        photo = load_rgb(args.like)
+        reference = reference_face(photo, f"the reference photo {args.like}")
         if engine == "warp":
-            return run_like(args, image, reference, out)
+            from ganimation.faces.identity import descriptor_or_none
+
+            return run_like(args, image, reference, out, descriptor_or_none(photo, reference.box))
         from ganimation.aus import to_dict
         from ganimation.faces.estimate import estimate_aus
 
@@ -143,20 +146,23 @@ def chosen_faces(image: np.ndarray, which) -> list:
     return faces
 
 
-def run_like(args, image: np.ndarray, reference, out) -> int:
+def run_like(args, image: np.ndarray, reference, out, descriptor=None) -> int:
     """``animate --like REF`` with the warp engine: every frame is ``edit --like``'s motion at a share
     that goes from 0 to ``--intensity`` (eased unless ``--linear``; and back with ``--pingpong``), so the
-    last frame is the photo edit itself."""
+    last frame is the photo edit itself. ``descriptor``: the reference face's (same person: the AUs alone)."""
     from ganimation.animate import alphas
+    from ganimation.faces.identity import same_person_for_like
     from ganimation.faces.pipeline import edit_photo
     from ganimation.video import FrameWriter
 
     faces = chosen_faces(image, common.parse_face(args.face))
+    same = [same_person_for_like(descriptor, image, f.box) for f in faces]      # once, for every frame
     shares = alphas(args.frames, ease=not args.linear, pingpong=args.pingpong) * float(args.intensity)
     with FrameWriter(out, args.fps) as writer:
         for share in shares:
             writer.write(edit_photo(None, image, like=reference.landmarks, like_amount=float(np.clip(share, 0, 1)),
-                                    found=faces, face="all", engine="warp", texture=args.texture).image)
+                                    found=faces, face="all", engine="warp", texture=args.texture,
+                                    like_same=same).image)
     moved = f"{len(faces)} faces, " if len(faces) > 1 else ""
     w, h = writer.written_size
     print(f"{len(shares)} frames at {w}x{h} ({moved}warp engine, like {args.like}) -> {out}")

@@ -211,13 +211,15 @@ def like_offsets(args) -> dict[str, float]:
 
     from ganimation.aus import AU_CODES
     from ganimation.errors import FaceNotFoundError
+    from ganimation.faces.identity import same_person_for_like
     from ganimation.faces.pipeline import find_faces
     from ganimation.geometry_edit import reference_motion
     from ganimation.motion.frame import to_frame
     from ganimation.video import FALLBACK_FPS, open_frames
 
-    reference = like_target(args, None)["like"]
-    shapes = []
+    target = like_target(args, None)
+    reference = target["like"]
+    shapes, same = [], False
     with open_frames(args.input, start=args.start, end=args.end, max_frames=args.max_frames) as frames:
         span = max(1, round(LIKE_SPAN * (frames.fps or FALLBACK_FPS)))
         step = max(1, span // LIKE_SAMPLES)
@@ -228,11 +230,13 @@ def like_offsets(args) -> dict[str, float]:
                 continue
             found = find_faces(frame, "largest")
             if found:
+                if not shapes:        # the video's person and the reference's: the same, fitted by the AUs alone
+                    same = same_person_for_like(target["like_descriptor"], frame, found[0].box)
                 shapes.append(to_frame(found[0].landmarks)[0])
     if not shapes:
         raise FaceNotFoundError(f"no face in the first {LIKE_SPAN:g} s of {args.input} to measure the reference "
                                 "photo's expression against")
-    _, coef = reference_motion(np.median(np.stack(shapes), axis=0), reference)
+    _, coef = reference_motion(np.median(np.stack(shapes), axis=0), reference, identity=False if same else None)
     coef = coef * float(args.intensity)              # --intensity: the share of the change applied
     return {code: float(v) for code, v in zip(AU_CODES, coef) if abs(v) >= 1e-3}
 
@@ -276,20 +280,20 @@ def like_target(args, editor) -> dict:
     """Keyword arguments of ``edit_photo`` giving the selected face(s) the expression of ``--like REF``:
     the reference face's landmarks (warp engine) or its estimated AUs (gan, hybrid)."""
     from ganimation.aus import to_dict
+    from ganimation.errors import GanimationError
     from ganimation.faces.estimate import estimate_aus
+    from ganimation.faces.identity import descriptor_or_none
     from ganimation.faces.pipeline import reference_face
     from ganimation.images import load_rgb
-
-    from ganimation.errors import GanimationError
 
     warp = common.engine(args) == "warp"
     if not warp and args.intensity != 1.0:
         raise GanimationError("--intensity with --like scales the warp engine's motion; drop --engine/--weights/"
                               "--crop, or --intensity")
-    ref = reference_face(load_rgb(args.like), f"the reference photo {args.like}", largest=False,
-                         search=args.face_search)
+    photo = load_rgb(args.like)
+    ref = reference_face(photo, f"the reference photo {args.like}", largest=False, search=args.face_search)
     if warp:
-        return dict(like=ref.landmarks, like_amount=args.intensity)
+        return dict(like=ref.landmarks, like_amount=args.intensity, like_descriptor=descriptor_or_none(photo, ref.box))
     return dict(aus=to_dict(estimate_aus(ref)))
 
 

@@ -18,6 +18,13 @@ import numpy as np
 from ganimation.faces import models
 
 SAME_PERSON = 0.6
+#: below this distance a reference photo's face counts as the edited face's own person for ``edit --like``
+#: (which then fits the AUs alone, :func:`ganimation.geometry_edit.reference_motion`): stricter than dlib's
+#: rule, as taking another person for the same one brings their face shape back. On 240 pairs of the
+#: development faces and four wild_dev faces the least distance was 0.622; of 114 frames of 19 talking
+#: clips against each clip's first, the largest 0.499, the median 0.265
+#: (benchmarks/results/like_identity_distance.md).
+SAME_PERSON_FOR_LIKE = 0.45
 _LOCAL = threading.local()
 
 
@@ -80,3 +87,23 @@ def identity_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Euclidean distance between descriptors (``(128,)`` or ``(N, 128)``); < 0.6 means same person."""
     a, b = np.asarray(a, np.float32), np.asarray(b, np.float32)
     return np.linalg.norm(a - b, axis=-1)
+
+
+def descriptor_or_none(image_rgb: np.ndarray, box) -> np.ndarray | None:
+    """``(128,)`` descriptor of the face in ``box`` ``(x0, y0, x1, y1)`` of ``image_rgb``, or None when dlib or
+    its model files are not installed (callers then go without it)."""
+    from ganimation.errors import MissingDependencyError
+
+    try:
+        return embed(image_rgb, [box])[0]
+    except MissingDependencyError:
+        return None
+
+
+def same_person_for_like(descriptor: np.ndarray | None, image_rgb: np.ndarray, box) -> bool:
+    """Whether the face in ``box`` of ``image_rgb`` is the person of the reference ``descriptor`` (``(128,)``
+    or None: never), by :data:`SAME_PERSON_FOR_LIKE`."""
+    if descriptor is None:
+        return False
+    own = descriptor_or_none(image_rgb, box)
+    return own is not None and float(identity_distance(own, descriptor)) < SAME_PERSON_FOR_LIKE

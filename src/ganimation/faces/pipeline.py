@@ -174,7 +174,8 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
                face_model=None, calibration=None, paste: str = "residual",
                feather: float = 0.06, search: str = "proposals", engine: str | None = None,
                like: np.ndarray | None = None, texture: float | None = None, stages=None, found=None,
-               starts=None, like_amount: float = 1.0) -> PhotoEdit:
+               starts=None, like_amount: float = 1.0, like_descriptor: np.ndarray | None = None,
+               like_same=None) -> PhotoEdit:
     """Edit the expression of the faces in a photo.
 
     - ``image_rgb_uint8``: ``(H, W, 3)`` uint8 RGB.
@@ -194,7 +195,12 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
       (:func:`ganimation.geometry_edit.reference_motion`); warp engine only (for the
       others, pass the reference's estimated AUs as ``aus``, as ``edit --like`` does).
       ``like_amount`` (0-1): the share of that motion applied (``animate --like`` goes
-      from 0 to 1; the motion is linear in it).
+      from 0 to 1; the motion is linear in it). ``like_descriptor``: the reference face's
+      dlib descriptor ``(128,)`` (:func:`ganimation.faces.identity.descriptor_or_none`); a face
+      of the same person (:func:`ganimation.faces.identity.same_person_for_like`) takes the
+      motion fitted by the AUs alone, the others with the face-shape basis that keeps another
+      person's face shape out (None: every face with it). ``like_same``: that choice made
+      already, one bool per selected face (an animation makes it once for all its frames).
     - ``texture``: strength of the warp engine's texture stage (shading of folds and
       wrinkles, :mod:`ganimation.texture.au_texture`); None: its default, 0: off. The
       hybrid engine leaves it to the generator.
@@ -238,6 +244,8 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
             raise GanimationError(f"a reference face's motion needs the warp engine, not {engine!r}")
         if not 0.0 <= float(like_amount) <= 1.0:
             raise GanimationError(f"like_amount {like_amount}: use a share in [0, 1]")
+        if like_same is not None and len(like_same) != len(idx):
+            raise GanimationError(f"like_same has {len(like_same)} values for {len(idx)} selected face(s)")
     elif aus is None and expression is None:
         raise GanimationError("give a target: aus (e.g. 'AU12=0.8'), an expression preset, or targets")
     infos = []
@@ -260,6 +268,7 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
     landmarks = [f.landmarks for f, *_ in infos]
     warped = [None] * len(infos)
     if engine in ("warp", "hybrid"):
+        from ganimation.faces.identity import same_person_for_like
         from ganimation.geometry_edit import (
             apply_motion,
             edit_face_geometry,
@@ -277,7 +286,9 @@ def edit_photo(editor, image_rgb_uint8: np.ndarray, *, aus=None, expression: str
         placed = [np.array(f.landmarks, np.float64) for f, *_ in infos]
         for n, (f, est, tgt, start) in enumerate(infos):
             if like is not None:
-                motion, coef = reference_motion(placed[n], like)
+                same = bool(like_same[n]) if like_same is not None else same_person_for_like(like_descriptor, image,
+                                                                                              f.box)
+                motion, coef = reference_motion(placed[n], like, identity=False if same else None)
                 motion, coef = motion * float(like_amount), coef * float(like_amount)
                 ge = apply_motion(out, placed[n], motion, aus_change=coef, texture=strength,
                                   lip_stretch=lip_stretch(est + coef), interpolation=reading)
