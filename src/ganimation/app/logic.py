@@ -602,9 +602,11 @@ def transfer_photo(photo_path, reference_path, *, face: str = "all", texture: fl
     photo (the Transfer tab; ``ganimation edit PHOTO --like REF``); returns ``(png_path, summary)``.
 
     Both photos are read as in the Edit tab (downscaled to :data:`MAX_SIDE`); ``face`` ``"all"`` or
-    ``"largest"``. The reference's landmark motion is projected onto the AU motion model's expression
-    space, so its face shape (identity) is not transferred.
+    ``"largest"``. As ``edit --like``: the reference's face shape (identity) is not transferred, and a
+    face of the reference's own person takes its motion fitted by the AUs alone
+    (:func:`ganimation.faces.pipeline.edit_photo`'s ``like_descriptor``).
     """
+    from ganimation.faces.identity import descriptor_or_none
     from ganimation.faces.pipeline import edit_photo, reference_face
     from ganimation.images import save_image
 
@@ -613,8 +615,6 @@ def transfer_photo(photo_path, reference_path, *, face: str = "all", texture: fl
     image = load_image(photo_path)                 # a missing photo is named first
     if not reference_path:
         raise GanimationError("no reference photo given; upload a photo of the expression to copy")
-    from ganimation.faces.identity import descriptor_or_none
-
     photo = load_image(reference_path)
     reference = reference_face(photo, "the reference photo")
     res = edit_photo(None, image, like=reference.landmarks, face=face, engine="warp", texture=texture,

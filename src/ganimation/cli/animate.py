@@ -72,11 +72,7 @@ def run(args) -> int:
     inputs = [args.input] + ([args.like] if args.like else [])
     out = validate_output_path(args.output, inputs=inputs, suffixes=(".gif", ".mp4"), overwrite=args.overwrite)
     engine = common.engine(args)
-    if args.like is not None and engine != "warp" and args.intensity != 1.0:
-        from ganimation.errors import GanimationError
-
-        raise GanimationError("--intensity with --like scales the warp engine's motion; drop --engine/--weights, "
-                              "or --intensity")
+    common.refuse_like_intensity(args)
     editor = common.load_editor(args) if engine != "warp" else None
     image = load_rgb(args.input)
     if args.like is not None:

@@ -117,6 +117,17 @@ def check_target(parser, args) -> None:
                            "values themselves")
 
 
+def refuse_like_intensity(args) -> None:
+    """A one-line error when ``--intensity`` (other than 1) comes with ``--like`` and an engine other than
+    the warp engine, whose reference motion is what it scales."""
+    if getattr(args, "like", None) is None or args.intensity == 1.0 or engine(args) == "warp":
+        return
+    from ganimation.errors import GanimationError
+
+    picks = "--engine/--weights/--crop" if hasattr(args, "crop") else "--engine/--weights"
+    raise GanimationError(f"--intensity with --like scales the warp engine's motion; drop {picks}, or --intensity")
+
+
 def load_editor(args):
     """The editor for ``--weights`` on ``--device`` (checked by :func:`ganimation.devices.resolve_device`)."""
     from ganimation.devices import resolve_device

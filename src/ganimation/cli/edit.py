@@ -280,19 +280,15 @@ def like_target(args, editor) -> dict:
     """Keyword arguments of ``edit_photo`` giving the selected face(s) the expression of ``--like REF``:
     the reference face's landmarks (warp engine) or its estimated AUs (gan, hybrid)."""
     from ganimation.aus import to_dict
-    from ganimation.errors import GanimationError
     from ganimation.faces.estimate import estimate_aus
     from ganimation.faces.identity import descriptor_or_none
     from ganimation.faces.pipeline import reference_face
     from ganimation.images import load_rgb
 
-    warp = common.engine(args) == "warp"
-    if not warp and args.intensity != 1.0:
-        raise GanimationError("--intensity with --like scales the warp engine's motion; drop --engine/--weights/"
-                              "--crop, or --intensity")
+    common.refuse_like_intensity(args)
     photo = load_rgb(args.like)
     ref = reference_face(photo, f"the reference photo {args.like}", largest=False, search=args.face_search)
-    if warp:
+    if common.engine(args) == "warp":
         return dict(like=ref.landmarks, like_amount=args.intensity, like_descriptor=descriptor_or_none(photo, ref.box))
     return dict(aus=to_dict(estimate_aus(ref)))
 

@@ -54,11 +54,10 @@ class IdentityBasis:
     def rank(self) -> int:
         return int(self.components.shape[0])
 
-    def design(self, landmarks: list[int], rank: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """``(columns (len(landmarks) * 2, K'), std (K',))``: the first ``rank`` (default all) components
-        over the x, y of ``landmarks``, as columns beside the AU basis's in a least-squares fit."""
-        k = self.rank if rank is None else max(0, min(int(rank), self.rank))
-        return self.components[:k][:, landmarks, :].reshape(k, -1).T, self.std[:k]
+    def design(self, landmarks: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """``(columns (len(landmarks) * 2, K), std (K,))``: the components over the x, y of ``landmarks``, as
+        columns beside the AU basis's in a least-squares fit."""
+        return self.components[:, landmarks, :].reshape(self.rank, -1).T, self.std
 
     def save(self, path: str | os.PathLike, **info: str) -> None:
         np.savez_compressed(path, components=self.components.astype(np.float32), std=self.std.astype(np.float32),

@@ -189,17 +189,25 @@ def teeth_shown(photo: np.ndarray, source: np.ndarray) -> float:
     above it (a smile's upper teeth are brighter than the lips, the dark gap of a closed smile or a
     parting mouth darker). 0 when the opening has no pixel. ``photo`` ``(H, W, 3)`` uint8, ``source``
     ``(478, 2+)`` its landmark pixels."""
+    opening, lips = _mouth_pixels(photo, source)
+    if not len(opening) or not len(lips):
+        return 0.0
+    return float(np.clip((np.percentile(luminance(opening), 75) - np.median(luminance(lips))) / TEETH_ABOVE_LIPS,
+                         0.0, 1.0))
+
+
+def _mouth_pixels(photo: np.ndarray, source: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(opening (N, 3), lips (M, 3))`` float32: the pixels of the photo's own mouth opening (inside the
+    inner lips of ``source`` ``(478, 2+)`` landmark pixels) and of its lips around it; empty where none."""
     src = np.asarray(source, np.float64)[:, :2]
     outer = src[list(UPPER_LIP_RINGS[-1]) + list(LOWER_LIP_RINGS[-1])[-2:0:-1]]
     x0, y0, x1, y1 = roi_around(outer, photo.shape[1], photo.shape[0], pad=1)
     if x1 - x0 < 2 or y1 - y0 < 2:
-        return 0.0
+        return np.zeros((0, 3), np.float32), np.zeros((0, 3), np.float32)
     opening = polygon_mask((y1 - y0, x1 - x0), src[list(INNER_LIPS)], (x0, y0)) > 0.5
     lips = (polygon_mask((y1 - y0, x1 - x0), outer, (x0, y0)) > 0.5) & ~opening
-    if not opening.any() or not lips.any():
-        return 0.0
-    lum = luminance(photo[y0:y1, x0:x1].astype(np.float32))
-    return float(np.clip((np.percentile(lum[opening], 75) - np.median(lum[lips])) / TEETH_ABOVE_LIPS, 0.0, 1.0))
+    region = photo[y0:y1, x0:x1].astype(np.float32)
+    return region[opening], region[lips]
 
 
 def shade_mouth(image: np.ndarray, source: np.ndarray, target: np.ndarray, iod: float, *,
@@ -271,15 +279,9 @@ def photo_teeth(photo: np.ndarray, source: np.ndarray) -> np.ndarray | None:
     """``(3,)`` float32: the colour of the teeth the photo's own mouth opening shows (the median of its
     pixels at or above the 75th luminance percentile, as :func:`teeth_shown` reads them), or None when
     the opening has no pixel. ``photo`` ``(H, W, 3)`` uint8, ``source`` ``(478, 2+)`` its landmark pixels."""
-    src = np.asarray(source, np.float64)[:, :2]
-    poly = src[list(INNER_LIPS)]
-    x0, y0, x1, y1 = roi_around(poly, photo.shape[1], photo.shape[0], pad=1)
-    if x1 - x0 < 2 or y1 - y0 < 2:
+    pixels, _ = _mouth_pixels(photo, source)
+    if not len(pixels):
         return None
-    opening = polygon_mask((y1 - y0, x1 - x0), poly, (x0, y0)) > 0.5
-    if not opening.any():
-        return None
-    pixels = photo[y0:y1, x0:x1][opening].astype(np.float32)
     lum = luminance(pixels)
     return np.median(pixels[lum >= np.percentile(lum, 75)], axis=0).astype(np.float32)
 
