@@ -45,7 +45,8 @@ FRAMES_PER_CLIP = 6
 
 
 def fit_basis(cache: Path, rank: int):
-    """``(IdentityBasis of rank ``rank``, number of faces, share of the residual variance it spans)``."""
+    """``(IdentityBasis of rank ``rank``, number of faces, (R,) share of the residual variance the first
+    1..R components span)``."""
     from fit_au_motion import load_utk
 
     from ganimation.motion.au_model import AUMotionModel
@@ -63,7 +64,7 @@ def fit_basis(cache: Path, rank: int):
     comps = np.zeros((rank, NUM_LANDMARKS, 2))
     comps[:, idx, :] = vt[:rank].reshape(rank, len(idx), 2)
     return (IdentityBasis(components=comps, std=s[:rank] / np.sqrt(len(residual))), len(residual),
-            float((s[:rank] ** 2).sum() / (s ** 2).sum()))
+            np.cumsum(s ** 2) / (s ** 2).sum())
 
 
 def clip_frames(cache: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -113,7 +114,7 @@ def main() -> None:
     args = ap.parse_args()
     if not (args.cache / "utkface_3000.npz").is_file():
         raise SystemExit(f"{args.cache}: no tracking cache; run benchmarks/fit_au_motion.py --track-only first")
-    full, n_faces, _ = fit_basis(args.cache, max(RANKS + (args.rank,)))
+    full, n_faces, shares = fit_basis(args.cache, max(RANKS + (args.rank,)))
     frames = clip_frames(args.cache)
     train = [n for n in frames if n not in HELD_OUT]
     held = [n for n in frames if n in HELD_OUT]
@@ -131,7 +132,7 @@ def main() -> None:
                          "identity basis (now)": score(frames, refs, sources, chosen, IDENTITY_PRIOR)}
                  for label, refs, sources in (("held-out references, held-out faces", held, held),
                                               ("held-out references, training faces", held, train))}
-    _, _, spanned = fit_basis(args.cache, args.rank)
+    spanned = float(shares[args.rank - 1])
     chosen.save(args.out, fit_info=f"benchmarks/fit_face_identity.py: {n_faces} UTKFace faces, rank {args.rank}, "
                                    f"{100 * spanned:.1f} % of the residual variance")
 
