@@ -56,7 +56,6 @@ def same_person_rule(data: Path, references: dict) -> tuple[np.ndarray, np.ndarr
 
 
 def main() -> None:
-    import ganimation.geometry_edit as G
     from ganimation.faces.identity import SAME_PERSON_FOR_LIKE, embed, identity_distance
     from ganimation.faces.pipeline import edit_photo, find_faces
     from ganimation.images import load_rgb
@@ -66,25 +65,20 @@ def main() -> None:
     ap.add_argument("-o", "--out", type=Path, default=ROOT / "benchmarks/results/like_identity_distance.md")
     args = ap.parse_args()
     refs = {name: find_faces(load_rgb(WILD / name), "largest")[0].landmarks for name in REFERENCES}
-    fitted = G.reference_motion
     dist: dict[str, dict[str, list[float]]] = {way: {name: [] for name in REFERENCES} for way in ("before", "now")}
     faces = 0
-    try:
-        for path in sorted(args.data.iterdir()):
-            img = load_rgb(path)
-            found = find_faces(img, "largest")
-            if not found:
-                continue
-            faces += 1
-            box = [found[0].box]
-            own = embed(img, box)
-            for name, ref in refs.items():
-                for way, identity in (("before", False), ("now", None)):
-                    G.reference_motion = lambda s, r, way=identity, **k: fitted(s, r, **{**k, "identity": way})
-                    edited = edit_photo(None, img, like=ref, face="largest").image
-                    dist[way][name].append(float(identity_distance(own, embed(edited, box))[0]))
-    finally:
-        G.reference_motion = fitted
+    for path in sorted(args.data.iterdir()):
+        img = load_rgb(path)
+        found = find_faces(img, "largest")
+        if not found:
+            continue
+        faces += 1
+        box = [found[0].box]
+        own = embed(img, box)
+        for name, ref in refs.items():
+            for way, alone in (("before", True), ("now", False)):      # like_same: the AUs fitted alone
+                edited = edit_photo(None, img, like=ref, face="largest", like_same=[alone]).image
+                dist[way][name].append(float(identity_distance(own, embed(edited, box))[0]))
     lines = ["# `edit --like` another person's photo: identity distance of the edit to its photo", "",
              (f"`.venv/bin/python benchmarks/like_identity_distance.py` (method in its docstring); {faces} faces of "
               f"`{args.data.relative_to(ROOT) if args.data.is_relative_to(ROOT) else args.data}`, dlib distance "

@@ -27,7 +27,6 @@ HEADER = 24
 def main() -> None:
     import cv2
 
-    import ganimation.geometry_edit as G
     from ganimation.faces.pipeline import edit_photo, find_faces
     from ganimation.images import load_rgb, save_image
 
@@ -37,7 +36,6 @@ def main() -> None:
         region = image[max(0, int(y0 - 0.25 * h)):int(y1 + 0.1 * h), max(0, int(x0 - 0.15 * w)):int(x1 + 0.15 * w)]
         return cv2.resize(region, CELL, interpolation=cv2.INTER_AREA)
 
-    fitted = G.reference_motion
     refs = [(load_rgb(p), find_faces(load_rgb(p), "largest")[0]) for p in REFERENCES]
     top = [np.full((CELL[1], CELL[0], 3), 255, np.uint8)] + [cut(img, f) for img, f in refs for _ in range(2)]
     rows = [np.concatenate(top, 1)]
@@ -46,12 +44,9 @@ def main() -> None:
         face = find_faces(img, "largest")[0]
         cells = [cut(img, face)]
         for _, ref in refs:
-            for identity in (False, None):
-                G.reference_motion = lambda s, r, way=identity, **k: fitted(s, r, **{**k, "identity": way})
-                try:
-                    cells.append(cut(edit_photo(None, img, like=ref.landmarks, face="largest").image, face))
-                finally:
-                    G.reference_motion = fitted
+            for alone in (True, False):                    # like_same: the AUs fitted alone (before)
+                cells.append(cut(edit_photo(None, img, like=ref.landmarks, face="largest", like_same=[alone]).image,
+                                 face))
         rows.append(np.concatenate(cells, 1))
     grid = np.concatenate(rows)
     head = np.full((HEADER, grid.shape[1], 3), 255, np.uint8)
